@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The interface between daedalusd's core and its decode backends.
+ *
+ * The core reads a job from the kernel, checks it (daemon/job_check.c),
+ * maps its buffers and hands it to the backend that owns the job's
+ * context.  One backend instance ("decoder") exists per V4L2 context and
+ * codec; the core never calls one decoder from two threads at once, and
+ * calls it with the context's jobs in submission order.
+ */
+#ifndef DAEDALUS_BACKEND_H
+#define DAEDALUS_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daedalus_proto.h"
+#include "bufmap.h"
+
+/* The coded data of one job, read-only. */
+struct dd_bitstream {
+	const uint8_t *data;
+	size_t size;		/* job->bitstream.bytesused, already bounds-checked */
+};
+
+/* The CAPTURE buffer of one job, mapped writable. */
+struct dd_picture {
+	uint8_t *data;		/* first byte of the luma plane */
+	size_t size;		/* bytes writable from data (>= format->sizeimage) */
+	const struct daedalus_picture_format *format;
+	uint64_t buf_id;
+	/*
+	 * The mapping behind data.  A backend that keeps using the memory
+	 * after decode() returns (a reference picture) takes a reference
+	 * with dd_bufmap_ref() and drops it with dd_bufmap_unref(): the
+	 * kernel may free the V4L2 buffer at any time, and the mapping then
+	 * lives on until the last reference goes.
+	 */
+	struct dd_bufmap *map;
+};
+
+struct dd_job {
+	const struct daedalus_job *msg;	/* validated: geometry, refs, params */
+	struct dd_bitstream bitstream;
+	struct dd_picture picture;
+};
+
+struct dd_result {
+	enum daedalus_status status;
+	uint32_t bytesused;	/* normally picture.format->sizeimage */
+};
+
+struct dd_backend {
+	const char *name;
+	enum daedalus_codec codec;
+	/*
+	 * Creates a decoder for one context.  Returns 0 and sets *decoder, or
+	 * a negative errno (and logs why once, e.g. a missing library).
+	 */
+	int (*open)(void **decoder);
+	/*
+	 * Decodes one job into job->picture.  Returns 0 with *result filled
+	 * in, or a negative errno when the decoder is unusable (the core
+	 * then answers FAILED and closes it).
+	 */
+	int (*decode)(void *decoder, const struct dd_job *job,
+		      struct dd_result *result);
+	void (*close)(void *decoder);
+};
+
+/* The backend that decodes @codec, or NULL; "pattern" overrides all. */
+const struct dd_backend *dd_backend_find(enum daedalus_codec codec,
+					 const char *forced_name);
+
+/* Backends, each in its own file. */
+extern const struct dd_backend dd_backend_pattern;
+extern const struct dd_backend dd_backend_h264;
+
+#endif /* DAEDALUS_BACKEND_H */

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: ((GPL-2.0-only WITH Linux-syscall-note) OR BSD-2-Clause) */
+/*
+ * daedalus-v4l2: the wire protocol between daedalus_v4l2.ko and daedalusd.
+ *
+ * The kernel module exposes a V4L2 stateless decoder; every decode job it
+ * runs is handed to one userspace daemon through the misc device
+ * /dev/daedalus-v4l2 and answered by it.  This header is the whole contract:
+ *
+ *   1. The daemon opens /dev/daedalus-v4l2 (root, CAP_SYS_ADMIN; a second
+ *      opener gets EBUSY) and calls DAEDALUS_IOC_HELLO with its protocol
+ *      version and the codecs it decodes.  A version mismatch is EPROTO.
+ *   2. read() returns exactly one kernel->daemon record per call: a
+ *      struct daedalus_job, a struct daedalus_buf_gone or a struct
+ *      daedalus_ctx_gone.  The caller's buffer must hold the largest record
+ *      (DAEDALUS_READ_SIZE), otherwise read() fails with EINVAL.  O_NONBLOCK
+ *      and poll() (EPOLLIN) work as usual.
+ *   3. write() takes one or more struct daedalus_result records, back to
+ *      back.  Each is checked; a bad record fails the write with EINVAL
+ *      (records before it were taken) and is never trusted.
+ *
+ * Every record starts with struct daedalus_hdr.  All fields have explicit
+ * widths and natural alignment and are little-endian (the byte order of
+ * every target: x86_64, arm64).  The codec parameters are the mainline
+ * V4L2 stateless control structs, copied as the client set them.
+ *
+ * Buffers travel as dma-buf file descriptors installed into the daemon by
+ * read(): the daemon owns them and must close them.  A buffer keeps its
+ * id for its whole life; when the kernel frees it, a daedalus_buf_gone
+ * record tells the daemon to drop any mapping it cached under that id.
+ */
+#ifndef DAEDALUS_PROTO_H
+#define DAEDALUS_PROTO_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+#include <linux/v4l2-controls.h>
+
+#define DAEDALUS_PROTO_VERSION	1
+#define DAEDALUS_MAGIC		0x44414544u	/* "DEAD" read as little-endian bytes */
+#define DAEDALUS_DEVICE_PATH	"/dev/daedalus-v4l2"
+
+/* Codec ids; also bit numbers in daedalus_hello.codecs. */
+enum daedalus_codec {
+	DAEDALUS_CODEC_NONE = 0,
+	DAEDALUS_CODEC_H264 = 1,
+	DAEDALUS_CODEC_VP8 = 2,
+	DAEDALUS_CODEC_VP9 = 3,
+	DAEDALUS_CODEC_AV1 = 4,
+	DAEDALUS_CODEC_COUNT
+};
+
+#define DAEDALUS_CODEC_BIT(c)	(1u << (c))
+
+/* ------------------------------------------------------------------ */
+/* Handshake                                                           */
+
+struct daedalus_hello {
+	__u32 version;		/* in: DAEDALUS_PROTO_VERSION; out: the kernel's */
+	__u32 codecs;		/* in: DAEDALUS_CODEC_BIT()s the daemon decodes */
+	__u32 reserved[6];	/* in: zero */
+};
+
+#define DAEDALUS_IOC_HELLO	_IOWR('D', 0x01, struct daedalus_hello)
+
+/* ------------------------------------------------------------------ */
+/* Record header                                                       */
+
+enum daedalus_msg_type {
+	DAEDALUS_MSG_JOB = 1,		/* kernel -> daemon */
+	DAEDALUS_MSG_BUF_GONE = 2,	/* kernel -> daemon */
+	DAEDALUS_MSG_CTX_GONE = 3,	/* kernel -> daemon */
+	DAEDALUS_MSG_RESULT = 4,	/* daemon -> kernel */
+};
+
+struct daedalus_hdr {
+	__u32 magic;		/* DAEDALUS_MAGIC */
+	__u16 version;		/* DAEDALUS_PROTO_VERSION */
+	__u16 type;		/* enum daedalus_msg_type */
+	__u32 size;		/* sizeof the whole record; fixed per type */
+	__u32 reserved;		/* zero */
+};
+
+/* ------------------------------------------------------------------ */
+/* Codec parameters: the client's stateless controls, as set            */
+
+#define DAEDALUS_MAX_TILES	512	/* V4L2_AV1_MAX_TILE_COUNT */
+#define DAEDALUS_PARAMS_SIZE	12288
+
+struct daedalus_h264_params {
+	struct v4l2_ctrl_h264_decode_params decode_params;
+	struct v4l2_ctrl_h264_sps sps;
+	struct v4l2_ctrl_h264_pps pps;
+	struct v4l2_ctrl_h264_scaling_matrix scaling_matrix;
+	__u32 decode_mode;	/* enum v4l2_stateless_h264_decode_mode */
+	__u32 start_code;	/* enum v4l2_stateless_h264_start_code */
+	__u32 reserved;
+};
+
+struct daedalus_vp8_params {
+	struct v4l2_ctrl_vp8_frame frame;
+};
+
+struct daedalus_vp9_params {
+	struct v4l2_ctrl_vp9_frame frame;
+	struct v4l2_ctrl_vp9_compressed_hdr compressed_hdr;
+	__u8 has_compressed_hdr;	/* set in this request */
+	__u8 reserved[7];
+};
+
+#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
+struct daedalus_av1_params {
+	struct v4l2_ctrl_av1_sequence sequence;
+	struct v4l2_ctrl_av1_frame frame;
+	struct v4l2_ctrl_av1_film_grain film_grain;
+	__u8 reserved[2];
+	__u32 num_tiles;	/* valid entries in tiles[] */
+	struct v4l2_ctrl_av1_tile_group_entry tiles[DAEDALUS_MAX_TILES];
+};
+#endif
+
+union daedalus_params {
+	struct daedalus_h264_params h264;
+	struct daedalus_vp8_params vp8;
+	struct daedalus_vp9_params vp9;
+#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
+	struct daedalus_av1_params av1;
+#endif
+	__u64 align;
+	__u8 raw[DAEDALUS_PARAMS_SIZE];
+};
+
+/* ------------------------------------------------------------------ */
+/* Kernel -> daemon: one decode job                                    */
+
+/* A V4L2 buffer (one plane) handed to the daemon for one job. */
+struct daedalus_buf {
+	__u64 id;		/* device-unique, stable while the buffer lives; never 0 */
+	__s32 fd;		/* dma-buf installed for this job; the daemon closes it */
+	__u32 length;		/* bytes mappable through fd */
+	__u32 offset;		/* where the data starts within the dma-buf */
+	__u32 bytesused;	/* bitstream: bytes of coded data from offset; picture: 0 */
+};
+
+/* The geometry of a CAPTURE buffer (single plane, chroma after luma). */
+struct daedalus_picture_format {
+	__u32 pixelformat;	/* V4L2_PIX_FMT_NV12 or V4L2_PIX_FMT_P010 */
+	__u32 width;		/* visible width in pixels */
+	__u32 height;		/* luma rows allocated; chroma starts at bytesperline * height */
+	__u32 bytesperline;	/* luma and chroma stride */
+	__u32 sizeimage;	/* bytes in the buffer, including padding */
+	__u32 reserved;
+};
+
+/* One reference picture the client names, resolved by the kernel. */
+struct daedalus_ref {
+	__u64 timestamp;	/* ns, as named in the codec controls */
+	__u64 buf_id;		/* the CAPTURE buffer holding it, 0 if none */
+};
+
+#define DAEDALUS_MAX_REFS	16
+
+enum daedalus_job_flags {
+	/* First job since STREAMON: reset decoder state before decoding. */
+	DAEDALUS_JOB_NEW_STREAM = 1u << 0,
+	/* The CAPTURE buffer is held for a further job (second field). */
+	DAEDALUS_JOB_HOLD_CAPTURE = 1u << 1,
+};
+
+struct daedalus_job {
+	struct daedalus_hdr hdr;	/* type DAEDALUS_MSG_JOB */
+	__u64 seq;		/* device-unique job number; answer with it */
+	__u64 ctx_id;		/* the V4L2 file handle's context; never 0 */
+	__u64 timestamp;	/* ns, the OUTPUT buffer's (copied to CAPTURE) */
+	__u32 codec;		/* enum daedalus_codec */
+	__u32 flags;		/* enum daedalus_job_flags */
+	__u32 coded_width;	/* OUTPUT format */
+	__u32 coded_height;
+	struct daedalus_picture_format picture_format;
+	struct daedalus_buf bitstream;	/* OUTPUT buffer */
+	struct daedalus_buf picture;	/* CAPTURE buffer */
+	__u32 num_refs;		/* valid entries in refs[] */
+	__u32 reserved;
+	struct daedalus_ref refs[DAEDALUS_MAX_REFS];
+	union daedalus_params params;	/* by codec */
+};
+
+/* Kernel -> daemon: buffer @buf_id was freed; drop its mapping. */
+struct daedalus_buf_gone {
+	struct daedalus_hdr hdr;	/* type DAEDALUS_MSG_BUF_GONE */
+	__u64 buf_id;
+};
+
+/* Kernel -> daemon: context @ctx_id was closed; drop its decoder. */
+struct daedalus_ctx_gone {
+	struct daedalus_hdr hdr;	/* type DAEDALUS_MSG_CTX_GONE */
+	__u64 ctx_id;
+};
+
+/* ------------------------------------------------------------------ */
+/* Daemon -> kernel: the answer to one job                             */
+
+enum daedalus_status {
+	DAEDALUS_STATUS_OK = 0,		/* picture decoded exactly */
+	DAEDALUS_STATUS_CORRUPT = 1,	/* picture written, but concealed or partial */
+	DAEDALUS_STATUS_FAILED = 2,	/* no picture */
+};
+
+struct daedalus_result {
+	struct daedalus_hdr hdr;	/* type DAEDALUS_MSG_RESULT */
+	__u64 seq;		/* daedalus_job.seq */
+	__u64 ctx_id;		/* daedalus_job.ctx_id */
+	__u32 status;		/* enum daedalus_status */
+	__u32 bytesused;	/* CAPTURE payload; <= picture_format.sizeimage */
+	__u32 reserved[2];	/* zero */
+};
+
+/* The largest kernel -> daemon record: a read() buffer must hold it. */
+#define DAEDALUS_READ_SIZE	sizeof(struct daedalus_job)
+
+/* ------------------------------------------------------------------ */
+/* Layout checks, compiled on both sides                               */
+
+#ifdef __KERNEL__
+#include <linux/build_bug.h>
+#define DAEDALUS_ASSERT_SIZE(type, size) \
+	static_assert(sizeof(type) == (size), #type " has the wrong size")
+#else
+#define DAEDALUS_ASSERT_SIZE(type, size) \
+	_Static_assert(sizeof(type) == (size), #type " has the wrong size")
+#endif
+
+DAEDALUS_ASSERT_SIZE(struct daedalus_hello, 32);
+DAEDALUS_ASSERT_SIZE(struct daedalus_hdr, 16);
+DAEDALUS_ASSERT_SIZE(struct daedalus_h264_params, 2112);
+DAEDALUS_ASSERT_SIZE(struct daedalus_vp9_params, 2216);
+DAEDALUS_ASSERT_SIZE(union daedalus_params, DAEDALUS_PARAMS_SIZE);
+DAEDALUS_ASSERT_SIZE(struct daedalus_buf, 24);
+DAEDALUS_ASSERT_SIZE(struct daedalus_picture_format, 24);
+DAEDALUS_ASSERT_SIZE(struct daedalus_ref, 16);
+DAEDALUS_ASSERT_SIZE(struct daedalus_job, 12680);
+DAEDALUS_ASSERT_SIZE(struct daedalus_buf_gone, 24);
+DAEDALUS_ASSERT_SIZE(struct daedalus_ctx_gone, 24);
+DAEDALUS_ASSERT_SIZE(struct daedalus_result, 48);
+#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
+DAEDALUS_ASSERT_SIZE(struct daedalus_av1_params, 10192);
+#endif
+
+#endif /* DAEDALUS_PROTO_H */
