@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The bring-up backend: ignores the bitstream and fills the picture with
+ * a luma gradient that moves by 4 per frame of the context, chroma at
+ * mid grey.  NV12 and P010 (samples in the top 10 bits, little-endian).
+ * Every byte of sizeimage is written (padding and slack as zero), nothing
+ * beyond it.  Decodes every codec; used when forced with --backend pattern.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/videodev2.h>
+
+#include "backend.h"
+
+struct pattern_decoder {
+	uint32_t frame;
+};
+
+static int pattern_open(void **decoder)
+{
+	struct pattern_decoder *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	*decoder = d;
+	return 0;
+}
+
+static void put_sample(uint8_t *p, int p010, unsigned int value8)
+{
+	if (p010) {
+		uint16_t v = (uint16_t)((value8 << 2) << 6);
+
+		p[0] = (uint8_t)v;
+		p[1] = (uint8_t)(v >> 8);
+	} else {
+		p[0] = (uint8_t)value8;
+	}
+}
+
+static int pattern_decode(void *decoder, const struct dd_job *job,
+			  struct dd_result *result)
+{
+	struct pattern_decoder *d = decoder;
+	const struct daedalus_picture_format *f = job->picture.format;
+	int p010 = f->pixelformat == V4L2_PIX_FMT_P010;
+	size_t bps = p010 ? 2 : 1;
+	size_t stride = f->bytesperline, luma = stride * f->height;
+	size_t chroma = stride * (f->height / 2);
+	uint8_t *data = job->picture.data;
+	/* Cb and Cr samples of a chroma row: an odd width rounds up. */
+	size_t chroma_width = ((size_t)f->width + 1) / 2 * 2;
+	unsigned int shift = d->frame * 4;
+
+	if (f->sizeimage > job->picture.size || luma + chroma > f->sizeimage ||
+	    chroma_width * bps > stride)
+		return -EINVAL;
+
+	for (size_t y = 0; y < f->height; y++) {
+		uint8_t *row = data + y * stride;
+
+		for (size_t x = 0; x < f->width; x++)
+			put_sample(row + x * bps, p010, (unsigned int)(x + y + shift) & 0xff);
+		memset(row + f->width * bps, 0, stride - f->width * bps);
+	}
+	for (size_t y = 0; y < f->height / 2; y++) {
+		uint8_t *row = data + luma + y * stride;
+
+		for (size_t x = 0; x < chroma_width; x++)
+			put_sample(row + x * bps, p010, 128);
+		memset(row + chroma_width * bps, 0, stride - chroma_width * bps);
+	}
+	memset(data + luma + chroma, 0, f->sizeimage - luma - chroma);
+
+	d->frame++;
+	result->status = DAEDALUS_STATUS_OK;
+	result->bytesused = f->sizeimage;
+	return 0;
+}
+
+static void pattern_close(void *decoder)
+{
+	free(decoder);
+}
+
+const struct dd_backend dd_backend_pattern = {
+	.name = "pattern",
+	.codec = DAEDALUS_CODEC_NONE,
+	.open = pattern_open,
+	.decode = pattern_decode,
+	.close = pattern_close,
+};

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The backend registry (backends.c), beyond dd_backend_find() of backend.h. */
+#ifndef DAEDALUS_BACKENDS_H
+#define DAEDALUS_BACKENDS_H
+
+#include <stdint.h>
+
+#include "backend.h"
+
+/* 1 if a backend is called @name. */
+int dd_backend_exists(const char *name);
+
+/*
+ * DAEDALUS_CODEC_BIT()s of the codecs a backend (or only @forced_name)
+ * decodes and dd_job_check() accepts: what HELLO announces.
+ */
+uint32_t dd_backend_codec_mask(const char *forced_name);
+
+/* Writes the names of all backends, space separated, to @buf. */
+void dd_backend_list(char *buf, size_t size);
+
+#endif /* DAEDALUS_BACKENDS_H */

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The mapping cache of bufmap.h.  A handful of buffers per context, so the
+ * cache is a small array searched linearly under one mutex; a mapping's
+ * life is its atomic reference count.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "bufmap.h"
+
+struct dd_bufmap {
+	atomic_uint refs;
+	uint64_t id;
+	uint8_t *data;
+	size_t length;
+	int writable;
+};
+
+struct dd_bufmap_entry {
+	uint64_t id;
+	struct dd_bufmap *map;
+};
+
+struct dd_bufmap_cache {
+	pthread_mutex_t lock;	/* protects entries, count, capacity */
+	struct dd_bufmap_entry *entries;
+	size_t count;
+	size_t capacity;
+};
+
+struct dd_bufmap_cache *dd_bufmap_cache_new(void)
+{
+	struct dd_bufmap_cache *cache = calloc(1, sizeof(*cache));
+
+	if (!cache)
+		return NULL;
+	pthread_mutex_init(&cache->lock, NULL);
+	return cache;
+}
+
+void dd_bufmap_cache_free(struct dd_bufmap_cache *cache)
+{
+	if (!cache)
+		return;
+	for (size_t i = 0; i < cache->count; i++)
+		dd_bufmap_unref(cache->entries[i].map);
+	free(cache->entries);
+	pthread_mutex_destroy(&cache->lock);
+	free(cache);
+}
+
+static void close_keep_errno(int fd)
+{
+	int saved = errno;
+
+	if (fd >= 0)
+		close(fd);
+	errno = saved;
+}
+
+static struct dd_bufmap *map_new(uint64_t id, int fd, size_t length,
+				 int writable)
+{
+	struct dd_bufmap *map = malloc(sizeof(*map));
+	int prot = PROT_READ | (writable ? PROT_WRITE : 0);
+	void *data;
+
+	if (!map)
+		return NULL;
+	data = mmap(NULL, length, prot, MAP_SHARED, fd, 0);
+	if (data == MAP_FAILED) {
+		free(map);
+		return NULL;
+	}
+	atomic_init(&map->refs, 1);
+	map->id = id;
+	map->data = data;
+	map->length = length;
+	map->writable = !!writable;
+	return map;
+}
+
+static struct dd_bufmap_entry *find(struct dd_bufmap_cache *cache, uint64_t id)
+{
+	for (size_t i = 0; i < cache->count; i++)
+		if (cache->entries[i].id == id)
+			return &cache->entries[i];
+	return NULL;
+}
+
+struct dd_bufmap *dd_bufmap_cache_get(struct dd_bufmap_cache *cache,
+				      uint64_t id, int fd, size_t length,
+				      int writable)
+{
+	struct dd_bufmap_entry *entry;
+	struct dd_bufmap *map = NULL;
+
+	if (fd < 0) {
+		errno = EBADF;
+		return NULL;
+	}
+	if (!id || !length) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+
+	pthread_mutex_lock(&cache->lock);
+	entry = find(cache, id);
+	if (entry) {
+		/*
+		 * A buffer keeps its id and size for its life: a bigger
+		 * length or a read-only mapping asked to be written means
+		 * the sender is confused; refuse rather than overrun.
+		 */
+		if (length > entry->map->length) {
+			errno = EINVAL;
+		} else if (writable && !entry->map->writable) {
+			errno = EACCES;
+		} else {
+			map = entry->map;
+			dd_bufmap_ref(map);
+		}
+		goto out;
+	}
+
+	if (cache->count == cache->capacity) {
+		size_t cap = cache->capacity ? 2 * cache->capacity : 16;
+		struct dd_bufmap_entry *e = realloc(cache->entries,
+						    cap * sizeof(*e));
+
+		if (!e)
+			goto out;
+		cache->entries = e;
+		cache->capacity = cap;
+	}
+	map = map_new(id, fd, length, writable);
+	if (!map)
+		goto out;
+	dd_bufmap_ref(map);	/* the cache's reference */
+	cache->entries[cache->count].id = id;
+	cache->entries[cache->count].map = map;
+	cache->count++;
+out:
+	pthread_mutex_unlock(&cache->lock);
+	close_keep_errno(fd);
+	return map;
+}
+
+void dd_bufmap_cache_forget(struct dd_bufmap_cache *cache, uint64_t id)
+{
+	struct dd_bufmap_entry *entry;
+	struct dd_bufmap *map = NULL;
+
+	pthread_mutex_lock(&cache->lock);
+	entry = find(cache, id);
+	if (entry) {
+		map = entry->map;
+		*entry = cache->entries[--cache->count];
+	}
+	pthread_mutex_unlock(&cache->lock);
+	if (map)
+		dd_bufmap_unref(map);
+}
+
+uint8_t *dd_bufmap_data(const struct dd_bufmap *map)
+{
+	return map->data;
+}
+
+size_t dd_bufmap_length(const struct dd_bufmap *map)
+{
+	return map->length;
+}
+
+void dd_bufmap_ref(struct dd_bufmap *map)
+{
+	atomic_fetch_add_explicit(&map->refs, 1, memory_order_relaxed);
+}
+
+void dd_bufmap_unref(struct dd_bufmap *map)
+{
+	if (!map)
+		return;
+	if (atomic_fetch_sub_explicit(&map->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	munmap(map->data, map->length);
+	free(map);
+}

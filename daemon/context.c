@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "context.h"
+#include "job_check.h"
+#include "log.h"
+#include "proto_io.h"
+
+/* What a context has logged once already. */
+enum {
+	DD_WARNED_CHECK = 1u << 0,
+	DD_WARNED_NO_BACKEND = 1u << 1,
+	DD_WARNED_OPEN = 1u << 2,
+	DD_WARNED_DECODE = 1u << 3,
+	DD_WARNED_RESULT = 1u << 4,
+	DD_WARNED_RECORD = 1u << 5,
+};
+
+static void close_fds(const struct daedalus_job *msg)
+{
+	if (msg->bitstream.fd >= 0)
+		close(msg->bitstream.fd);
+	if (msg->picture.fd >= 0 && msg->picture.fd != msg->bitstream.fd)
+		close(msg->picture.fd);
+}
+
+void dd_job_prepare(struct dd_bufmap_cache *cache, struct dd_prepared_job *job,
+		    size_t len)
+{
+	const struct daedalus_job *msg = job->msg;
+	int pic_fd = msg->picture.fd;
+
+	job->reject = NULL;
+	job->bitstream = NULL;
+	job->picture = NULL;
+
+	if (dd_job_check(msg, len, &job->reject)) {
+		close_fds(msg);
+		return;
+	}
+	/* dd_job_check() made sure the two fds and ids differ. */
+	job->bitstream = dd_bufmap_cache_get(cache, msg->bitstream.id,
+					     msg->bitstream.fd,
+					     msg->bitstream.length, 0);
+	if (!job->bitstream) {
+		close(pic_fd);
+		job->reject = "cannot map the bitstream buffer";
+		return;
+	}
+	job->picture = dd_bufmap_cache_get(cache, msg->picture.id, pic_fd,
+					   msg->picture.length, 1);
+	if (!job->picture) {
+		dd_job_release(job);
+		job->reject = "cannot map the picture buffer";
+	}
+}
+
+void dd_job_release(struct dd_prepared_job *job)
+{
+	dd_bufmap_unref(job->bitstream);
+	dd_bufmap_unref(job->picture);
+	job->bitstream = NULL;
+	job->picture = NULL;
+}
+
+void dd_context_init(struct dd_context *ctx, uint64_t ctx_id,
+		     const char *forced_backend)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->ctx_id = ctx_id;
+	ctx->forced_backend = forced_backend;
+}
+
+void dd_context_close_decoder(struct dd_context *ctx)
+{
+	if (ctx->decoder)
+		ctx->backend->close(ctx->decoder);
+	ctx->decoder = NULL;
+	ctx->backend = NULL;
+	ctx->codec = DAEDALUS_CODEC_NONE;
+}
+
+/* Logs at @level the first time @what happens in this context, then at debug. */
+#define warn_once(ctx, what, level, ...)                                    \
+	do {                                                                 \
+		if ((ctx)->warned & (what)) {                                \
+			dd_dbg(__VA_ARGS__);                                 \
+		} else {                                                     \
+			(ctx)->warned |= (what);                             \
+			dd_log(level, __VA_ARGS__);                          \
+		}                                                            \
+	} while (0)
+
+static int ensure_decoder(struct dd_context *ctx, const struct daedalus_job *msg)
+{
+	const struct dd_backend *backend;
+	int ret;
+
+	if (ctx->decoder && ctx->codec != msg->codec)
+		dd_context_close_decoder(ctx);
+	if (ctx->decoder && (msg->flags & DAEDALUS_JOB_NEW_STREAM))
+		dd_context_close_decoder(ctx);
+	if (ctx->decoder)
+		return 0;
+
+	backend = dd_backend_find(msg->codec, ctx->forced_backend);
+	if (!backend) {
+		warn_once(ctx, DD_WARNED_NO_BACKEND, DD_LOG_WARN,
+			  "context %" PRIu64 ": no backend for %s",
+			  ctx->ctx_id, dd_codec_name(msg->codec));
+		return -ENOSYS;
+	}
+	ret = backend->open(&ctx->decoder);
+	if (ret) {
+		ctx->decoder = NULL;
+		warn_once(ctx, DD_WARNED_OPEN, DD_LOG_WARN,
+			  "context %" PRIu64 ": %s backend failed to open: %s",
+			  ctx->ctx_id, backend->name, strerror(-ret));
+		return ret;
+	}
+	ctx->backend = backend;
+	ctx->codec = msg->codec;
+	dd_dbg("context %" PRIu64 ": %s decoder opened for %s", ctx->ctx_id,
+	       backend->name, dd_codec_name(msg->codec));
+	return 0;
+}
+
+static enum daedalus_status decode(struct dd_context *ctx,
+				   const struct dd_prepared_job *job,
+				   uint32_t *bytesused)
+{
+	const struct daedalus_job *msg = job->msg;
+	struct dd_result result = { DAEDALUS_STATUS_FAILED, 0 };
+	struct dd_job dj;
+	int ret;
+
+	if (ensure_decoder(ctx, msg))
+		return DAEDALUS_STATUS_FAILED;
+
+	dj.msg = msg;
+	dj.bitstream.data = dd_bufmap_data(job->bitstream) + msg->bitstream.offset;
+	dj.bitstream.size = msg->bitstream.bytesused;
+	dj.picture.data = dd_bufmap_data(job->picture) + msg->picture.offset;
+	dj.picture.size = dd_bufmap_length(job->picture) - msg->picture.offset;
+	dj.picture.format = &msg->picture_format;
+	dj.picture.buf_id = msg->picture.id;
+	dj.picture.map = job->picture;
+
+	ret = ctx->backend->decode(ctx->decoder, &dj, &result);
+	if (ret) {
+		warn_once(ctx, DD_WARNED_DECODE, DD_LOG_WARN,
+			  "context %" PRIu64 ": job %" PRIu64 ": %s decoder failed: %s",
+			  ctx->ctx_id, (uint64_t)msg->seq, ctx->backend->name,
+			  strerror(-ret));
+		dd_context_close_decoder(ctx);
+		return DAEDALUS_STATUS_FAILED;
+	}
+	if (result.status > DAEDALUS_STATUS_FAILED ||
+	    result.bytesused > msg->picture_format.sizeimage) {
+		warn_once(ctx, DD_WARNED_RESULT, DD_LOG_ERROR,
+			  "context %" PRIu64 ": %s backend returned status %u, bytesused %u",
+			  ctx->ctx_id, ctx->backend->name, (unsigned int)result.status,
+			  result.bytesused);
+		return DAEDALUS_STATUS_FAILED;
+	}
+	*bytesused = result.bytesused;
+	return result.status;
+}
+
+void dd_context_run(struct dd_context *ctx, const struct dd_prepared_job *job,
+		    struct dd_recorder *rec, struct daedalus_result *res)
+{
+	const struct daedalus_job *msg = job->msg;
+	enum daedalus_status status = DAEDALUS_STATUS_FAILED;
+	uint32_t bytesused = 0;
+	const char *why;
+
+	ctx->jobs++;
+	if (rec) {
+		const uint8_t *bs = NULL;
+		int ret;
+
+		if (!job->reject)
+			bs = dd_bufmap_data(job->bitstream) + msg->bitstream.offset;
+		ret = dd_recorder_write(rec, msg, bs, bs ? msg->bitstream.bytesused : 0);
+		if (ret)
+			warn_once(ctx, DD_WARNED_RECORD, DD_LOG_WARN,
+				  "context %" PRIu64 ": cannot record job %" PRIu64 ": %s",
+				  ctx->ctx_id, (uint64_t)msg->seq, strerror(-ret));
+	}
+
+	if (job->reject)
+		warn_once(ctx, DD_WARNED_CHECK, DD_LOG_WARN,
+			  "context %" PRIu64 ": job %" PRIu64 " rejected: %s"
+			  " (further rejections in this context at debug level)",
+			  ctx->ctx_id, (uint64_t)msg->seq, job->reject);
+	else
+		status = decode(ctx, job, &bytesused);
+
+	if (status == DAEDALUS_STATUS_FAILED)
+		ctx->failed++;
+	dd_result_init(res, msg->seq, msg->ctx_id, status, bytesused);
+	if (dd_result_check(res, job->reject ? 0 : msg->picture_format.sizeimage, &why))
+		dd_dbg("context %" PRIu64 ": job %" PRIu64 ": answer will be refused: %s",
+		       ctx->ctx_id, (uint64_t)msg->seq, why);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * One V4L2 context as the daemon sees it, and the two stages of a job
+ * that do not depend on threading, shared by daedalusd (core.c) and
+ * daedalus-replay:
+ *
+ *   prepare  (reader)  check the record, map its buffers, close its fds;
+ *   run      (worker)  pick/reset the decoder, record, decode, answer.
+ *
+ * A context's decoder is opened on its first job, reopened on
+ * DAEDALUS_JOB_NEW_STREAM or when the codec changes, closed on
+ * DAEDALUS_MSG_CTX_GONE (or when it fails).  Not thread-safe: the core
+ * runs one context on one worker at a time.
+ */
+#ifndef DAEDALUS_CONTEXT_H
+#define DAEDALUS_CONTEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "bufmap.h"
+#include "recorder.h"
+
+/* A job record after the reader looked at it. */
+struct dd_prepared_job {
+	struct daedalus_job *msg;	/* the record; owned by the caller */
+	const char *reject;		/* set: answer FAILED, do not decode */
+	struct dd_bufmap *bitstream;	/* references, NULL when rejected */
+	struct dd_bufmap *picture;
+};
+
+struct dd_context {
+	uint64_t ctx_id;
+	const char *forced_backend;	/* --backend, or NULL */
+	const struct dd_backend *backend;	/* of the open decoder */
+	void *decoder;			/* NULL: none open */
+	enum daedalus_codec codec;	/* of the open decoder */
+	unsigned int warned;		/* DD_WARNED_* already logged */
+	uint64_t jobs;
+	uint64_t failed;
+};
+
+/*
+ * Checks @job->msg (@len bytes read) and maps its buffers through @cache.
+ * Always consumes the record's fds, whatever the outcome; sets
+ * @job->reject when the job must not reach a backend.
+ */
+void dd_job_prepare(struct dd_bufmap_cache *cache, struct dd_prepared_job *job,
+		    size_t len);
+/* Drops the mappings of a prepared job (not msg). */
+void dd_job_release(struct dd_prepared_job *job);
+
+void dd_context_init(struct dd_context *ctx, uint64_t ctx_id,
+		     const char *forced_backend);
+void dd_context_close_decoder(struct dd_context *ctx);
+
+/*
+ * Runs one prepared job of this context: records it (@rec may be NULL),
+ * decodes it unless rejected, and fills @res with the answer, which
+ * passes dd_result_check().
+ */
+void dd_context_run(struct dd_context *ctx, const struct dd_prepared_job *job,
+		    struct dd_recorder *rec, struct daedalus_result *res);
+
+#endif /* DAEDALUS_CONTEXT_H */

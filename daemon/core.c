@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "context.h"
+#include "core.h"
+#include "log.h"
+#include "proto_io.h"
+
+enum work_kind {
+	WORK_JOB,
+	WORK_CTX_GONE,
+};
+
+struct work {
+	struct work *next;
+	enum work_kind kind;
+	struct dd_prepared_job job;	/* WORK_JOB */
+};
+
+struct core_ctx {
+	struct dd_context ctx;
+	struct work *head;		/* queued work, oldest first */
+	struct work **tail;
+	int scheduled;			/* in the ready FIFO or on a worker */
+	int in_table;			/* still in core->contexts */
+	struct core_ctx *next;		/* in core->contexts */
+	struct core_ctx *next_ready;	/* in the ready FIFO */
+};
+
+struct dd_core {
+	struct dd_core_config cfg;
+	int dev_fd;
+	struct dd_bufmap_cache *cache;
+
+	/*
+	 * lock protects everything below: the context table, every
+	 * context's queue and flags, the ready FIFO, stopping, stats.
+	 * Decoding and writing happen outside it.
+	 */
+	pthread_mutex_t lock;
+	pthread_cond_t ready_cv;	/* ready FIFO not empty, or stopping */
+	pthread_cond_t idle_cv;		/* ready FIFO empty and running == 0 */
+	unsigned int running;		/* workers running a piece of work */
+	struct core_ctx *contexts;
+	struct core_ctx *ready_head;
+	struct core_ctx **ready_tail;
+	int stopping;
+	struct dd_core_stats stats;
+
+	pthread_t *workers;
+	unsigned int num_workers;
+};
+
+int dd_core_new(const struct dd_core_config *cfg, int dev_fd,
+		struct dd_core **out)
+{
+	struct dd_core *core;
+
+	if (!cfg->threads || dev_fd < 0)
+		return -EINVAL;
+	core = calloc(1, sizeof(*core));
+	if (!core)
+		return -ENOMEM;
+	core->cfg = *cfg;
+	core->dev_fd = dev_fd;
+	core->cache = dd_bufmap_cache_new();
+	core->workers = calloc(cfg->threads, sizeof(*core->workers));
+	if (!core->cache || !core->workers) {
+		dd_bufmap_cache_free(core->cache);
+		free(core->workers);
+		free(core);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&core->lock, NULL);
+	pthread_cond_init(&core->ready_cv, NULL);
+	pthread_cond_init(&core->idle_cv, NULL);
+	core->ready_tail = &core->ready_head;
+	*out = core;
+	return 0;
+}
+
+static void work_free(struct work *w)
+{
+	if (w->kind == WORK_JOB) {
+		dd_job_release(&w->job);
+		free(w->job.msg);
+	}
+	free(w);
+}
+
+/* Under lock. */
+static void ready_push(struct dd_core *core, struct core_ctx *c)
+{
+	c->next_ready = NULL;
+	*core->ready_tail = c;
+	core->ready_tail = &c->next_ready;
+	pthread_cond_signal(&core->ready_cv);
+}
+
+/* Under lock. */
+static struct core_ctx *ready_pop(struct dd_core *core)
+{
+	struct core_ctx *c = core->ready_head;
+
+	core->ready_head = c->next_ready;
+	if (!core->ready_head)
+		core->ready_tail = &core->ready_head;
+	return c;
+}
+
+/* Under lock: appends @w to @c's queue and makes @c ready if it was idle. */
+static void enqueue(struct dd_core *core, struct core_ctx *c, struct work *w)
+{
+	w->next = NULL;
+	*c->tail = w;
+	c->tail = &w->next;
+	if (!c->scheduled) {
+		c->scheduled = 1;
+		ready_push(core, c);
+	}
+}
+
+/* Under lock. */
+static struct core_ctx *ctx_find(struct dd_core *core, uint64_t ctx_id)
+{
+	for (struct core_ctx *c = core->contexts; c; c = c->next)
+		if (c->ctx.ctx_id == ctx_id)
+			return c;
+	return NULL;
+}
+
+/* Under lock. */
+static void ctx_unlink(struct dd_core *core, struct core_ctx *c)
+{
+	for (struct core_ctx **p = &core->contexts; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	}
+	c->in_table = 0;
+}
+
+static void ctx_free(struct core_ctx *c)
+{
+	while (c->head) {
+		struct work *w = c->head;
+
+		c->head = w->next;
+		work_free(w);
+	}
+	dd_context_close_decoder(&c->ctx);
+	free(c);
+}
+
+static void write_result(struct dd_core *core, const struct daedalus_result *res)
+{
+	int ret = dd_result_write(core->dev_fd, res);
+
+	if (!ret)
+		return;
+	/* A job aborted or timed out in the kernel: its answer is refused. */
+	dd_dbg("answer to job %" PRIu64 " of context %" PRIu64 " not taken: %s",
+	       (uint64_t)res->seq, (uint64_t)res->ctx_id, strerror(-ret));
+	pthread_mutex_lock(&core->lock);
+	core->stats.refused++;
+	pthread_mutex_unlock(&core->lock);
+}
+
+static void run_work(struct dd_core *core, struct core_ctx *c, struct work *w)
+{
+	struct daedalus_result res;
+
+	if (w->kind == WORK_CTX_GONE) {
+		dd_dbg("context %" PRIu64 " gone after %" PRIu64 " jobs (%" PRIu64 " failed)",
+		       c->ctx.ctx_id, c->ctx.jobs, c->ctx.failed);
+		dd_context_close_decoder(&c->ctx);
+		return;
+	}
+	dd_context_run(&c->ctx, &w->job, core->cfg.recorder, &res);
+	dd_trace("context %" PRIu64 ": job %" PRIu64 " %s",
+		 c->ctx.ctx_id, (uint64_t)res.seq, dd_status_name(res.status));
+	/*
+	 * Drop the mappings before answering: once answered, the kernel may
+	 * hand the buffers to the client and free them.
+	 */
+	dd_job_release(&w->job);
+	write_result(core, &res);
+
+	pthread_mutex_lock(&core->lock);
+	core->stats.jobs++;
+	if (w->job.reject)
+		core->stats.rejected++;
+	if (res.status == DAEDALUS_STATUS_FAILED)
+		core->stats.failed++;
+	pthread_mutex_unlock(&core->lock);
+}
+
+static void *worker_main(void *arg)
+{
+	struct dd_core *core = arg;
+
+	pthread_mutex_lock(&core->lock);
+	for (;;) {
+		struct core_ctx *c;
+		struct work *w;
+
+		while (!core->stopping && !core->ready_head)
+			pthread_cond_wait(&core->ready_cv, &core->lock);
+		if (core->stopping)
+			break;
+		c = ready_pop(core);
+		w = c->head;
+		c->head = w->next;
+		if (!c->head)
+			c->tail = &c->head;
+		core->running++;
+		pthread_mutex_unlock(&core->lock);
+
+		run_work(core, c, w);
+
+		pthread_mutex_lock(&core->lock);
+		core->running--;
+		if (w->kind == WORK_CTX_GONE) {
+			/* Unlinked when the record was read: nothing follows. */
+			work_free(w);
+			ctx_free(c);
+		} else {
+			work_free(w);
+			if (c->head)
+				ready_push(core, c);
+			else
+				c->scheduled = 0;
+		}
+		if (!core->running && !core->ready_head)
+			pthread_cond_broadcast(&core->idle_cv);
+	}
+	pthread_mutex_unlock(&core->lock);
+	return NULL;
+}
+
+static void handle_job(struct dd_core *core, const void *buf, size_t len)
+{
+	struct work *w = calloc(1, sizeof(*w));
+	struct core_ctx *c;
+
+	if (w)
+		w->job.msg = malloc(len);
+	if (!w || !w->job.msg) {
+		const struct daedalus_job *msg = buf;
+		struct daedalus_result res;
+
+		/* Out of memory: still close the fds and answer. */
+		free(w);
+		if (msg->bitstream.fd >= 0)
+			close(msg->bitstream.fd);
+		if (msg->picture.fd >= 0 && msg->picture.fd != msg->bitstream.fd)
+			close(msg->picture.fd);
+		dd_err("out of memory for job %" PRIu64, (uint64_t)msg->seq);
+		dd_result_init(&res, msg->seq, msg->ctx_id, DAEDALUS_STATUS_FAILED, 0);
+		write_result(core, &res);
+		return;
+	}
+	memcpy(w->job.msg, buf, len);
+	w->kind = WORK_JOB;
+	dd_job_prepare(core->cache, &w->job, len);
+
+	if (!w->job.msg->ctx_id) {
+		/* Nothing to answer to: the kernel never sends context 0. */
+		dd_warn("job %" PRIu64 " without a context dropped: %s",
+			(uint64_t)w->job.msg->seq, w->job.reject);
+		work_free(w);
+		pthread_mutex_lock(&core->lock);
+		core->stats.malformed++;
+		pthread_mutex_unlock(&core->lock);
+		return;
+	}
+
+	pthread_mutex_lock(&core->lock);
+	c = ctx_find(core, w->job.msg->ctx_id);
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			pthread_mutex_unlock(&core->lock);
+			dd_err("out of memory for context %" PRIu64,
+			       (uint64_t)w->job.msg->ctx_id);
+			work_free(w);
+			return;
+		}
+		dd_context_init(&c->ctx, w->job.msg->ctx_id, core->cfg.forced_backend);
+		c->tail = &c->head;
+		c->in_table = 1;
+		c->next = core->contexts;
+		core->contexts = c;
+		core->stats.contexts++;
+	}
+	enqueue(core, c, w);
+	pthread_mutex_unlock(&core->lock);
+}
+
+static void handle_ctx_gone(struct dd_core *core, uint64_t ctx_id)
+{
+	struct work *w = calloc(1, sizeof(*w));
+	struct core_ctx *c;
+
+	pthread_mutex_lock(&core->lock);
+	c = ctx_find(core, ctx_id);
+	if (!c || !w) {
+		/* Never saw a job of it, so no decoder to close. */
+		pthread_mutex_unlock(&core->lock);
+		if (c)
+			dd_err("out of memory closing context %" PRIu64, ctx_id);
+		free(w);
+		return;
+	}
+	ctx_unlink(core, c);
+	w->kind = WORK_CTX_GONE;
+	enqueue(core, c, w);
+	pthread_mutex_unlock(&core->lock);
+}
+
+static void handle_record(struct dd_core *core, const void *buf, size_t len)
+{
+	struct dd_record rec;
+
+	pthread_mutex_lock(&core->lock);
+	core->stats.records++;
+	pthread_mutex_unlock(&core->lock);
+
+	if (dd_record_parse(buf, len, &rec)) {
+		dd_warn("ignoring a malformed record of %zu bytes: %s", len, rec.why);
+		pthread_mutex_lock(&core->lock);
+		core->stats.malformed++;
+		pthread_mutex_unlock(&core->lock);
+		return;
+	}
+	switch (rec.kind) {
+	case DD_RECORD_JOB:
+		handle_job(core, buf, len);
+		break;
+	case DD_RECORD_BUF_GONE:
+		dd_trace("buffer %" PRIu64 " gone", (uint64_t)rec.buf_gone->buf_id);
+		dd_bufmap_cache_forget(core->cache, rec.buf_gone->buf_id);
+		break;
+	case DD_RECORD_CTX_GONE:
+		handle_ctx_gone(core, rec.ctx_gone->ctx_id);
+		break;
+	case DD_RECORD_INVALID:
+		break;
+	}
+}
+
+static int start_workers(struct dd_core *core)
+{
+	for (unsigned int i = 0; i < core->cfg.threads; i++) {
+		int ret = pthread_create(&core->workers[i], NULL, worker_main, core);
+
+		if (ret)
+			return -ret;
+		core->num_workers++;
+	}
+	return 0;
+}
+
+static void stop_workers(struct dd_core *core)
+{
+	struct core_ctx *c, *next;
+
+	pthread_mutex_lock(&core->lock);
+	core->stopping = 1;
+	pthread_cond_broadcast(&core->ready_cv);
+	pthread_mutex_unlock(&core->lock);
+	for (unsigned int i = 0; i < core->num_workers; i++)
+		pthread_join(core->workers[i], NULL);
+	core->num_workers = 0;
+
+	/* No worker left: drop queued work, gone contexts first. */
+	for (c = core->ready_head; c; c = next) {
+		next = c->next_ready;
+		if (!c->in_table)
+			ctx_free(c);
+	}
+	core->ready_head = NULL;
+	core->ready_tail = &core->ready_head;
+	for (c = core->contexts; c; c = next) {
+		next = c->next;
+		ctx_free(c);
+	}
+	core->contexts = NULL;
+}
+
+int dd_core_run(struct dd_core *core, int stop_fd)
+{
+	/* Aligned for struct daedalus_job: records are read in place. */
+	union {
+		struct daedalus_job job;
+		uint8_t bytes[DAEDALUS_READ_SIZE];
+	} *buf = malloc(sizeof(*buf));
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	ret = start_workers(core);
+	while (!ret) {
+		struct pollfd pfd[2] = {
+			{ .fd = core->dev_fd, .events = POLLIN },
+			{ .fd = stop_fd, .events = POLLIN },
+		};
+		ssize_t n;
+
+		if (poll(pfd, stop_fd >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			break;
+		}
+		if (stop_fd >= 0 && pfd[1].revents)
+			break;
+		if (!pfd[0].revents)
+			continue;
+		n = read(core->dev_fd, buf, sizeof(*buf));
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			ret = -errno;
+			break;
+		}
+		if (n == 0) {
+			/* End of input (a test's fake device): finish the queue. */
+			pthread_mutex_lock(&core->lock);
+			while (core->running || core->ready_head)
+				pthread_cond_wait(&core->idle_cv, &core->lock);
+			pthread_mutex_unlock(&core->lock);
+			break;
+		}
+		handle_record(core, buf, (size_t)n);
+	}
+	stop_workers(core);
+	free(buf);
+	return ret;
+}
+
+void dd_core_get_stats(struct dd_core *core, struct dd_core_stats *stats)
+{
+	pthread_mutex_lock(&core->lock);
+	*stats = core->stats;
+	pthread_mutex_unlock(&core->lock);
+}
+
+void dd_core_free(struct dd_core *core)
+{
+	if (!core)
+		return;
+	dd_bufmap_cache_free(core->cache);
+	pthread_cond_destroy(&core->ready_cv);
+	pthread_cond_destroy(&core->idle_cv);
+	pthread_mutex_destroy(&core->lock);
+	free(core->workers);
+	free(core);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The daemon's loop: one reader, a pool of workers.
+ *
+ * The reader (the thread calling dd_core_run()) reads one record per
+ * read() from the device fd.  A job is prepared at once (checked, its
+ * buffers mapped, its fds closed) and appended to its context's queue;
+ * BUF_GONE drops the cached mapping; CTX_GONE is queued behind the
+ * context's jobs.  A context with queued work sits in one FIFO of ready
+ * contexts; a worker takes a context, runs its oldest job, writes the
+ * answer and puts the context back at the end if it has more.  So the
+ * jobs of one context run one at a time, in order, and their answers are
+ * written in order; different contexts run in parallel.
+ *
+ * The device fd is anything with the device's read()/write() semantics:
+ * /dev/daedalus-v4l2, or in tests one end of a SOCK_SEQPACKET socketpair.
+ */
+#ifndef DAEDALUS_CORE_H
+#define DAEDALUS_CORE_H
+
+#include <stdint.h>
+
+#include "recorder.h"
+
+struct dd_core_config {
+	unsigned int threads;		/* workers, >= 1 */
+	const char *forced_backend;	/* NULL: by codec */
+	struct dd_recorder *recorder;	/* NULL: not recording */
+};
+
+struct dd_core_stats {
+	uint64_t records;	/* records read */
+	uint64_t malformed;	/* records ignored as malformed */
+	uint64_t jobs;		/* jobs answered */
+	uint64_t rejected;	/* of which failed their checks */
+	uint64_t failed;	/* of which answered FAILED (rejected included) */
+	uint64_t refused;	/* answers the device did not take */
+	uint64_t contexts;	/* contexts created */
+};
+
+struct dd_core;
+
+/* 0 or a negative errno.  The core does not own @dev_fd. */
+int dd_core_new(const struct dd_core_config *cfg, int dev_fd,
+		struct dd_core **out);
+
+/*
+ * Runs until @stop_fd (e.g. a signalfd; -1: none) is readable, read()
+ * returns 0 (end of file: only a fake device does that; queued jobs are
+ * finished first), or read() fails.  Queued jobs are then dropped
+ * unanswered (the kernel fails them when the device is closed), running
+ * ones finish, decoders are closed.  Returns 0, or the negative
+ * errno of the failed read().  Call once.
+ */
+int dd_core_run(struct dd_core *core, int stop_fd);
+
+void dd_core_get_stats(struct dd_core *core, struct dd_core_stats *stats);
+void dd_core_free(struct dd_core *core);
+
+#endif /* DAEDALUS_CORE_H */

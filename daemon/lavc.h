@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * libavcodec/libavutil loaded at run time.
+ *
+ * The daemon is compiled against the FFmpeg headers (struct layouts such
+ * as AVCodecContext and AVFrame differ between major versions) but never
+ * linked with FFmpeg: the libraries are dlopen()ed by the soname of the
+ * headers' major version, once, when the first context that needs them is
+ * created.  A daemon that only ever decodes other codecs never pays for
+ * libavcodec (about 13 ms and 95 shared libraries on Debian 12).
+ */
+#ifndef DAEDALUS_LAVC_H
+#define DAEDALUS_LAVC_H
+
+#include <libavcodec/avcodec.h>
+#include <libavutil/frame.h>
+
+/* The functions the backends use; NULL until dd_lavc_load() succeeded. */
+struct dd_lavc {
+	unsigned (*avcodec_version)(void);
+	const AVCodec *(*avcodec_find_decoder)(enum AVCodecID id);
+	AVCodecContext *(*avcodec_alloc_context3)(const AVCodec *codec);
+	int (*avcodec_open2)(AVCodecContext *ctx, const AVCodec *codec,
+			     AVDictionary **options);
+	void (*avcodec_free_context)(AVCodecContext **ctx);
+	int (*avcodec_send_packet)(AVCodecContext *ctx, const AVPacket *pkt);
+	int (*avcodec_receive_frame)(AVCodecContext *ctx, AVFrame *frame);
+	void (*avcodec_flush_buffers)(AVCodecContext *ctx);
+	AVPacket *(*av_packet_alloc)(void);
+	void (*av_packet_free)(AVPacket **pkt);
+
+	unsigned (*avutil_version)(void);
+	AVFrame *(*av_frame_alloc)(void);
+	void (*av_frame_free)(AVFrame **frame);
+	void (*av_frame_unref)(AVFrame *frame);
+	AVBufferRef *(*av_buffer_create)(uint8_t *data, size_t size,
+					 void (*free)(void *opaque, uint8_t *data),
+					 void *opaque, int flags);
+	void (*av_log_set_level)(int level);
+	void (*av_log_set_callback)(void (*cb)(void *, int, const char *,
+					       va_list));
+};
+
+/*
+ * Loads both libraries and resolves every symbol, once per process
+ * (thread-safe; later calls return the first outcome).  Returns the table,
+ * or NULL after logging why once (library missing, wrong version, symbol
+ * missing).
+ */
+const struct dd_lavc *dd_lavc_load(void);
+
+/* The reason the last dd_lavc_load() failed, or "" if it did not. */
+const char *dd_lavc_error(void);
+
+#endif /* DAEDALUS_LAVC_H */

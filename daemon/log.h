@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Logging to stderr with levels.  The level is the one piece of process-
+ * wide state in the daemon: set once by main() before any thread starts.
+ * Library code (job checks, mapping, backends) returns errors; only the
+ * core and main decide what to log, except where a comment says otherwise.
+ */
+#ifndef DAEDALUS_LOG_H
+#define DAEDALUS_LOG_H
+
+enum dd_log_level {
+	DD_LOG_ERROR = 0,
+	DD_LOG_WARN = 1,
+	DD_LOG_INFO = 2,
+	DD_LOG_DEBUG = 3,
+	DD_LOG_TRACE = 4,
+};
+
+void dd_log_set_level(int level);
+int dd_log_enabled(enum dd_log_level level);
+
+void dd_log(enum dd_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define dd_err(...)	dd_log(DD_LOG_ERROR, __VA_ARGS__)
+#define dd_warn(...)	dd_log(DD_LOG_WARN, __VA_ARGS__)
+#define dd_info(...)	dd_log(DD_LOG_INFO, __VA_ARGS__)
+#define dd_dbg(...)	dd_log(DD_LOG_DEBUG, __VA_ARGS__)
+#define dd_trace(...)	dd_log(DD_LOG_TRACE, __VA_ARGS__)
+
+#endif /* DAEDALUS_LOG_H */

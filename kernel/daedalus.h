@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * daedalus-v4l2: a V4L2 stateless decoder whose "hardware" is a userspace
+ * daemon.  Shared definitions of the driver's files.
+ *
+ *   daedalus_core.c    module, platform device, registration, open/release,
+ *                      the control tables
+ *   daedalus_video.c   formats, ioctls, vb2 ops, request validation
+ *   daedalus_dec.c     device_run: gathers one job, per-codec ops table
+ *   daedalus_bridge.c  /dev/daedalus-v4l2 and the job's whole life
+ *   daedalus_<codec>.c one codec each
+ */
+#ifndef DAEDALUS_H
+#define DAEDALUS_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/miscdevice.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <media/media-device.h>
+#include <media/v4l2-ctrls.h>
+#include <media/v4l2-device.h>
+#include <media/v4l2-fh.h>
+#include <media/v4l2-mem2mem.h>
+#include <media/videobuf2-v4l2.h>
+
+#include "../include/daedalus_proto.h"
+
+#define DAEDALUS_NAME		"daedalus-v4l2"
+
+#define DAEDALUS_MIN_WIDTH	16U
+#define DAEDALUS_MIN_HEIGHT	16U
+#define DAEDALUS_MAX_WIDTH	4096U
+#define DAEDALUS_MAX_HEIGHT	2304U
+
+extern unsigned int daedalus_job_timeout_ms;
+extern unsigned int daedalus_attach_timeout_ms;
+
+struct daedalus_ctx;
+struct daedalus_dev;
+struct daedalus_m2m_slot;
+
+extern const struct v4l2_ctrl_ops daedalus_ctrl_ops;
+
+/*
+ * One codec: its coded format, its controls (as data), the CAPTURE geometry
+ * it needs and how device_run gathers its job.  A new codec is one file
+ * defining one of these plus one entry in daedalus_codecs[].
+ */
+struct daedalus_codec_desc {
+	u32 pixelformat;		/* OUTPUT fourcc */
+	enum daedalus_codec codec;
+	unsigned int row_align;		/* CAPTURE rows are ALIGN(height, this) */
+	bool hold_capture;		/* OUTPUT offers HOLD_CAPTURE_BUF */
+	const struct v4l2_ctrl_config *ctrls;
+	unsigned int num_ctrls;
+	const u32 *required;		/* set in every request */
+	unsigned int num_required;
+	/* Snapshot p_cur of every control into the job; references too. */
+	void (*fill_job)(struct daedalus_ctx *ctx, struct media_request *req,
+			 struct daedalus_job *job);
+	/* The control carrying the bit depth (0: always 8) and its reader. */
+	u32 depth_ctrl;
+	unsigned int (*depth)(const void *payload);
+	/* Refuse what the daemon cannot decode; 0 for other controls. */
+	int (*try_ctrl)(struct v4l2_ctrl *ctrl);
+};
+
+extern const struct daedalus_codec_desc daedalus_h264_desc;
+extern const struct daedalus_codec_desc daedalus_vp8_desc;
+extern const struct daedalus_codec_desc daedalus_vp9_desc;
+#ifdef V4L2_PIX_FMT_AV1_FRAME
+extern const struct daedalus_codec_desc daedalus_av1_desc;
+#endif
+
+extern const struct daedalus_codec_desc * const daedalus_codecs[];
+extern const unsigned int daedalus_num_codecs;
+
+/* A vb2 buffer as this driver keeps it. */
+struct daedalus_buffer {
+	struct v4l2_m2m_buffer m2m;	/* first: vb2 and m2m use it */
+	u64 id;				/* device-unique, assigned at buf_init */
+	struct dma_buf *dbuf;		/* exported or imported, taken once */
+	bool sent;			/* named in a job at least once */
+};
+
+static inline struct daedalus_buffer *
+to_daedalus_buffer(struct vb2_v4l2_buffer *vbuf)
+{
+	return container_of(vbuf, struct daedalus_buffer, m2m.vb);
+}
+
+/* Where a context's one job stands; changed only under bridge.lock. */
+enum daedalus_job_state {
+	DAEDALUS_JOB_IDLE,	/* no job, or it was completed */
+	DAEDALUS_JOB_QUEUED,	/* on bridge.pending, not read by a daemon */
+	DAEDALUS_JOB_SENT,	/* read by the daemon, awaiting its result */
+};
+
+/*
+ * A context's job.  m2m runs one job per context at a time, so it is
+ * embedded in the context and reused.  A message is either this (a job) or
+ * a small allocated daedalus_msg (buf_gone, ctx_gone).
+ */
+/* An entry of bridge.pending / bridge.inflight. */
+struct daedalus_entry {
+	struct list_head node;
+	struct daedalus_run *run;	/* the job, or NULL for a message */
+};
+
+struct daedalus_run {
+	struct daedalus_entry entry;	/* bridge.pending or bridge.inflight */
+	enum daedalus_job_state state;
+	unsigned long deadline;		/* jiffies; watchdog fails it after */
+	struct delayed_work watchdog;
+	struct dma_buf *dbuf[2];	/* bitstream, picture: borrowed */
+	struct daedalus_job rec;	/* the record read() hands out */
+};
+
+struct daedalus_msg {
+	struct daedalus_entry entry;	/* bridge.pending */
+	union {
+		struct daedalus_hdr hdr;
+		struct daedalus_buf_gone buf_gone;
+		struct daedalus_ctx_gone ctx_gone;
+	};
+};
+
+/* The daemon side: one attached daemon at most. */
+struct daedalus_bridge {
+	struct miscdevice misc;
+	/*
+	 * Protects everything below except read_mutex's buffer, and each
+	 * context's run.state / run.node / run.deadline.
+	 */
+	spinlock_t lock;
+	bool open;			/* the chardev is open (exclusive) */
+	bool attached;			/* HELLO done on the open file */
+	u32 codecs;			/* DAEDALUS_CODEC_BIT()s of the daemon */
+	u64 generation;			/* bumped at each attach; never 0 */
+	u64 next_seq;
+	struct list_head pending;	/* runs and msgs not yet read */
+	struct list_head inflight;	/* runs read, awaiting a result */
+	wait_queue_head_t wq;		/* readers: pending got an entry */
+	struct mutex read_mutex;	/* serialises read(); guards rbuf */
+	struct daedalus_job *rbuf;	/* the record being copied out */
+};
+
+struct daedalus_dev {
+	struct v4l2_device v4l2_dev;
+	struct video_device vfd;
+	struct media_device mdev;
+	struct mutex dev_mutex;		/* video_device lock */
+	struct v4l2_m2m_dev *mc_m2m;	/* only for the MC topology */
+	/* Per-context m2m devices, recycled (see daedalus_core.c). */
+	struct mutex pool_mutex;
+	struct list_head m2m_pool;
+	atomic64_t next_ctx_id;
+	atomic64_t next_buf_id;
+	struct daedalus_bridge bridge;
+};
+
+struct daedalus_ctx {
+	struct v4l2_fh fh;
+	struct daedalus_dev *dev;
+	u64 id;
+	struct mutex vb_mutex;		/* both vb2 queues */
+	struct daedalus_m2m_slot *m2m_slot;
+	struct v4l2_m2m_dev *m2m_dev;	/* this context's own */
+	struct v4l2_ctrl_handler hdl;
+
+	const struct daedalus_codec_desc *codec;
+	struct v4l2_format coded_fmt;
+	struct v4l2_format decoded_fmt;
+	u32 out_sequence;		/* next v4l2_buffer.sequence, per queue */
+	u32 cap_sequence;
+
+	/* Under bridge.lock. */
+	bool closing;			/* release started: no new jobs */
+	bool aborting;			/* job_abort seen since STREAMON */
+	u64 daemon_generation;		/* generation that saw our stream */
+
+	atomic_t completing;		/* completions in progress */
+	wait_queue_head_t idle_wq;	/* run went idle / completing hit 0 */
+	struct daedalus_run run;
+};
+
+static inline struct daedalus_ctx *file_to_ctx(struct file *file)
+{
+	return container_of(file->private_data, struct daedalus_ctx, fh);
+}
+
+static inline struct v4l2_ctrl *daedalus_ctrl(struct daedalus_ctx *ctx,
+					      u32 id)
+{
+	return v4l2_ctrl_find(&ctx->hdl, id);
+}
+
+/* The current value of a control of the context's handler. */
+static inline void *daedalus_cur(struct daedalus_ctx *ctx, u32 id)
+{
+	return daedalus_ctrl(ctx, id)->p_cur.p;
+}
+
+/* daedalus_core.c */
+const struct daedalus_codec_desc *daedalus_find_codec(u32 pixelformat);
+
+/* daedalus_video.c */
+extern const struct v4l2_ioctl_ops daedalus_ioctl_ops;
+int daedalus_queue_init(void *priv, struct vb2_queue *src_vq,
+			struct vb2_queue *dst_vq);
+int daedalus_request_validate(struct media_request *req);
+void daedalus_set_default_formats(struct daedalus_ctx *ctx);
+void daedalus_update_decoded_fmt(struct daedalus_ctx *ctx);
+int daedalus_codec_try_ctrl(struct v4l2_ctrl *ctrl);
+int daedalus_codec_s_ctrl(struct v4l2_ctrl *ctrl);
+
+/* daedalus_dec.c */
+void daedalus_device_run(void *priv);
+int daedalus_job_ready(void *priv);
+void daedalus_job_abort(void *priv);
+void daedalus_add_ref(struct daedalus_ctx *ctx, struct daedalus_job *job,
+		      u64 timestamp);
+
+/* daedalus_bridge.c */
+int daedalus_bridge_init(struct daedalus_dev *dev);
+void daedalus_bridge_exit(struct daedalus_dev *dev);
+void daedalus_bridge_submit(struct daedalus_ctx *ctx);
+void daedalus_bridge_fail_now(struct daedalus_ctx *ctx);
+void daedalus_bridge_abort(struct daedalus_ctx *ctx);
+void daedalus_bridge_streamon(struct daedalus_ctx *ctx);
+void daedalus_bridge_ctx_close(struct daedalus_ctx *ctx);
+void daedalus_bridge_ctx_gone(struct daedalus_ctx *ctx);
+void daedalus_bridge_wait_idle(struct daedalus_ctx *ctx);
+void daedalus_bridge_buf_gone(struct daedalus_dev *dev,
+			      struct daedalus_buffer *buf);
+void daedalus_run_init(struct daedalus_ctx *ctx);
+
+#endif /* DAEDALUS_H */

@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daedalus-v4l2: the bridge to the daemon, /dev/daedalus-v4l2, and the whole
+ * life of a job.
+ *
+ * A context's job (struct daedalus_run) moves through these states, always
+ * under bridge.lock:
+ *
+ *   IDLE --submit--> QUEUED --read()--> SENT --result--> IDLE (DONE/ERROR)
+ *
+ * and from QUEUED or SENT straight back to IDLE with ERROR when its
+ * watchdog expires, when job_abort or close finds it still QUEUED, or when
+ * the daemon's file is released.  Whoever moves it to IDLE ("claims" it)
+ * is the one and only caller of v4l2_m2m_buf_done_and_job_finish() for it;
+ * everybody else finds IDLE and does nothing.  Every job has a watchdog
+ * armed from the moment it is queued (attach_timeout_ms while no daemon is
+ * attached, job_timeout_ms otherwise, re-armed when the daemon reads it),
+ * so no waiter depends on the daemon's goodwill.
+ *
+ * A daemon still writing into a buffer after its job failed is harmless:
+ * its fd holds a dma-buf reference, which keeps the memory alive.
+ */
+
+#include <linux/capability.h>
+#include <linux/dma-buf.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "daedalus.h"
+
+static inline struct daedalus_ctx *run_to_ctx(struct daedalus_run *run)
+{
+	return container_of(run, struct daedalus_ctx, run);
+}
+
+static inline struct daedalus_bridge *ctx_bridge(struct daedalus_ctx *ctx)
+{
+	return &ctx->dev->bridge;
+}
+
+static unsigned long ms_to_jiffies_min1(unsigned int ms)
+{
+	return max(msecs_to_jiffies(ms), 1UL);
+}
+
+/* Arm the watchdog to fire @ms from now; bridge.lock held. */
+static void run_arm_locked(struct daedalus_run *run, unsigned int ms)
+{
+	unsigned long delay = ms_to_jiffies_min1(ms);
+
+	run->deadline = jiffies + delay;
+	mod_delayed_work(system_wq, &run->watchdog, delay);
+}
+
+/* Take the completion of @run; bridge.lock held.  True if it was ours. */
+static bool run_claim_locked(struct daedalus_run *run)
+{
+	if (run->state == DAEDALUS_JOB_IDLE)
+		return false;
+	list_del_init(&run->entry.node);
+	run->state = DAEDALUS_JOB_IDLE;
+	atomic_inc(&run_to_ctx(run)->completing);
+	return true;
+}
+
+/* Complete a claimed job: the one place buffers go back to the client. */
+static void run_finish(struct daedalus_run *run, enum vb2_buffer_state state,
+		       bool from_watchdog)
+{
+	struct daedalus_ctx *ctx = run_to_ctx(run);
+	struct daedalus_bridge *br = ctx_bridge(ctx);
+	struct vb2_v4l2_buffer *dst;
+
+	if (!from_watchdog)
+		cancel_delayed_work(&run->watchdog);
+
+	dst = v4l2_m2m_next_dst_buf(ctx->fh.m2m_ctx);
+	if (dst)
+		vb2_set_plane_payload(&dst->vb2_buf, 0,
+				      vb2_plane_size(&dst->vb2_buf, 0));
+	v4l2_m2m_buf_done_and_job_finish(ctx->m2m_dev, ctx->fh.m2m_ctx, state);
+
+	/*
+	 * Under the lock that run_idle() takes: a closing context cannot see
+	 * "idle" and free itself before wake_up() is done with it.
+	 */
+	spin_lock(&br->lock);
+	atomic_dec(&ctx->completing);
+	wake_up(&ctx->idle_wq);
+	spin_unlock(&br->lock);
+}
+
+static void run_watchdog(struct work_struct *work)
+{
+	struct daedalus_run *run = container_of(to_delayed_work(work),
+						struct daedalus_run, watchdog);
+	struct daedalus_ctx *ctx = run_to_ctx(run);
+	struct daedalus_bridge *br = ctx_bridge(ctx);
+	enum daedalus_job_state was;
+	u64 seq;
+
+	spin_lock(&br->lock);
+	if (run->state == DAEDALUS_JOB_IDLE) {
+		spin_unlock(&br->lock);
+		return;
+	}
+	/* A stale expiry from an earlier job of this context: re-arm. */
+	if (time_before(jiffies, run->deadline)) {
+		mod_delayed_work(system_wq, &run->watchdog,
+				 run->deadline - jiffies);
+		spin_unlock(&br->lock);
+		return;
+	}
+	was = run->state;
+	seq = run->rec.seq;
+	run_claim_locked(run);
+	spin_unlock(&br->lock);
+
+	dev_warn_ratelimited(ctx->dev->v4l2_dev.dev,
+			     "job %llu (ctx %llu) timed out %s\n", seq, ctx->id,
+			     was == DAEDALUS_JOB_SENT ? "in the daemon" :
+			     "waiting for a daemon");
+	run_finish(run, VB2_BUF_STATE_ERROR, true);
+}
+
+void daedalus_run_init(struct daedalus_ctx *ctx)
+{
+	INIT_LIST_HEAD(&ctx->run.entry.node);
+	ctx->run.entry.run = &ctx->run;
+	ctx->run.state = DAEDALUS_JOB_IDLE;
+	INIT_DELAYED_WORK(&ctx->run.watchdog, run_watchdog);
+	atomic_set(&ctx->completing, 0);
+	init_waitqueue_head(&ctx->idle_wq);
+}
+
+/* device_run could not build the job: fail it now. */
+void daedalus_bridge_fail_now(struct daedalus_ctx *ctx)
+{
+	atomic_inc(&ctx->completing);
+	run_finish(&ctx->run, VB2_BUF_STATE_ERROR, false);
+}
+
+/* device_run built ctx->run.rec: queue it for the daemon. */
+void daedalus_bridge_submit(struct daedalus_ctx *ctx)
+{
+	struct daedalus_bridge *br = ctx_bridge(ctx);
+	struct daedalus_run *run = &ctx->run;
+	bool fail = false;
+
+	spin_lock(&br->lock);
+	if (ctx->closing || ctx->aborting) {
+		fail = true;
+	} else if (br->attached &&
+		   !(br->codecs & DAEDALUS_CODEC_BIT(run->rec.codec))) {
+		fail = true;
+	} else {
+		run->rec.seq = ++br->next_seq;
+		run->state = DAEDALUS_JOB_QUEUED;
+		list_add_tail(&run->entry.node, &br->pending);
+		run_arm_locked(run, br->attached ?
+			       READ_ONCE(daedalus_job_timeout_ms) :
+			       READ_ONCE(daedalus_attach_timeout_ms));
+		wake_up_interruptible(&br->wq);
+	}
+	spin_unlock(&br->lock);
+
+	if (fail)
+		daedalus_bridge_fail_now(ctx);
+}
+
+/* job_abort (STREAMOFF, close): fail a job the daemon has not seen yet. */
+void daedalus_bridge_abort(struct daedalus_ctx *ctx)
+{
+	struct daedalus_bridge *br = ctx_bridge(ctx);
+	bool claimed = false;
+
+	spin_lock(&br->lock);
+	ctx->aborting = true;
+	if (ctx->run.state == DAEDALUS_JOB_QUEUED)
+		claimed = run_claim_locked(&ctx->run);
+	spin_unlock(&br->lock);
+
+	/* A SENT job ends by its result or at its watchdog. */
+	if (claimed)
+		run_finish(&ctx->run, VB2_BUF_STATE_ERROR, false);
+}
+
+void daedalus_bridge_streamon(struct daedalus_ctx *ctx)
+{
+	struct daedalus_bridge *br = ctx_bridge(ctx);
+
+	spin_lock(&br->lock);
+	ctx->aborting = false;
+	ctx->daemon_generation = 0;	/* next job carries NEW_STREAM */
+	spin_unlock(&br->lock);
+}
+
+static bool run_idle(struct daedalus_ctx *ctx)
+{
+	struct daedalus_bridge *br = ctx_bridge(ctx);
+	bool idle;
+
+	spin_lock(&br->lock);
+	idle = ctx->run.state == DAEDALUS_JOB_IDLE &&
+	       !atomic_read(&ctx->completing);
+	spin_unlock(&br->lock);
+	return idle;
+}
+
+/* Bounded by the job's watchdog. */
+void daedalus_bridge_wait_idle(struct daedalus_ctx *ctx)
+{
+	wait_event(ctx->idle_wq, run_idle(ctx));
+}
+
+/* Start of release: no new jobs; fail a queued one; wait out a sent one. */
+void daedalus_bridge_ctx_close(struct daedalus_ctx *ctx)
+{
+	struct daedalus_bridge *br = ctx_bridge(ctx);
+	bool claimed = false;
+
+	spin_lock(&br->lock);
+	WRITE_ONCE(ctx->closing, true);
+	if (ctx->run.state == DAEDALUS_JOB_QUEUED)
+		claimed = run_claim_locked(&ctx->run);
+	spin_unlock(&br->lock);
+
+	if (claimed)
+		run_finish(&ctx->run, VB2_BUF_STATE_ERROR, false);
+	daedalus_bridge_wait_idle(ctx);
+}
+
+/* Queue a message for the daemon, if one is attached; frees it if not. */
+static void bridge_post(struct daedalus_bridge *br, struct daedalus_msg *msg)
+{
+	spin_lock(&br->lock);
+	if (br->attached) {
+		list_add_tail(&msg->entry.node, &br->pending);
+		wake_up_interruptible(&br->wq);
+		msg = NULL;
+	}
+	spin_unlock(&br->lock);
+	kfree(msg);
+}
+
+static struct daedalus_msg *msg_alloc(u16 type, u32 size)
+{
+	struct daedalus_msg *msg = kzalloc(sizeof(*msg), GFP_KERNEL);
+
+	if (!msg)
+		return NULL;
+	msg->entry.run = NULL;
+	msg->hdr.magic = DAEDALUS_MAGIC;
+	msg->hdr.version = DAEDALUS_PROTO_VERSION;
+	msg->hdr.type = type;
+	msg->hdr.size = size;
+	return msg;
+}
+
+/* End of release: the context's buffers are gone; tell the daemon. */
+void daedalus_bridge_ctx_gone(struct daedalus_ctx *ctx)
+{
+	struct daedalus_msg *msg;
+
+	msg = msg_alloc(DAEDALUS_MSG_CTX_GONE, sizeof(msg->ctx_gone));
+	if (!msg)
+		return;
+	msg->ctx_gone.ctx_id = ctx->id;
+	bridge_post(ctx_bridge(ctx), msg);
+}
+
+void daedalus_bridge_buf_gone(struct daedalus_dev *dev,
+			      struct daedalus_buffer *buf)
+{
+	struct daedalus_msg *msg;
+
+	if (!buf->sent)
+		return;
+	msg = msg_alloc(DAEDALUS_MSG_BUF_GONE, sizeof(msg->buf_gone));
+	if (!msg)
+		return;
+	msg->buf_gone.buf_id = buf->id;
+	bridge_post(&dev->bridge, msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* The character device                                                */
+
+static struct daedalus_bridge *file_bridge(struct file *file)
+{
+	struct miscdevice *misc = file->private_data;
+
+	return container_of(misc, struct daedalus_bridge, misc);
+}
+
+static struct daedalus_dev *bridge_dev(struct daedalus_bridge *br)
+{
+	return container_of(br, struct daedalus_dev, bridge);
+}
+
+static int bridge_open(struct inode *inode, struct file *file)
+{
+	struct daedalus_bridge *br = file_bridge(file);
+	int ret = 0;
+
+	spin_lock(&br->lock);
+	if (br->open)
+		ret = -EBUSY;
+	else
+		br->open = true;
+	spin_unlock(&br->lock);
+	if (ret)
+		return ret;
+	return nonseekable_open(inode, file);
+}
+
+/* The daemon went away (exit, crash, SIGKILL): fail all it had. */
+static int bridge_release(struct inode *inode, struct file *file)
+{
+	struct daedalus_bridge *br = file_bridge(file);
+	struct daedalus_entry *e, *tmp;
+	LIST_HEAD(queued);
+	LIST_HEAD(sent);
+	LIST_HEAD(msgs);
+
+	spin_lock(&br->lock);
+	if (br->attached) {
+		list_for_each_entry_safe(e, tmp, &br->pending, node) {
+			if (!e->run) {
+				list_move_tail(&e->node, &msgs);
+				continue;
+			}
+			run_claim_locked(e->run);
+			list_add_tail(&e->node, &queued);
+		}
+		list_for_each_entry_safe(e, tmp, &br->inflight, node) {
+			run_claim_locked(e->run);
+			list_add_tail(&e->node, &sent);
+		}
+		br->attached = false;
+		br->codecs = 0;
+	}
+	br->open = false;
+	spin_unlock(&br->lock);
+
+	/* Queued jobs first, then those the daemon held. */
+	list_for_each_entry_safe(e, tmp, &queued, node) {
+		list_del_init(&e->node);
+		run_finish(e->run, VB2_BUF_STATE_ERROR, false);
+	}
+	list_for_each_entry_safe(e, tmp, &sent, node) {
+		list_del_init(&e->node);
+		run_finish(e->run, VB2_BUF_STATE_ERROR, false);
+	}
+	list_for_each_entry_safe(e, tmp, &msgs, node) {
+		list_del(&e->node);
+		kfree(container_of(e, struct daedalus_msg, entry));
+	}
+	return 0;
+}
+
+static long bridge_hello(struct daedalus_bridge *br, void __user *arg)
+{
+	struct daedalus_hello hello;
+	unsigned int i;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&hello, arg, sizeof(hello)))
+		return -EFAULT;
+	for (i = 0; i < ARRAY_SIZE(hello.reserved); i++)
+		if (hello.reserved[i])
+			return -EINVAL;
+	if (hello.version != DAEDALUS_PROTO_VERSION) {
+		hello.version = DAEDALUS_PROTO_VERSION;
+		if (copy_to_user(arg, &hello, sizeof(hello)))
+			return -EFAULT;
+		return -EPROTO;
+	}
+
+	spin_lock(&br->lock);
+	if (br->attached) {
+		spin_unlock(&br->lock);
+		return -EBUSY;
+	}
+	br->attached = true;
+	br->codecs = hello.codecs & (DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_COUNT) -
+				     DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_H264));
+	br->generation++;
+	hello.codecs = br->codecs;
+	/* Jobs that waited for a daemon get the full job timeout from now. */
+	spin_unlock(&br->lock);
+
+	v4l2_info(&bridge_dev(br)->v4l2_dev, "daemon attached (pid %d, codecs 0x%x)\n",
+		  task_tgid_nr(current), hello.codecs);
+	if (copy_to_user(arg, &hello, sizeof(hello)))
+		return -EFAULT;
+	return 0;
+}
+
+static long bridge_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct daedalus_bridge *br = file_bridge(file);
+
+	switch (cmd) {
+	case DAEDALUS_IOC_HELLO:
+		return bridge_hello(br, (void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* Hand one job to the daemon: fds are installed only if the copy worked. */
+static ssize_t bridge_read_job(struct daedalus_bridge *br,
+			       struct daedalus_run *run, char __user *ubuf)
+{
+	struct daedalus_job *rec = br->rbuf;
+	struct daedalus_ctx *ctx = run_to_ctx(run);
+	struct dma_buf *dbuf[2];
+	int fd[2] = { -1, -1 };
+	bool claimed = false;
+	u64 seq;
+	int i;
+
+	/* bridge.lock held on entry, released here. */
+	run->state = DAEDALUS_JOB_SENT;
+	list_add_tail(&run->entry.node, &br->inflight);
+	run_arm_locked(run, READ_ONCE(daedalus_job_timeout_ms));
+	memcpy(rec, &run->rec, sizeof(*rec));
+	if (ctx->daemon_generation != br->generation) {
+		rec->flags |= DAEDALUS_JOB_NEW_STREAM;
+		ctx->daemon_generation = br->generation;
+	}
+	for (i = 0; i < 2; i++) {
+		dbuf[i] = run->dbuf[i];
+		get_dma_buf(dbuf[i]);
+	}
+	seq = rec->seq;
+	spin_unlock(&br->lock);
+
+	for (i = 0; i < 2; i++) {
+		fd[i] = get_unused_fd_flags(O_CLOEXEC);
+		if (fd[i] < 0)
+			goto fail;
+	}
+	rec->bitstream.fd = fd[0];
+	rec->picture.fd = fd[1];
+	if (copy_to_user(ubuf, rec, sizeof(*rec)))
+		goto fail;
+	for (i = 0; i < 2; i++)
+		fd_install(fd[i], dbuf[i]->file);
+	return sizeof(*rec);
+
+fail:
+	for (i = 0; i < 2; i++) {
+		if (fd[i] >= 0)
+			put_unused_fd(fd[i]);
+		dma_buf_put(dbuf[i]);
+	}
+	spin_lock(&br->lock);
+	if (run->state == DAEDALUS_JOB_SENT && run->rec.seq == seq)
+		claimed = run_claim_locked(run);
+	spin_unlock(&br->lock);
+	if (claimed)
+		run_finish(run, VB2_BUF_STATE_ERROR, false);
+	return -EFAULT;
+}
+
+static ssize_t bridge_read(struct file *file, char __user *ubuf, size_t count,
+			   loff_t *ppos)
+{
+	struct daedalus_bridge *br = file_bridge(file);
+	struct daedalus_entry *e;
+	struct daedalus_msg *msg;
+	ssize_t ret;
+
+	if (count < DAEDALUS_READ_SIZE)
+		return -EINVAL;
+	if (mutex_lock_interruptible(&br->read_mutex))
+		return -ERESTARTSYS;
+
+	for (;;) {
+		spin_lock(&br->lock);
+		if (!br->attached) {
+			spin_unlock(&br->lock);
+			ret = -ENOTCONN;
+			goto out;
+		}
+		if (!list_empty(&br->pending))
+			break;
+		spin_unlock(&br->lock);
+		if (file->f_flags & O_NONBLOCK) {
+			ret = -EAGAIN;
+			goto out;
+		}
+		if (wait_event_interruptible(br->wq,
+					     !list_empty_careful(&br->pending))) {
+			ret = -ERESTARTSYS;
+			goto out;
+		}
+	}
+
+	e = list_first_entry(&br->pending, struct daedalus_entry, node);
+	list_del_init(&e->node);
+	if (e->run) {
+		ret = bridge_read_job(br, e->run, ubuf);
+		goto out;
+	}
+	spin_unlock(&br->lock);
+
+	msg = container_of(e, struct daedalus_msg, entry);
+	ret = msg->hdr.size;
+	if (copy_to_user(ubuf, &msg->hdr, msg->hdr.size))
+		ret = -EFAULT;
+	kfree(msg);
+out:
+	mutex_unlock(&br->read_mutex);
+	return ret;
+}
+
+static __poll_t bridge_poll(struct file *file, poll_table *wait)
+{
+	struct daedalus_bridge *br = file_bridge(file);
+	__poll_t mask = EPOLLOUT | EPOLLWRNORM;
+
+	poll_wait(file, &br->wq, wait);
+	spin_lock(&br->lock);
+	if (br->attached && !list_empty(&br->pending))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	spin_unlock(&br->lock);
+	return mask;
+}
+
+/* Check one answer and complete its job; never trust a field unchecked. */
+static int bridge_take_result(struct daedalus_bridge *br,
+			      const struct daedalus_result *res)
+{
+	struct daedalus_dev *dev = bridge_dev(br);
+	struct daedalus_run *run = NULL;
+	struct daedalus_entry *e;
+	const char *why = NULL;
+
+	if (res->hdr.magic != DAEDALUS_MAGIC ||
+	    res->hdr.version != DAEDALUS_PROTO_VERSION ||
+	    res->hdr.type != DAEDALUS_MSG_RESULT ||
+	    res->hdr.size != sizeof(*res) || res->hdr.reserved)
+		why = "bad header";
+	else if (res->reserved[0] || res->reserved[1])
+		why = "reserved field set";
+	else if (res->status > DAEDALUS_STATUS_FAILED)
+		why = "unknown status";
+	if (why)
+		goto reject;
+
+	spin_lock(&br->lock);
+	list_for_each_entry(e, &br->inflight, node) {
+		if (e->run->rec.seq == res->seq) {
+			run = e->run;
+			break;
+		}
+	}
+	if (!run)
+		why = "unknown or stale seq";
+	else if (run->rec.ctx_id != res->ctx_id)
+		why = "ctx_id does not match seq";
+	else if (res->bytesused > run->rec.picture_format.sizeimage)
+		why = "bytesused beyond sizeimage";
+	else
+		run_claim_locked(run);
+	spin_unlock(&br->lock);
+	if (why)
+		goto reject;
+
+	run_finish(run, res->status == DAEDALUS_STATUS_OK ?
+		   VB2_BUF_STATE_DONE : VB2_BUF_STATE_ERROR, false);
+	return 0;
+
+reject:
+	dev_warn_ratelimited(dev->v4l2_dev.dev,
+			     "rejected result (seq %llu, ctx %llu): %s\n",
+			     res->seq, res->ctx_id, why);
+	return -EINVAL;
+}
+
+static ssize_t bridge_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	struct daedalus_bridge *br = file_bridge(file);
+	struct daedalus_result res;
+	size_t done;
+	bool attached;
+	int ret;
+
+	spin_lock(&br->lock);
+	attached = br->attached;
+	spin_unlock(&br->lock);
+	if (!attached)
+		return -ENOTCONN;
+	if (!count || count % sizeof(res))
+		return -EINVAL;
+
+	for (done = 0; done < count; done += sizeof(res)) {
+		if (copy_from_user(&res, ubuf + done, sizeof(res)))
+			return -EFAULT;
+		ret = bridge_take_result(br, &res);
+		if (ret)
+			return ret;
+	}
+	return count;
+}
+
+static const struct file_operations bridge_fops = {
+	.owner		= THIS_MODULE,
+	.open		= bridge_open,
+	.release	= bridge_release,
+	.read		= bridge_read,
+	.write		= bridge_write,
+	.poll		= bridge_poll,
+	.unlocked_ioctl	= bridge_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};
+
+int daedalus_bridge_init(struct daedalus_dev *dev)
+{
+	struct daedalus_bridge *br = &dev->bridge;
+	int ret;
+
+	spin_lock_init(&br->lock);
+	INIT_LIST_HEAD(&br->pending);
+	INIT_LIST_HEAD(&br->inflight);
+	init_waitqueue_head(&br->wq);
+	mutex_init(&br->read_mutex);
+	br->generation = 1;
+	br->rbuf = kvzalloc(sizeof(*br->rbuf), GFP_KERNEL);
+	if (!br->rbuf)
+		return -ENOMEM;
+
+	br->misc.minor = MISC_DYNAMIC_MINOR;
+	br->misc.name = DAEDALUS_NAME;
+	br->misc.fops = &bridge_fops;
+	br->misc.mode = 0600;
+	ret = misc_register(&br->misc);
+	if (ret)
+		kvfree(br->rbuf);
+	return ret;
+}
+
+void daedalus_bridge_exit(struct daedalus_dev *dev)
+{
+	misc_deregister(&dev->bridge.misc);
+	kvfree(dev->bridge.rbuf);
+}

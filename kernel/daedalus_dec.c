@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daedalus-v4l2: device_run.  Gathers one job (the OUTPUT and CAPTURE
+ * buffers, the current value of every control the codec uses, the CAPTURE
+ * geometry and the references) into the context's record and hands it to
+ * the bridge.  Nothing here waits for the daemon.
+ */
+
+#include <linux/dma-buf.h>
+#include <linux/fcntl.h>
+
+#include "daedalus.h"
+
+/* The buffer's dma-buf, exported (MMAP) or taken (DMABUF) once. */
+static struct dma_buf *daedalus_buf_dmabuf(struct vb2_v4l2_buffer *vbuf)
+{
+	struct daedalus_buffer *buf = to_daedalus_buffer(vbuf);
+	struct vb2_buffer *vb = &vbuf->vb2_buf;
+	struct dma_buf *dbuf = NULL;
+
+	if (buf->dbuf)
+		return buf->dbuf;
+
+	if (vb->memory == VB2_MEMORY_MMAP && vb->vb2_queue->mem_ops->get_dmabuf) {
+		dbuf = vb->vb2_queue->mem_ops->get_dmabuf(vb,
+							  vb->planes[0].mem_priv,
+							  O_RDWR);
+		if (IS_ERR(dbuf))
+			dbuf = NULL;
+	} else if (vb->memory == VB2_MEMORY_DMABUF && vb->planes[0].dbuf) {
+		dbuf = vb->planes[0].dbuf;
+		get_dma_buf(dbuf);
+	}
+	buf->dbuf = dbuf;
+	return dbuf;
+}
+
+static void daedalus_fill_buf(struct daedalus_buf *out,
+			      struct vb2_v4l2_buffer *vbuf, bool bitstream)
+{
+	struct vb2_buffer *vb = &vbuf->vb2_buf;
+	u32 offset = bitstream ? vb->planes[0].data_offset : 0;
+	u32 used = vb2_get_plane_payload(vb, 0);
+
+	out->id = to_daedalus_buffer(vbuf)->id;
+	out->fd = -1;
+	out->length = vb2_plane_size(vb, 0);
+	out->offset = offset;
+	out->bytesused = bitstream && used > offset ? used - offset : 0;
+}
+
+/* Name a reference by timestamp and resolve it to a CAPTURE buffer id. */
+void daedalus_add_ref(struct daedalus_ctx *ctx, struct daedalus_job *job,
+		      u64 timestamp)
+{
+	struct vb2_queue *cap = v4l2_m2m_get_dst_vq(ctx->fh.m2m_ctx);
+	struct daedalus_ref *ref;
+	struct vb2_buffer *vb;
+
+	if (job->num_refs >= DAEDALUS_MAX_REFS)
+		return;
+	ref = &job->refs[job->num_refs++];
+	ref->timestamp = timestamp;
+	vb = vb2_find_buffer(cap, timestamp);
+	ref->buf_id = vb ? to_daedalus_buffer(to_vb2_v4l2_buffer(vb))->id : 0;
+}
+
+void daedalus_device_run(void *priv)
+{
+	struct daedalus_ctx *ctx = priv;
+	struct daedalus_job *job = &ctx->run.rec;
+	struct vb2_v4l2_buffer *src, *dst;
+	struct media_request *req;
+
+	src = v4l2_m2m_next_src_buf(ctx->fh.m2m_ctx);
+	dst = v4l2_m2m_next_dst_buf(ctx->fh.m2m_ctx);
+	req = src->vb2_buf.req_obj.req;
+
+	/* Controls persist: apply this request's, then read them all. */
+	if (req)
+		v4l2_ctrl_request_setup(req, &ctx->hdl);
+	v4l2_m2m_buf_copy_metadata(src, dst, true);
+	src->sequence = ctx->out_sequence++;
+	if (ctx->fh.m2m_ctx->new_frame)
+		dst->sequence = ctx->cap_sequence++;
+
+	memset(job, 0, sizeof(*job));
+	job->hdr.magic = DAEDALUS_MAGIC;
+	job->hdr.version = DAEDALUS_PROTO_VERSION;
+	job->hdr.type = DAEDALUS_MSG_JOB;
+	job->hdr.size = sizeof(*job);
+	job->ctx_id = ctx->id;
+	job->timestamp = src->vb2_buf.timestamp;
+	job->codec = ctx->codec->codec;
+	if (src->flags & V4L2_BUF_FLAG_M2M_HOLD_CAPTURE_BUF)
+		job->flags |= DAEDALUS_JOB_HOLD_CAPTURE;
+	job->coded_width = ctx->coded_fmt.fmt.pix_mp.width;
+	job->coded_height = ctx->coded_fmt.fmt.pix_mp.height;
+	job->picture_format.pixelformat = ctx->decoded_fmt.fmt.pix_mp.pixelformat;
+	job->picture_format.width = ctx->decoded_fmt.fmt.pix_mp.width;
+	job->picture_format.height = ctx->decoded_fmt.fmt.pix_mp.height;
+	job->picture_format.bytesperline =
+		ctx->decoded_fmt.fmt.pix_mp.plane_fmt[0].bytesperline;
+	job->picture_format.sizeimage =
+		ctx->decoded_fmt.fmt.pix_mp.plane_fmt[0].sizeimage;
+	daedalus_fill_buf(&job->bitstream, src, true);
+	daedalus_fill_buf(&job->picture, dst, false);
+	ctx->codec->fill_job(ctx, req, job);
+
+	/* Everything is snapshotted: the request may complete now. */
+	if (req)
+		v4l2_ctrl_request_complete(req, &ctx->hdl);
+
+	ctx->run.dbuf[0] = daedalus_buf_dmabuf(src);
+	ctx->run.dbuf[1] = daedalus_buf_dmabuf(dst);
+	if (!ctx->run.dbuf[0] || !ctx->run.dbuf[1]) {
+		daedalus_bridge_fail_now(ctx);
+		return;
+	}
+	to_daedalus_buffer(src)->sent = true;
+	to_daedalus_buffer(dst)->sent = true;
+	daedalus_bridge_submit(ctx);
+}
+
+/* Called under m2m's job spinlock: no sleeping, no bridge lock. */
+int daedalus_job_ready(void *priv)
+{
+	struct daedalus_ctx *ctx = priv;
+
+	return !READ_ONCE(ctx->closing);
+}
+
+/* STREAMOFF / close: m2m then waits for the job, so it must end soon. */
+void daedalus_job_abort(void *priv)
+{
+	daedalus_bridge_abort(priv);
+}

@@ -1,0 +1,115 @@
+#!/bin/bash
+# tests/check.sh (make check): every check of the project, in order. Each
+# step passes or fails (a missing piece fails; nothing is skipped silently);
+# later steps run even after a failure. Guest test counts are added to the
+# step counts (a skipped guest test is counted as skipped, never as passed).
+# Last line: "N passed, N failed" (", N skipped" if any guest test skipped).
+# Exit status 0 only if nothing failed.
+#
+# Logs: build/check/<step>.log
+set -u
+REPO=$(cd "$(dirname "$0")/.." && pwd -P)
+cd "$REPO" || exit 1
+LOGS=$REPO/build/check
+mkdir -p "$LOGS"
+PASS=0 FAIL=0 SKIP=0
+SUMMARY=()
+
+# step NAME CMD...: run CMD, log to build/check/NAME.log (and stdout)
+step() {
+	local name=$1; shift
+	local t0=$(date +%s) rc
+	echo
+	echo "######## check: $name: $*"
+	"$@" 2>&1 | tee "$LOGS/$name.log"
+	rc=${PIPESTATUS[0]}
+	local secs=$(( $(date +%s) - t0 ))
+	# guest test counts, if the step ran run-all.sh
+	local g
+	g=$(tr -d '\r' <"$LOGS/$name.log" | grep -E '^guest: [0-9]+ passed, [0-9]+ failed' | tail -1)
+	if [ -n "$g" ]; then
+		local gp gf
+		gp=$(echo "$g" | sed -E 's/^guest: ([0-9]+) passed.*/\1/')
+		gf=$(echo "$g" | sed -E 's/^guest: [0-9]+ passed, ([0-9]+) failed.*/\1/')
+		PASS=$((PASS + gp)); FAIL=$((FAIL + gf))
+		case "$g" in *skipped*) SKIP=$((SKIP + $(echo "$g" | sed -E 's/.*, ([0-9]+) skipped.*/\1/'))) ;; esac
+	fi
+	if [ "$rc" = 0 ]; then
+		PASS=$((PASS + 1)); SUMMARY+=("PASS   $name (${secs}s)${g:+  [$g]}")
+	else
+		FAIL=$((FAIL + 1)); SUMMARY+=("FAILED $name (${secs}s, status $rc)${g:+  [$g]}")
+	fi
+	echo "######## check: $name: $([ "$rc" = 0 ] && echo PASS || echo "FAILED (status $rc)") in ${secs}s"
+}
+
+need_file() {  # fail a step because a piece it needs does not exist yet
+	echo "missing: $1 (this check counts as FAILED until it exists)"
+	return 1
+}
+
+newest() { ls -d $1 2>/dev/null | sort -V | tail -1; }
+
+# 1-2. host unit tests, plain and with ASan/UBSan
+if [ -f CMakeLists.txt ]; then
+	step unit make unit
+	step asan make asan
+else
+	step unit need_file CMakeLists.txt
+	step asan need_file CMakeLists.txt
+fi
+
+# 3-4. the module against Debian's 6.1 and 6.12 header trees; checkpatch
+K61=$(newest '/usr/src/linux-headers-6.1.*-amd64')
+K612=$(newest '/usr/src/linux-headers-6.12.*-amd64')
+for v in 6.1 6.12; do
+	kd=$K61; [ "$v" = 6.12 ] && kd=$K612
+	if [ ! -x tools/build-module.sh ]; then
+		step "module-$v" need_file tools/build-module.sh
+	elif [ -z "$kd" ]; then
+		step "module-$v" need_file "/usr/src/linux-headers-$v.*-amd64 (apt-get install linux-headers-...)"
+	else
+		step "module-$v" tools/build-module.sh "$kd"
+	fi
+done
+if [ -x tools/checkpatch.sh ]; then
+	step checkpatch tools/checkpatch.sh
+else
+	step checkpatch need_file tools/checkpatch.sh
+fi
+
+# 5. the guest's kernel-log check must catch a WARNING
+dmesg_negative() {
+	DAEDALUS_QUIET=1 tests/vm/run --visl --timeout 60 --results "$REPO/build/check/dmesg-negative" -- \
+		sh -c 'echo "WARNING: planted by tests/check.sh (dmesg-negative)" >/dev/kmsg'
+	local rc=$?
+	grep -h 'planted by' "$REPO/build/check/dmesg-negative/dmesg.txt" 2>/dev/null
+	if [ "$rc" = 0 ]; then
+		echo "tests/vm/run exited 0 although the guest kernel logged a WARNING: the dmesg check is broken"
+		return 1
+	fi
+	if ! grep -q 'planted by' "$REPO/build/check/dmesg-negative/dmesg.txt" 2>/dev/null; then
+		echo "tests/vm/run failed (status $rc), but not because of the planted WARNING"
+		return 1
+	fi
+	echo "ok: tests/vm/run exited $rc on a planted kernel WARNING"
+}
+rm -rf "$REPO/build/check/dmesg-negative"
+step dmesg-negative dmesg_negative
+
+# 6-7. the guest tests: visl, then our device
+step guest-visl tests/vm/run --visl -- tests/guest/run-all.sh --visl
+step guest-device tests/vm/run -- tests/guest/run-all.sh
+# tests marked "# boot: no-daemon" (or "any") need a boot without daedalusd
+if grep -qsE '^# *boot: *(no-daemon|any)' tests/guest/*.test; then
+	step guest-device-nodaemon tests/vm/run --no-daemon -- tests/guest/run-all.sh
+fi
+
+echo
+echo "######## summary"
+printf '  %s\n' "${SUMMARY[@]}"
+if [ "$SKIP" -gt 0 ]; then
+	echo "$PASS passed, $FAIL failed, $SKIP skipped"
+else
+	echo "$PASS passed, $FAIL failed"
+fi
+[ "$FAIL" = 0 ]

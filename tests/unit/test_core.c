@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The whole daemon loop against a fake kernel: a SOCK_SEQPACKET
+ * socketpair keeps record boundaries like the device (one record per
+ * read(), results written one per write()).  The test process plays the
+ * kernel: its fds are the "dma-bufs" (same process, so the numbers are
+ * valid in the daemon), and it checks the answers, their order per
+ * context, the pictures, and that the daemon closed every fd it got.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core.h"
+#include "dd_test.h"
+#include "fixture.h"
+#include "proto_io.h"
+
+#define W 64
+#define H 64
+#define SIZEIMAGE (W * H * 3 / 2)
+#define JOBS_PER_CTX 6
+
+struct runner {
+	struct dd_core *core;
+	int stop_fd;
+	int ret;
+};
+
+static void *run_core(void *arg)
+{
+	struct runner *r = arg;
+
+	r->ret = dd_core_run(r->core, r->stop_fd);
+	return NULL;
+}
+
+struct picbuf {
+	uint64_t id;
+	int fd;		/* the test's own; the daemon gets dups */
+	uint8_t *map;
+};
+
+static void picbuf_init(struct picbuf *p, uint64_t id)
+{
+	p->id = id;
+	p->fd = fx_memfd(SIZEIMAGE, 0);
+	p->map = mmap(NULL, SIZEIMAGE, PROT_READ, MAP_SHARED, p->fd, 0);
+	CHECK(p->map != MAP_FAILED);
+}
+
+static void picbuf_fini(struct picbuf *p)
+{
+	munmap(p->map, SIZEIMAGE);
+	close(p->fd);
+}
+
+/* Sends a job, returns its seq (device-wide, increasing). */
+static uint64_t send_job(int sock, enum daedalus_codec codec, uint64_t ctx,
+			 uint32_t flags, const struct picbuf *pic,
+			 unsigned int num_refs, int fds[2])
+{
+	static uint64_t seq;
+	struct daedalus_job *job = malloc(sizeof(*job));
+
+	seq++;
+
+	fx_job_init(job, codec, seq, ctx, W, H);
+	job->flags = flags;
+	job->num_refs = num_refs;
+	job->bitstream.fd = fx_memfd(FX_BITSTREAM_LENGTH, 0x47);
+	job->picture.id = pic->id;
+	job->picture.fd = dup(pic->fd);
+	if (fds) {
+		fds[0] = job->bitstream.fd;
+		fds[1] = job->picture.fd;
+	}
+	CHECK_EQ(write(sock, job, sizeof(*job)), sizeof(*job));
+	free(job);
+	return seq;
+}
+
+static void send_raw(int sock, const void *rec, size_t len)
+{
+	CHECK_EQ(write(sock, rec, len), len);
+}
+
+static int read_result(int sock, struct daedalus_result *res)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	uint8_t buf[256];
+	ssize_t n;
+
+	if (poll(&pfd, 1, 10000) != 1)
+		return -ETIMEDOUT;
+	n = read(sock, buf, sizeof(buf));
+	if (n != (ssize_t)sizeof(*res))
+		return n < 0 ? -errno : -EIO;
+	memcpy(res, buf, sizeof(*res));
+	return 0;
+}
+
+/* Two contexts, interleaved, through 2 workers; malformed records mixed in. */
+static void test_two_contexts(void)
+{
+	const uint64_t A = 11, B = 22;
+	struct dd_core_config cfg = { .threads = 2, .forced_backend = "pattern" };
+	struct runner r = { .stop_fd = -1 };
+	struct picbuf pa[2], pb[2];
+	uint64_t last_seq[2] = { 0, 0 };
+	unsigned int answered[2] = { 0, 0 }, failed = 0;
+	struct dd_core_stats stats;
+	pthread_t thread;
+	int base, sv[2], expected = 0;
+	uint64_t bad_seq = 0, first_seq = 0;
+
+	base = fx_count_fds();
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	for (int i = 0; i < 2; i++) {
+		picbuf_init(&pa[i], 101 + i);
+		picbuf_init(&pb[i], 201 + i);
+	}
+	CHECK_EQ(dd_core_new(&cfg, sv[0], &r.core), 0);
+	CHECK_EQ(pthread_create(&thread, NULL, run_core, &r), 0);
+
+	for (uint64_t i = 0; i < JOBS_PER_CTX; i++) {
+		/* A: H.264, then VP8 from job 4 on (codec change: new decoder). */
+		uint64_t seq = send_job(sv[1], i < 4 ? DAEDALUS_CODEC_H264 :
+					DAEDALUS_CODEC_VP8, A, 0, &pa[i % 2], 2, NULL);
+
+		if (!first_seq)
+			first_seq = seq;
+		/* B: VP9, NEW_STREAM at job 3 (decoder reset). */
+		send_job(sv[1], DAEDALUS_CODEC_VP9, B,
+			 i == 3 ? DAEDALUS_JOB_NEW_STREAM : 0, &pb[i % 2], 0, NULL);
+		expected += 2;
+		if (i == 2) {
+			uint8_t junk[8] = { 0 };
+			struct daedalus_buf_gone bad;
+			struct daedalus_job *job = malloc(sizeof(*job));
+
+			/* Malformed: answered FAILED in A's order, not decoded. */
+			bad_seq = send_job(sv[1], DAEDALUS_CODEC_H264, A, 0, &pa[0],
+					   DAEDALUS_MAX_REFS + 1, NULL);
+			expected++;
+			/* Ignored: a short record, an unknown type, a bad magic. */
+			send_raw(sv[1], junk, sizeof(junk));
+			memset(&bad, 0, sizeof(bad));
+			dd_hdr_init(&bad.hdr, 9, sizeof(bad));
+			send_raw(sv[1], &bad, sizeof(bad));
+			fx_job_init(job, DAEDALUS_CODEC_H264, 9999, A, W, H);
+			job->hdr.magic = 0;
+			job->bitstream.fd = -1;
+			job->picture.fd = -1;
+			send_raw(sv[1], job, sizeof(*job));
+			free(job);
+		}
+	}
+	/* Bitstream buffers freed by the "kernel", a context closed. */
+	for (uint64_t i = 0; i < 2 * JOBS_PER_CTX; i++) {
+		struct daedalus_buf_gone bg;
+
+		memset(&bg, 0, sizeof(bg));
+		dd_hdr_init(&bg.hdr, DAEDALUS_MSG_BUF_GONE, sizeof(bg));
+		bg.buf_id = 1000 + first_seq + i;
+		send_raw(sv[1], &bg, sizeof(bg));
+	}
+
+	for (int n = 0; n < expected; n++) {
+		struct daedalus_result res;
+		const char *why = NULL;
+		int which;
+
+		if (read_result(sv[1], &res)) {
+			CHECK(!"result missing");
+			break;
+		}
+		CHECK_EQ(dd_result_check(&res, SIZEIMAGE, &why), 0);
+		CHECK(res.ctx_id == A || res.ctx_id == B);
+		which = res.ctx_id == B;
+		/* In submission order within a context. */
+		CHECK(res.seq > last_seq[which]);
+		last_seq[which] = res.seq;
+		answered[which]++;
+		if (res.seq == bad_seq) {
+			CHECK_EQ(res.status, DAEDALUS_STATUS_FAILED);
+			CHECK_EQ(res.bytesused, 0);
+			failed++;
+		} else {
+			CHECK_EQ(res.status, DAEDALUS_STATUS_OK);
+			CHECK_EQ(res.bytesused, SIZEIMAGE);
+		}
+	}
+	CHECK_EQ(answered[0], JOBS_PER_CTX + 1);
+	CHECK_EQ(answered[1], JOBS_PER_CTX);
+	CHECK_EQ(failed, 1);
+
+	/* A: H.264 frames 0-3, then VP8 frames 0, 1: the reset is visible. */
+	CHECK_EQ(pa[0].map[0], 0);		/* job 4: VP8 frame 0 */
+	CHECK_EQ(pa[1].map[0], 4);		/* job 5: VP8 frame 1 */
+	CHECK_EQ(pa[1].map[W * H], 128);
+	/* B: frames 0-2, NEW_STREAM, 0-2. */
+	CHECK_EQ(pb[0].map[0], 4);		/* job 4 */
+	CHECK_EQ(pb[1].map[0], 8);		/* job 5 */
+	CHECK_EQ(pb[1].map[W + 1], 10);
+
+	/* A goes away; a short record while at it; then end of input. */
+	{
+		struct daedalus_ctx_gone cg;
+
+		memset(&cg, 0, sizeof(cg));
+		dd_hdr_init(&cg.hdr, DAEDALUS_MSG_CTX_GONE, sizeof(cg));
+		cg.ctx_id = A;
+		send_raw(sv[1], &cg, sizeof(cg));
+		cg.ctx_id = 999;	/* never seen: ignored */
+		send_raw(sv[1], &cg, sizeof(cg));
+	}
+	shutdown(sv[1], SHUT_WR);
+	pthread_join(thread, NULL);
+	CHECK_EQ(r.ret, 0);
+
+	dd_core_get_stats(r.core, &stats);
+	CHECK_EQ(stats.jobs, expected);
+	CHECK_EQ(stats.rejected, 1);
+	CHECK_EQ(stats.failed, 1);
+	CHECK_EQ(stats.malformed, 3);
+	CHECK_EQ(stats.contexts, 2);
+	CHECK_EQ(stats.refused, 0);
+	CHECK_EQ(stats.records, expected + 3 + 2 * JOBS_PER_CTX + 2);
+	dd_core_free(r.core);
+
+	close(sv[0]);
+	close(sv[1]);
+	for (int i = 0; i < 2; i++) {
+		picbuf_fini(&pa[i]);
+		picbuf_fini(&pb[i]);
+	}
+	/* Every fd the daemon received was closed. */
+	CHECK_EQ(fx_count_fds(), base);
+}
+
+/*
+ * A stop request with jobs still queued: run returns, the jobs it read
+ * had their fds closed (answered or dropped), the others were never
+ * received.  No fd is opened meanwhile, so a closed number stays closed.
+ */
+static void test_stop(void)
+{
+	struct dd_core_config cfg = { .threads = 1, .forced_backend = "pattern" };
+	struct dd_core_stats stats;
+	struct runner r = { 0 };
+	struct picbuf pic;
+	struct daedalus_result res;
+	pthread_t thread;
+	int base, sv[2], stop[2], fds[20][2], open_fds = 0, answered = 0;
+
+	base = fx_count_fds();
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	CHECK_EQ(pipe(stop), 0);
+	picbuf_init(&pic, 7);
+	r.stop_fd = stop[0];
+	CHECK_EQ(dd_core_new(&cfg, sv[0], &r.core), 0);
+	CHECK_EQ(pthread_create(&thread, NULL, run_core, &r), 0);
+	for (int i = 0; i < 20; i++)
+		send_job(sv[1], DAEDALUS_CODEC_H264, 5, 0, &pic, 0, fds[i]);
+	CHECK_EQ(read_result(sv[1], &res), 0);
+	answered++;
+	CHECK_EQ(write(stop[1], "x", 1), 1);
+	pthread_join(thread, NULL);
+	CHECK_EQ(r.ret, 0);
+	dd_core_get_stats(r.core, &stats);
+	dd_core_free(r.core);
+	/* (A unix seqpacket socket reads nothing once its peer is closed.) */
+	while (answered < (int)stats.jobs && !read_result(sv[1], &res))
+		answered++;
+	CHECK_EQ(answered, stats.jobs);
+	close(sv[0]);	/* like the daemon closing the device */
+	CHECK(stats.records >= 1 && stats.records <= 20);
+	for (int i = 0; i < 20; i++)
+		for (int j = 0; j < 2; j++)
+			if (fcntl(fds[i][j], F_GETFD) != -1) {
+				open_fds++;
+				close(fds[i][j]);
+			}
+	/* Exactly the fds of the records never read were still open. */
+	CHECK_EQ(open_fds, 2 * (20 - stats.records));
+	close(sv[1]);
+	close(stop[0]);
+	close(stop[1]);
+	picbuf_fini(&pic);
+	CHECK_EQ(fx_count_fds(), base);
+}
+
+/* A read error ends the loop with that error. */
+static void test_read_error(void)
+{
+	struct dd_core_config cfg = { .threads = 1 };
+	struct dd_core *core;
+	int p[2];
+
+	CHECK_EQ(pipe(p), 0);
+	close(p[1]);
+	/* Reading the write end of a pipe fails with EBADF. */
+	CHECK_EQ(dd_core_new(&cfg, p[0], &core), 0);
+	dd_core_free(core);
+	CHECK_EQ(dd_core_new(&cfg, -1, &core), -EINVAL);
+	cfg.threads = 0;
+	CHECK_EQ(dd_core_new(&cfg, p[0], &core), -EINVAL);
+	close(p[0]);
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	test_two_contexts();
+	test_stop();
+	test_read_error();
+	return dd_test_result("test_core");
+}

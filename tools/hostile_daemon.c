@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hostile_daemon: a stand-in for daedalusd that tests the kernel's bridge.
+ *
+ *   hostile_daemon [-m good|hostile|silent|crash] [-n JOBS] [-s SEED] [-q]
+ *
+ *   good     answer every job OK after filling the picture (grey frame)
+ *   hostile  before each answer, write malformed records (bad magic, version,
+ *            type, size, reserved fields, status, bytesused, unknown seq,
+ *            wrong ctx_id, partial and oversize writes) and check each is
+ *            refused with EINVAL; then at random answer OK, answer twice
+ *            (the duplicate must be refused), or not at all (the kernel's
+ *            watchdog must fail it; a late answer must be refused)
+ *   silent   read jobs and never answer
+ *   crash    answer nothing and exit after JOBS jobs (default 1), holding them
+ *
+ * It also checks the handshake: a wrong version must give EPROTO and the
+ * kernel's version.  Exit status 0 when the kernel behaved, 1 when it
+ * accepted something it must refuse (or refused something valid), 2 on setup
+ * errors.  Build: cc -O2 -Wall -I include -o hostile_daemon tools/hostile_daemon.c
+ */
+#include <errno.h>
+#include <poll.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daedalus_proto.h"
+
+enum mode { GOOD, HOSTILE, SILENT, CRASH };
+
+static int quiet;
+static int failures;
+static volatile sig_atomic_t stop;
+
+#define say(...) do { if (!quiet) fprintf(stderr, "hostile: " __VA_ARGS__); } while (0)
+
+static void bad(const char *what)
+{
+	fprintf(stderr, "hostile: KERNEL MISBEHAVED: %s\n", what);
+	failures++;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* The kernel's watchdog period, so that "late" really is late. */
+static long job_timeout_ms(void)
+{
+	FILE *f = fopen("/sys/module/daedalus_v4l2/parameters/job_timeout_ms", "r");
+	long ms = 800;
+
+	if (f) {
+		if (fscanf(f, "%ld", &ms) != 1)
+			ms = 800;
+		fclose(f);
+	}
+	return ms;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void fill_picture(const struct daedalus_job *job)
+{
+	const struct daedalus_picture_format *pf = &job->picture_format;
+	size_t len = job->picture.length;
+	size_t luma = (size_t)pf->bytesperline * pf->height;
+	uint8_t *p;
+
+	if (job->picture.fd < 0 || !len)
+		return;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, job->picture.fd, 0);
+	if (p == MAP_FAILED) {
+		say("mmap picture: %s\n", strerror(errno));
+		return;
+	}
+	if (luma > len)
+		luma = len;
+	memset(p, 0x60 + (job->seq % 64), luma);
+	memset(p + luma, 0x80, len - luma);
+	munmap(p, len);
+}
+
+static void result_init(struct daedalus_result *r, const struct daedalus_job *job,
+			uint32_t status)
+{
+	memset(r, 0, sizeof(*r));
+	r->hdr.magic = DAEDALUS_MAGIC;
+	r->hdr.version = DAEDALUS_PROTO_VERSION;
+	r->hdr.type = DAEDALUS_MSG_RESULT;
+	r->hdr.size = sizeof(*r);
+	r->seq = job->seq;
+	r->ctx_id = job->ctx_id;
+	r->status = status;
+	r->bytesused = job->picture_format.sizeimage;
+}
+
+/* Write @len bytes; expect success or EINVAL. */
+static int put(int fd, const void *buf, size_t len, int want_ok, const char *what)
+{
+	ssize_t n = write(fd, buf, len);
+
+	if (want_ok && n != (ssize_t)len) {
+		fprintf(stderr, "hostile: valid %s refused: %s\n", what,
+			n < 0 ? strerror(errno) : "short write");
+		failures++;
+		return -1;
+	}
+	if (!want_ok && !(n < 0 && errno == EINVAL)) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "%s accepted (write returned %zd, %s)",
+			 what, n, n < 0 ? strerror(errno) : "no error");
+		bad(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void send_garbage(int fd, const struct daedalus_job *job)
+{
+	struct daedalus_result r, two[2];
+	uint8_t big[sizeof(r) + 1];
+
+	result_init(&r, job, 0);
+	r.hdr.magic ^= 1;
+	put(fd, &r, sizeof(r), 0, "bad magic");
+	result_init(&r, job, 0);
+	r.hdr.version = 99;
+	put(fd, &r, sizeof(r), 0, "bad version");
+	result_init(&r, job, 0);
+	r.hdr.type = DAEDALUS_MSG_JOB;
+	put(fd, &r, sizeof(r), 0, "bad type");
+	result_init(&r, job, 0);
+	r.hdr.size = sizeof(r) + 8;
+	put(fd, &r, sizeof(r), 0, "bad size field");
+	result_init(&r, job, 0);
+	r.hdr.reserved = 1;
+	put(fd, &r, sizeof(r), 0, "header reserved set");
+	result_init(&r, job, 0);
+	r.reserved[1] = 7;
+	put(fd, &r, sizeof(r), 0, "result reserved set");
+	result_init(&r, job, 0);
+	r.status = 3 + rand() % 1000;
+	put(fd, &r, sizeof(r), 0, "unknown status");
+	result_init(&r, job, 0);
+	r.bytesused = job->picture_format.sizeimage + 1 + rand() % 4096;
+	put(fd, &r, sizeof(r), 0, "bytesused beyond sizeimage");
+	result_init(&r, job, 0);
+	r.seq = job->seq + 1000000 + rand();
+	put(fd, &r, sizeof(r), 0, "unknown seq");
+	result_init(&r, job, 0);
+	r.seq = 0;
+	put(fd, &r, sizeof(r), 0, "seq 0");
+	result_init(&r, job, 0);
+	r.ctx_id ^= 0x100;
+	put(fd, &r, sizeof(r), 0, "wrong ctx_id");
+	result_init(&r, job, 0);
+	put(fd, &r, sizeof(r) - 1, 0, "short record");
+	memset(big, 0, sizeof(big));
+	memcpy(big, &r, sizeof(r));
+	put(fd, big, sizeof(big), 0, "oversize record");
+	put(fd, &r, 0, 0, "empty write");
+	/* A bad record after nothing valid: the batch fails. */
+	result_init(&two[0], job, 0);
+	two[0].hdr.magic = 0;
+	two[1] = two[0];
+	put(fd, two, sizeof(two), 0, "batch of bad records");
+	/* Random bytes. */
+	for (size_t i = 0; i < sizeof(r); i++)
+		((uint8_t *)&r)[i] = rand();
+	put(fd, &r, sizeof(r), 0, "random bytes");
+}
+
+static int hello(int fd)
+{
+	struct daedalus_hello h;
+
+	memset(&h, 0, sizeof(h));
+	h.version = DAEDALUS_PROTO_VERSION + 41;
+	if (ioctl(fd, DAEDALUS_IOC_HELLO, &h) == 0 || errno != EPROTO)
+		bad("HELLO with a wrong version not refused with EPROTO");
+	else if (h.version != DAEDALUS_PROTO_VERSION)
+		bad("EPROTO did not report the kernel's version");
+
+	memset(&h, 0, sizeof(h));
+	h.version = DAEDALUS_PROTO_VERSION;
+	h.reserved[3] = 1;
+	if (ioctl(fd, DAEDALUS_IOC_HELLO, &h) == 0 || errno != EINVAL)
+		bad("HELLO with reserved set not refused with EINVAL");
+
+	memset(&h, 0, sizeof(h));
+	h.version = DAEDALUS_PROTO_VERSION;
+	h.codecs = DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_H264) |
+		   DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP8) |
+		   DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP9) |
+		   DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_AV1);
+	if (ioctl(fd, DAEDALUS_IOC_HELLO, &h)) {
+		fprintf(stderr, "hostile: HELLO: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int check_job(const struct daedalus_job *job, ssize_t n)
+{
+	if (n != (ssize_t)sizeof(*job) || job->hdr.size != sizeof(*job) ||
+	    job->hdr.magic != DAEDALUS_MAGIC ||
+	    job->hdr.version != DAEDALUS_PROTO_VERSION) {
+		bad("malformed job record");
+		return -1;
+	}
+	if (!job->seq || !job->ctx_id || !job->bitstream.id || !job->picture.id ||
+	    job->bitstream.fd < 0 || job->picture.fd < 0 ||
+	    job->num_refs > DAEDALUS_MAX_REFS ||
+	    job->picture_format.sizeimage > job->picture.length) {
+		bad("inconsistent job record");
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum mode mode = GOOD;
+	long max_jobs = -1, jobs = 0;
+	unsigned int seed = time(NULL);
+	struct daedalus_job *job;
+	struct daedalus_result r;
+	struct sigaction sa;
+	int opt, fd, fd2;
+	/* Jobs left unanswered on purpose, answered late to check refusal. */
+	struct daedalus_job late[8];
+	long late_at[8];
+	int nlate = 0;
+
+	while ((opt = getopt(argc, argv, "m:n:s:q")) != -1) {
+		switch (opt) {
+		case 'm':
+			mode = !strcmp(optarg, "good") ? GOOD :
+			       !strcmp(optarg, "hostile") ? HOSTILE :
+			       !strcmp(optarg, "silent") ? SILENT :
+			       !strcmp(optarg, "crash") ? CRASH : -1;
+			if ((int)mode < 0) {
+				fprintf(stderr, "hostile: unknown mode %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'n':
+			max_jobs = atol(optarg);
+			break;
+		case 's':
+			seed = strtoul(optarg, NULL, 0);
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-m good|hostile|silent|crash] [-n JOBS] [-s SEED] [-q]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	if (mode == CRASH && max_jobs < 0)
+		max_jobs = 1;
+	srand(seed);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	fd = open(DAEDALUS_DEVICE_PATH, O_RDWR);
+	if (fd < 0) {
+		fprintf(stderr, "hostile: open %s: %s\n", DAEDALUS_DEVICE_PATH, strerror(errno));
+		return 2;
+	}
+	fd2 = open(DAEDALUS_DEVICE_PATH, O_RDWR);
+	if (fd2 >= 0 || errno != EBUSY) {
+		bad("second open of the bridge not refused with EBUSY");
+		if (fd2 >= 0)
+			close(fd2);
+	}
+	job = malloc(DAEDALUS_READ_SIZE);
+	if (!job)
+		return 2;
+	{
+		char small[64];
+
+		if (read(fd, small, sizeof(small)) >= 0)
+			bad("read before HELLO succeeded");
+	}
+	if (hello(fd))
+		return 2;
+	{
+		char small[64];
+
+		if (read(fd, small, sizeof(small)) >= 0 || errno != EINVAL)
+			bad("read with a small buffer not refused with EINVAL");
+	}
+	/* Always printed: tests wait for this line. */
+	fprintf(stderr, "hostile: attached, mode %d, seed %u\n", mode, seed);
+
+	while (!stop && (max_jobs < 0 || jobs < max_jobs)) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 500) <= 0)
+			continue;
+		n = read(fd, job, DAEDALUS_READ_SIZE);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			fprintf(stderr, "hostile: read: %s\n", strerror(errno));
+			break;
+		}
+		if (n >= (ssize_t)sizeof(struct daedalus_hdr) &&
+		    job->hdr.type != DAEDALUS_MSG_JOB) {
+			struct daedalus_buf_gone *g = (void *)job;
+
+			if ((job->hdr.type != DAEDALUS_MSG_BUF_GONE &&
+			     job->hdr.type != DAEDALUS_MSG_CTX_GONE) ||
+			    n != (ssize_t)sizeof(*g) || job->hdr.size != n)
+				bad("malformed gone record");
+			else
+				say("%s %llu\n", job->hdr.type == DAEDALUS_MSG_BUF_GONE ?
+				    "buf_gone" : "ctx_gone", (unsigned long long)g->buf_id);
+			continue;
+		}
+		if (check_job(job, n))
+			continue;
+		jobs++;
+		say("job seq %llu ctx %llu codec %u flags 0x%x %ux%u refs %u bytes %u\n",
+		    (unsigned long long)job->seq, (unsigned long long)job->ctx_id,
+		    job->codec, job->flags, job->picture_format.width,
+		    job->picture_format.height, job->num_refs, job->bitstream.bytesused);
+
+		switch (mode) {
+		case GOOD:
+			fill_picture(job);
+			result_init(&r, job, DAEDALUS_STATUS_OK);
+			put(fd, &r, sizeof(r), 1, "OK result");
+			break;
+		case HOSTILE: {
+			int pick = rand() % 8;
+
+			send_garbage(fd, job);
+			fill_picture(job);
+			/* Answer late the jobs left unanswered before: refused. */
+			while (nlate && pick < 2 &&
+			       now_ms() - late_at[nlate - 1] > job_timeout_ms() + 300) {
+				result_init(&r, &late[--nlate], DAEDALUS_STATUS_OK);
+				put(fd, &r, sizeof(r), 0, "late answer to a timed-out job");
+			}
+			if (pick == 0 && nlate < 8) {
+				late_at[nlate] = now_ms();
+				late[nlate++] = *job;	/* never answered: watchdog */
+				usleep(1000 * (200 + rand() % 800));
+				break;
+			}
+			result_init(&r, job, pick == 1 ? DAEDALUS_STATUS_CORRUPT :
+				     pick == 2 ? DAEDALUS_STATUS_FAILED : DAEDALUS_STATUS_OK);
+			put(fd, &r, sizeof(r), 1, "valid result");
+			if (pick == 3)
+				put(fd, &r, sizeof(r), 0, "duplicate result");
+			break;
+		}
+		case SILENT:
+		case CRASH:
+			break;
+		}
+		close(job->bitstream.fd);
+		close(job->picture.fd);
+	}
+	if (mode == CRASH) {
+		say("exiting with %ld jobs unanswered\n", jobs);
+		_exit(failures ? 1 : 0);
+	}
+	close(fd);
+	say("%ld jobs, %d misbehaviours\n", jobs, failures);
+	return failures ? 1 : 0;
+}

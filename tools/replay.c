@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * daedalus-replay: runs jobs recorded by `daedalusd --record DIR` through
+ * the daemon's own code on the host: the same job checks, buffer mapping
+ * (memfds stand in for the dma-bufs), context handling and backends.
+ *
+ *   daedalus-replay [--backend NAME] [-v] DIR...
+ *
+ * DIR is a recording (containing ctx<id>/ directories) or one ctx<id>/
+ * directory.  Contexts run one after the other, each in seq order, each
+ * with its own mapping cache.  Prints one line per job:
+ *
+ *   <seq> <status> <capture-md5> <i420-md5>
+ *
+ * status OK/CORRUPT/FAILED; the md5s are those of picture_hash.h (the
+ * coded area in the CAPTURE layout, and as planar I420 / yuv420p10le), or
+ * "-" for FAILED.  Exit status 0 unless a recording could not be read.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backends.h"
+#include "context.h"
+#include "log.h"
+#include "picture_hash.h"
+#include "proto_io.h"
+
+/* Buffers larger than this are treated as missing (the job then fails). */
+#define MAX_BUFFER (1u << 30)
+
+struct entry {
+	uint64_t key;
+	char name[256];
+};
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/*
+ * Lists the entries of @dir named <prefix><number><suffix>, sorted by
+ * number.  Returns the count (and *out, to free) or a negative errno.
+ */
+static int list_dir(const char *dir, const char *prefix, const char *suffix,
+		    struct entry **out)
+{
+	struct entry *v = NULL;
+	size_t n = 0, cap = 0, plen = strlen(prefix), slen = strlen(suffix);
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		char *end;
+		uint64_t key;
+
+		if (len <= plen + slen || len >= sizeof(v->name) ||
+		    strncmp(e->d_name, prefix, plen) ||
+		    strcmp(e->d_name + len - slen, suffix))
+			continue;
+		errno = 0;
+		key = strtoull(e->d_name + plen, &end, 10);
+		if (errno || end != e->d_name + len - slen)
+			continue;
+		if (n == cap) {
+			struct entry *nv;
+
+			cap = cap ? 2 * cap : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				closedir(d);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[n].key = key;
+		memcpy(v[n].name, e->d_name, len + 1);
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_entry);
+	*out = v;
+	return (int)n;
+}
+
+/* Reads at most @max bytes of @path into a new buffer; *size set. */
+static uint8_t *read_file(const char *path, size_t max, size_t *size)
+{
+	struct stat st;
+	uint8_t *buf;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*size = 0;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) || (uint64_t)st.st_size > max) {
+		close(fd);
+		return NULL;
+	}
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	while (buf && got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n <= 0) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	*size = got;
+	return buf;
+}
+
+/* A memfd of @length bytes holding @data at @offset; -1 if not possible. */
+static int make_buffer(uint32_t length, uint32_t offset, const uint8_t *data,
+		       size_t size)
+{
+	int fd;
+
+	if (!length || length > MAX_BUFFER)
+		return -1;
+	fd = memfd_create("replay", MFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, length)) {
+		close(fd);
+		return -1;
+	}
+	if (data && offset < length) {
+		if (size > length - offset)
+			size = length - offset;
+		if (pwrite(fd, data, size, offset) != (ssize_t)size) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+static void replay_job(struct dd_context *ctx, struct dd_bufmap_cache *cache,
+		       struct daedalus_job *msg, size_t len, const uint8_t *bin,
+		       size_t bin_size)
+{
+	struct dd_prepared_job job = { .msg = msg };
+	struct daedalus_result res;
+	char cap[33] = "-", i420[33] = "-";
+
+	/* The recorded fd numbers mean nothing here: fresh memfds or none. */
+	if (len != sizeof(*msg)) {
+		msg->bitstream.fd = -1;
+		msg->picture.fd = -1;
+	} else {
+		if (msg->bitstream.fd >= 0)
+			msg->bitstream.fd = make_buffer(msg->bitstream.length,
+							msg->bitstream.offset,
+							bin, bin_size);
+		if (msg->picture.fd >= 0)
+			msg->picture.fd = make_buffer(msg->picture.length, 0, NULL, 0);
+		/* An OUTPUT buffer's content changes per job: map it afresh. */
+		dd_bufmap_cache_forget(cache, msg->bitstream.id);
+	}
+
+	dd_job_prepare(cache, &job, len);
+	dd_context_run(ctx, &job, NULL, &res);
+	if (res.status != DAEDALUS_STATUS_FAILED && job.picture &&
+	    dd_picture_md5(dd_bufmap_data(job.picture) + msg->picture.offset,
+			   &msg->picture_format, msg->coded_width,
+			   msg->coded_height, cap, i420)) {
+		strcpy(cap, "-");
+		strcpy(i420, "-");
+	}
+	if (job.reject)
+		dd_info("job %" PRIu64 ": %s", (uint64_t)msg->seq, job.reject);
+	printf("%" PRIu64 " %s %s %s\n", (uint64_t)msg->seq,
+	       dd_status_name(res.status), cap, i420);
+	dd_job_release(&job);
+}
+
+static int replay_context(const char *dir, const char *backend)
+{
+	struct dd_bufmap_cache *cache = dd_bufmap_cache_new();
+	struct dd_context ctx;
+	struct entry *jobs = NULL;
+	struct daedalus_job *msg = malloc(sizeof(*msg));
+	int n, ret = 0, inited = 0;
+
+	n = list_dir(dir, "", ".job", &jobs);
+	if (n < 0 || !cache || !msg) {
+		fprintf(stderr, "daedalus-replay: %s: %s\n", dir,
+			strerror(n < 0 ? -n : ENOMEM));
+		ret = -1;
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		char path[4096];
+		uint8_t *rec, *bin;
+		size_t len, bin_size;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, jobs[i].name);
+		rec = read_file(path, sizeof(*msg) + 1, &len);
+		if (!rec) {
+			fprintf(stderr, "daedalus-replay: cannot read %s\n", path);
+			ret = -1;
+			continue;
+		}
+		memset(msg, 0, sizeof(*msg));
+		memcpy(msg, rec, len < sizeof(*msg) ? len : sizeof(*msg));
+		free(rec);
+		if (!inited) {
+			dd_context_init(&ctx, msg->ctx_id, backend);
+			inited = 1;
+		}
+		snprintf(path, sizeof(path), "%s/%.*s.bin", dir,
+			 (int)(strlen(jobs[i].name) - 4), jobs[i].name);
+		bin = read_file(path, MAX_BUFFER, &bin_size);
+		replay_job(&ctx, cache, msg, len, bin, bin_size);
+		free(bin);
+	}
+	if (inited)
+		dd_context_close_decoder(&ctx);
+out:
+	free(jobs);
+	free(msg);
+	dd_bufmap_cache_free(cache);
+	return ret;
+}
+
+static int replay_dir(const char *dir, const char *backend)
+{
+	struct entry *v = NULL;
+	int n = list_dir(dir, "", ".job", &v), ret = 0;
+
+	free(v);
+	if (n > 0)
+		return replay_context(dir, backend);
+	v = NULL;
+	n = list_dir(dir, "ctx", "", &v);
+	if (n <= 0) {
+		fprintf(stderr, "daedalus-replay: %s: no recorded jobs\n", dir);
+		free(v);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, v[i].name);
+		if (replay_context(path, backend))
+			ret = -1;
+	}
+	free(v);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "backend", required_argument, NULL, 'b' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *backend = NULL;
+	int c, verbosity = 0, ret = 0;
+
+	while ((c = getopt_long(argc, argv, "b:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			if (!dd_backend_exists(optarg)) {
+				fprintf(stderr, "daedalus-replay: unknown backend '%s'\n", optarg);
+				return 2;
+			}
+			backend = optarg;
+			break;
+		case 'v':
+			verbosity++;
+			break;
+		case 'h':
+			printf("Usage: daedalus-replay [--backend NAME] [-v] DIR...\n"
+			       "Replays jobs recorded by daedalusd --record; prints\n"
+			       "<seq> <status> <capture-md5> <i420-md5> per job.\n");
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "Usage: daedalus-replay [--backend NAME] [-v] DIR...\n");
+		return 2;
+	}
+	dd_log_set_level(DD_LOG_WARN + verbosity);
+	for (int i = optind; i < argc; i++)
+		if (replay_dir(argv[i], backend))
+			ret = 1;
+	return ret;
+}
