@@ -132,12 +132,29 @@ static int buffer_held(const struct h264_dec *dec, uint64_t buf_id)
 	return 0;
 }
 
-/* Luma in place needs an 8-bit NV12 buffer that fits the coded frame. */
+/* The luma stride of the pictures lavc holds that are like @pic, or 0. */
+static int held_stride(const struct h264_dec *dec, const struct h264_pic *pic)
+{
+	const struct h264_pic *p;
+
+	for (p = dec->live; p; p = p->next)
+		if (p->width == pic->width && p->height == pic->height &&
+		    p->depth == pic->depth && p->gray == pic->gray)
+			return p->linesize[0];
+	return 0;
+}
+
+/*
+ * Luma in place needs an 8-bit NV12 buffer that fits the coded frame and
+ * is aligned as lavc's SIMD stores need (get_buffer2's contract): the
+ * data starts at the client-controlled picture offset, which may be odd.
+ */
 static int capture_fits(const struct dd_picture *pic, int width, int height)
 {
 	const struct daedalus_picture_format *f = pic->format;
 
 	return f->pixelformat == V4L2_PIX_FMT_NV12 &&
+	       (uintptr_t)pic->data % 64 == 0 &&
 	       (uint32_t)width <= f->bytesperline &&
 	       (uint32_t)height <= f->height && f->bytesperline % 64 == 0 &&
 	       (size_t)f->bytesperline * f->height * 3 / 2 <= pic->size;
@@ -149,7 +166,7 @@ static int h264_get_buffer(AVCodecContext *avctx, AVFrame *frame, int flags)
 	const struct dd_job *job = dec->job;
 	struct h264_pic *pic;
 	size_t off, size, lsize, csize;
-	int bps, cw, ch, crows, rows, in_place, i;
+	int bps, cw, ch, crows, rows, in_place, live_stride, i;
 	unsigned call = dec->calls++;
 
 	(void)flags;
@@ -184,17 +201,6 @@ static int h264_get_buffer(AVCodecContext *avctx, AVFrame *frame, int flags)
 	ch = (frame->height + 1) / 2;
 
 	/*
-	 * The job's buffer goes to the call that decodes the job's picture:
-	 * after the predicted gap frames, and never while lavc still holds
-	 * that buffer as an earlier picture (it may be a reference).
-	 */
-	in_place = job && job->picture.map && !dec->capture_given &&
-		   call == dec->gaps &&
-		   pic->depth == 8 && !pic->gray &&
-		   capture_fits(&job->picture, frame->width, frame->height) &&
-		   !buffer_held(dec, job->picture.buf_id);
-
-	/*
 	 * lavc's motion compensation addresses reference pictures with the
 	 * current picture's linesize: every picture of a stream must have the
 	 * same strides, in place or not.  So scratch luma uses bytesperline
@@ -205,6 +211,28 @@ static int h264_get_buffer(AVCodecContext *avctx, AVFrame *frame, int flags)
 		pic->linesize[0] = (int)job->picture.format->bytesperline;
 	else
 		pic->linesize[0] = ALIGN(frame->width * bps, 128);
+	/*
+	 * A job may name another bytesperline than the pictures lavc still
+	 * holds (a client changing the format mid-stream, a buffer that no
+	 * longer fits): those may be references, so the new picture keeps
+	 * their stride, decoded in scratch unless its buffer has that stride.
+	 */
+	live_stride = held_stride(dec, pic);
+	if (live_stride)
+		pic->linesize[0] = live_stride;
+
+	/*
+	 * The job's buffer goes to the call that decodes the job's picture:
+	 * after the predicted gap frames, and never while lavc still holds
+	 * that buffer as an earlier picture (it may be a reference).
+	 */
+	in_place = job && job->picture.map && !dec->capture_given &&
+		   call == dec->gaps &&
+		   pic->depth == 8 && !pic->gray &&
+		   capture_fits(&job->picture, frame->width, frame->height) &&
+		   (uint32_t)pic->linesize[0] == job->picture.format->bytesperline &&
+		   !buffer_held(dec, job->picture.buf_id);
+
 	pic->linesize[1] = pic->linesize[2] = ALIGN(cw * bps, 64);
 	crows = ALIGN(ch, 16) + SCRATCH_PAD_ROWS;
 	csize = pic->gray ? 0 : (size_t)pic->linesize[1] * crows;
@@ -446,6 +474,16 @@ static void track_add(struct h264_dec *dec, uint64_t ts, struct h264_pic *pic)
 	t->valid = 1;
 }
 
+/*
+ * One P010 sample.  The CAPTURE rows need not be 2-byte aligned (the
+ * picture offset and bytesperline come from the job): store bytewise.
+ */
+static inline void put16(uint8_t *p, unsigned int v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
 /* Interleaves (and for P010 shifts) the chroma planes into the CAPTURE buffer. */
 static void put_chroma(const struct h264_pic *pic, const struct dd_picture *dst)
 {
@@ -455,14 +493,14 @@ static void put_chroma(const struct h264_pic *pic, const struct dd_picture *dst)
 
 	for (y = 0; y < ch; y++) {
 		uint8_t *d8 = uv + (size_t)y * f->bytesperline;
-		uint16_t *d16 = (uint16_t *)d8;
 
 		if (pic->gray) {
 			for (x = 0; x < cw; x++) {
 				if (f->pixelformat == V4L2_PIX_FMT_NV12) {
 					d8[2 * x] = d8[2 * x + 1] = 128;
 				} else {
-					d16[2 * x] = d16[2 * x + 1] = 0x8000;
+					put16(d8 + 4 * x, 0x8000);
+					put16(d8 + 4 * x + 2, 0x8000);
 				}
 			}
 			continue;
@@ -478,8 +516,8 @@ static void put_chroma(const struct h264_pic *pic, const struct dd_picture *dst)
 				}
 			} else {
 				for (x = 0; x < cw; x++) {
-					d16[2 * x] = (uint16_t)(u[x] << 8);
-					d16[2 * x + 1] = (uint16_t)(v[x] << 8);
+					put16(d8 + 4 * x, u[x] << 8);
+					put16(d8 + 4 * x + 2, v[x] << 8);
 				}
 			}
 		} else {
@@ -489,8 +527,8 @@ static void put_chroma(const struct h264_pic *pic, const struct dd_picture *dst)
 					     (size_t)y * pic->linesize[2]);
 
 			for (x = 0; x < cw; x++) {
-				d16[2 * x] = (uint16_t)(u[x] << 6);
-				d16[2 * x + 1] = (uint16_t)(v[x] << 6);
+				put16(d8 + 4 * x, (unsigned int)u[x] << 6);
+				put16(d8 + 4 * x + 2, (unsigned int)v[x] << 6);
 			}
 		}
 	}
@@ -505,16 +543,15 @@ static void put_luma(const struct h264_pic *pic, const struct dd_picture *dst)
 	for (y = 0; y < pic->height; y++) {
 		const uint8_t *s = pic->plane[0] + (size_t)y * pic->linesize[0];
 		uint8_t *d = dst->data + (size_t)y * f->bytesperline;
-		uint16_t *d16 = (uint16_t *)d;
 
 		if (f->pixelformat == V4L2_PIX_FMT_NV12)
 			memcpy(d, s, pic->width);
 		else if (pic->depth == 8)
 			for (x = 0; x < pic->width; x++)
-				d16[x] = (uint16_t)(s[x] << 8);
+				put16(d + 2 * x, s[x] << 8);
 		else
 			for (x = 0; x < pic->width; x++)
-				d16[x] = (uint16_t)(((const uint16_t *)s)[x] << 6);
+				put16(d + 2 * x, (unsigned int)((const uint16_t *)s)[x] << 6);
 	}
 }
 

@@ -55,8 +55,14 @@ void dd_bw_ue(struct dd_bitwriter *bw, uint32_t v)
 
 void dd_bw_se(struct dd_bitwriter *bw, int32_t v)
 {
-	uint32_t k = v > 0 ? 2u * (uint32_t)v - 1 : 2u * (uint32_t)-(int64_t)v;
+	uint32_t k;
 
+	/* -2^31 would be codeNum 2^32, past ue(v)'s 32 bits: fail, do not wrap to 0 */
+	if (v == INT32_MIN) {
+		bw->overflow = 1;
+		return;
+	}
+	k = v > 0 ? 2u * (uint32_t)v - 1 : 2u * (uint32_t)-v;
 	dd_bw_ue(bw, k);
 }
 

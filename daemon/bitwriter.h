@@ -21,6 +21,7 @@ void dd_bw_init(struct dd_bitwriter *bw, uint8_t *buf, size_t cap);
 void dd_bw_bits(struct dd_bitwriter *bw, unsigned n, uint32_t v);
 void dd_bw_flag(struct dd_bitwriter *bw, int v);
 void dd_bw_ue(struct dd_bitwriter *bw, uint32_t v);
+/* se(v) of @v; -2^31 cannot be coded and sets overflow. */
 void dd_bw_se(struct dd_bitwriter *bw, int32_t v);
 /* rbsp_trailing_bits(): a one bit, then zero bits to a byte boundary. */
 void dd_bw_trailing(struct dd_bitwriter *bw);

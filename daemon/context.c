@@ -123,9 +123,30 @@ static int ensure_decoder(struct dd_context *ctx, const struct daedalus_job *msg
 	}
 	ctx->backend = backend;
 	ctx->codec = msg->codec;
+	ctx->need_key = 1;
 	dd_dbg("context %" PRIu64 ": %s decoder opened for %s", ctx->ctx_id,
 	       backend->name, dd_codec_name(msg->codec));
 	return 0;
+}
+
+/* A picture that needs no earlier one: decoding can (re)start here. */
+static int is_key_frame(const struct daedalus_job *msg)
+{
+	switch (msg->codec) {
+	case DAEDALUS_CODEC_H264:
+		return !!(msg->params.h264.decode_params.flags &
+			  V4L2_H264_DECODE_PARAM_FLAG_IDR_PIC);
+	case DAEDALUS_CODEC_VP8:
+		return !!(msg->params.vp8.frame.flags & V4L2_VP8_FRAME_FLAG_KEY_FRAME);
+	case DAEDALUS_CODEC_VP9:
+		return !!(msg->params.vp9.frame.flags & V4L2_VP9_FRAME_FLAG_KEY_FRAME);
+#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
+	case DAEDALUS_CODEC_AV1:
+		return msg->params.av1.frame.frame_type == V4L2_AV1_KEY_FRAME;
+#endif
+	default:
+		return 1;
+	}
 }
 
 static enum daedalus_status decode(struct dd_context *ctx,
@@ -165,6 +186,18 @@ static enum daedalus_status decode(struct dd_context *ctx,
 			  ctx->ctx_id, ctx->backend->name, (unsigned int)result.status,
 			  result.bytesused);
 		return DAEDALUS_STATUS_FAILED;
+	}
+	/*
+	 * A decoder opened mid-stream (new context, new daemon, NEW_STREAM,
+	 * after a failure) lacks the references of everything up to the next
+	 * key frame: those pictures are predicted from concealed ones, even
+	 * when the backend finds its own references complete.
+	 */
+	if (ctx->need_key) {
+		if (is_key_frame(msg))
+			ctx->need_key = 0;
+		else if (result.status == DAEDALUS_STATUS_OK)
+			result.status = DAEDALUS_STATUS_CORRUPT;
 	}
 	*bytesused = result.bytesused;
 	return result.status;

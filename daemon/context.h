@@ -36,6 +36,7 @@ struct dd_context {
 	const struct dd_backend *backend;	/* of the open decoder */
 	void *decoder;			/* NULL: none open */
 	enum daedalus_codec codec;	/* of the open decoder */
+	int need_key;			/* decoder opened: no key frame yet */
 	unsigned int warned;		/* DD_WARNED_* already logged */
 	uint64_t jobs;
 	uint64_t failed;

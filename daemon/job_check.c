@@ -142,6 +142,15 @@ static int check_h264(const struct daedalus_job *job, const char **why)
 	CHECK(sps->pic_order_cnt_type <= 2, "h264: pic_order_cnt_type > 2");
 	CHECK(sps->log2_max_pic_order_cnt_lsb_minus4 <= 12,
 	      "h264: log2_max_pic_order_cnt_lsb_minus4 > 12");
+	/* 7.4.2.1.1: the POC offsets are in -2^31 + 1 .. 2^31 - 1 (se(v) cannot code -2^31) */
+	if (sps->pic_order_cnt_type == 1) {
+		CHECK(sps->offset_for_non_ref_pic != INT32_MIN &&
+		      sps->offset_for_top_to_bottom_field != INT32_MIN,
+		      "h264: POC offset out of range");
+		for (unsigned int i = 0; i < sps->num_ref_frames_in_pic_order_cnt_cycle; i++)
+			CHECK(sps->offset_for_ref_frame[i] != INT32_MIN,
+			      "h264: offset_for_ref_frame out of range");
+	}
 	CHECK(sps->max_num_ref_frames <= 16, "h264: max_num_ref_frames > 16");
 	CHECK(!(sps->flags & ~0x7fu), "h264: unknown sps flags");
 	CHECK(!(sps->flags & V4L2_H264_SPS_FLAG_SEPARATE_COLOUR_PLANE),
@@ -178,18 +187,27 @@ static int check_h264(const struct daedalus_job *job, const char **why)
 	      "h264: chroma qp offset out of range");
 	CHECK(!(pps->flags & ~0xffu), "h264: unknown pps flags");
 
-	/* Scaling lists: a present matrix has no zero entry (7.4.2.1.1.1). */
+	/*
+	 * Scaling lists: a present matrix has no zero entry (7.4.2.1.1.1).
+	 * Only the lists the stream can use are checked: the 8x8 ones only
+	 * with transform_8x8_mode, and for 4:0:0/4:2:0 only the two luma
+	 * ones (V4L2 order Y intra, Y inter, Cb..., Cr...). Clients leave
+	 * the others zero (GStreamer fills 2 of the 6 for 4:2:0).
+	 */
 	if (pps->flags & V4L2_H264_PPS_FLAG_SCALING_MATRIX_PRESENT) {
 		const struct v4l2_ctrl_h264_scaling_matrix *m = &p->scaling_matrix;
+		unsigned int n8 = 0;
 
-		for (unsigned int i = 0; i < 6; i++) {
+		if (pps->flags & V4L2_H264_PPS_FLAG_TRANSFORM_8X8_MODE)
+			n8 = sps->chroma_format_idc == 3 ? 6 : 2;
+		for (unsigned int i = 0; i < 6; i++)
 			for (unsigned int j = 0; j < 16; j++)
 				CHECK(m->scaling_list_4x4[i][j],
 				      "h264: zero in a 4x4 scaling list");
+		for (unsigned int i = 0; i < n8; i++)
 			for (unsigned int j = 0; j < 64; j++)
 				CHECK(m->scaling_list_8x8[i][j],
 				      "h264: zero in an 8x8 scaling list");
-		}
 	}
 
 	/* Decode parameters, 7.4.3 */

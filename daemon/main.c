@@ -19,12 +19,14 @@
 #include "core.h"
 #include "daedalus_proto.h"
 #include "device.h"
+#include "lavc.h"
 #include "log.h"
 #include "privdrop.h"
 #include "recorder.h"
 
-#define ATTACH_TRIES		10
-#define ATTACH_RETRY_MS		1000
+/* A standby daemon takes over within 100 ms of the attached one's death. */
+#define ATTACH_TRIES		300
+#define ATTACH_RETRY_MS		100
 
 struct options {
 	const char *device;
@@ -143,8 +145,9 @@ static int attach(const struct options *opt, uint32_t codecs, int sig_fd)
 			return fd;
 		switch (ret) {
 		case -EBUSY:
-			dd_warn("%s is busy (another daemon attached?), retrying",
-				opt->device);
+			if (!i)
+				dd_warn("%s is busy (another daemon attached?), retrying",
+					opt->device);
 			if (wait_or_signal(sig_fd, ATTACH_RETRY_MS))
 				return -EINTR;
 			continue;
@@ -198,6 +201,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+
+	/*
+	 * Load libavcodec now, not at the first H.264 job: cold, dlopen() of
+	 * it and its dependencies can take longer than the kernel's
+	 * job_timeout_ms (800 ms; measured under QEMU/TCG: the first
+	 * decode after boot lost jobs, and the client recycled their
+	 * bitstream buffers while the daemon was still reading them).
+	 */
+	if (dd_backend_find(DAEDALUS_CODEC_H264, opt.backend) == &dd_backend_h264)
+		dd_lavc_load();	/* a failure is logged; H.264 contexts then fail */
 
 	dev = attach(&opt, codecs, sig_fd);
 	if (dev < 0)

@@ -367,6 +367,7 @@ static int bridge_release(struct inode *inode, struct file *file)
 static long bridge_hello(struct daedalus_bridge *br, void __user *arg)
 {
 	struct daedalus_hello hello;
+	struct daedalus_entry *e;
 	unsigned int i;
 
 	if (!capable(CAP_SYS_ADMIN))
@@ -394,6 +395,9 @@ static long bridge_hello(struct daedalus_bridge *br, void __user *arg)
 	br->generation++;
 	hello.codecs = br->codecs;
 	/* Jobs that waited for a daemon get the full job timeout from now. */
+	list_for_each_entry(e, &br->pending, node)
+		if (e->run)
+			run_arm_locked(e->run, READ_ONCE(daedalus_job_timeout_ms));
 	spin_unlock(&br->lock);
 
 	v4l2_info(&bridge_dev(br)->v4l2_dev, "daemon attached (pid %d, codecs 0x%x)\n",

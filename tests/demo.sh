@@ -1,17 +1,18 @@
 #!/bin/bash
 # tests/demo.sh (make demo): build everything, boot the test guest and decode
 # one H.264 conformance stream through the V4L2 stateless decoder with
-# GStreamer (filesrc ! h264parse ! v4l2slh264dec ! videoconvert ! I420 ! filesink),
+# GStreamer (filesrc ! h264parse ! v4l2slh264dec ! videoconvert dither=none !
+# I420 ! filesink, as fluster does: videoconvert dithers by default),
 # then print the md5 verdict against the suite's expected md5 and the speed.
 #
 #   tests/demo.sh [--visl]     --visl forces the visl test driver
-#   DEMO_VECTOR=JVT-AVC_V1/BA1_FT_C  (suite/vector; default BA1_FT_C, 352x288)
+#   DEMO_VECTOR=JVT-AVC_V1/CI1_FT_B  (suite/vector; default CI1_FT_B, 352x288, 291 frames)
 #
 # Until our device and daemon build and load, the demo decodes through visl
 # and says so: visl draws debug frames, so its md5 cannot match.
 set -u
 REPO=$(cd "$(dirname "$0")/.." && pwd -P)
-VEC=${DEMO_VECTOR:-JVT-AVC_V1/BA1_FT_C}
+VEC=${DEMO_VECTOR:-JVT-AVC_V1/CI1_FT_B}
 
 if [ "${1:-}" = --in-guest ]; then
 	# ---- guest side --------------------------------------------------------
@@ -32,7 +33,7 @@ EOF
 	gst-inspect-1.0 v4l2slh264dec >/dev/null 2>&1  # registry (cached after the first boot)
 	t0=$(date +%s.%N)
 	gst-launch-1.0 -q filesrc location="$in" ! h264parse ! v4l2slh264dec ! \
-		videoconvert ! video/x-raw,format=I420 ! filesink location=$out \
+		videoconvert dither=none ! video/x-raw,format=I420 ! filesink location=$out \
 		>/tmp/gst.log 2>&1 </dev/null
 	rc=$?
 	t1=$(date +%s.%N)

@@ -2,7 +2,8 @@
 /*
  * hostile_daemon: a stand-in for daedalusd that tests the kernel's bridge.
  *
- *   hostile_daemon [-m good|hostile|silent|crash] [-n JOBS] [-s SEED] [-q]
+ *   hostile_daemon [-m good|hostile|silent|crash] [-n JOBS] [-s SEED]
+ *                  [-G COUNT] [-q]
  *
  *   good     answer every job OK after filling the picture (grey frame)
  *   hostile  before each answer, write malformed records (bad magic, version,
@@ -13,6 +14,10 @@
  *            watchdog must fail it; a late answer must be refused)
  *   silent   read jobs and never answer
  *   crash    answer nothing and exit after JOBS jobs (default 1), holding them
+ *
+ * -G COUNT (hostile): keep writing malformed records for up to 50 ms per job
+ * until COUNT of them have been refused; "garbage done" is printed then.
+ * The number refused is always printed at exit.
  *
  * It also checks the handshake: a wrong version must give EPROTO and the
  * kernel's version.  Exit status 0 when the kernel behaved, 1 when it
@@ -38,6 +43,7 @@ enum mode { GOOD, HOSTILE, SILENT, CRASH };
 
 static int quiet;
 static int failures;
+static long refused;		/* malformed records the kernel refused */
 static volatile sig_atomic_t stop;
 
 #define say(...) do { if (!quiet) fprintf(stderr, "hostile: " __VA_ARGS__); } while (0)
@@ -130,6 +136,8 @@ static int put(int fd, const void *buf, size_t len, int want_ok, const char *wha
 		bad(msg);
 		return -1;
 	}
+	if (!want_ok)
+		refused++;
 	return 0;
 }
 
@@ -239,7 +247,7 @@ static int check_job(const struct daedalus_job *job, ssize_t n)
 int main(int argc, char **argv)
 {
 	enum mode mode = GOOD;
-	long max_jobs = -1, jobs = 0;
+	long max_jobs = -1, jobs = 0, garbage_target = 0;
 	unsigned int seed = time(NULL);
 	struct daedalus_job *job;
 	struct daedalus_result r;
@@ -250,7 +258,7 @@ int main(int argc, char **argv)
 	long late_at[8];
 	int nlate = 0;
 
-	while ((opt = getopt(argc, argv, "m:n:s:q")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:s:G:q")) != -1) {
 		switch (opt) {
 		case 'm':
 			mode = !strcmp(optarg, "good") ? GOOD :
@@ -268,11 +276,14 @@ int main(int argc, char **argv)
 		case 's':
 			seed = strtoul(optarg, NULL, 0);
 			break;
+		case 'G':
+			garbage_target = atol(optarg);
+			break;
 		case 'q':
 			quiet = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-m good|hostile|silent|crash] [-n JOBS] [-s SEED] [-q]\n",
+			fprintf(stderr, "usage: %s [-m good|hostile|silent|crash] [-n JOBS] [-s SEED] [-G COUNT] [-q]\n",
 				argv[0]);
 			return 2;
 		}
@@ -361,6 +372,15 @@ int main(int argc, char **argv)
 			int pick = rand() % 8;
 
 			send_garbage(fd, job);
+			if (refused < garbage_target) {
+				long until = now_ms() + 50;
+
+				while (refused < garbage_target && now_ms() < until)
+					send_garbage(fd, job);
+				if (refused >= garbage_target)
+					fprintf(stderr, "hostile: garbage done: %ld malformed answers refused\n",
+						refused);
+			}
 			fill_picture(job);
 			/* Answer late the jobs left unanswered before: refused. */
 			while (nlate && pick < 2 &&
@@ -393,6 +413,7 @@ int main(int argc, char **argv)
 		_exit(failures ? 1 : 0);
 	}
 	close(fd);
-	say("%ld jobs, %d misbehaviours\n", jobs, failures);
+	fprintf(stderr, "hostile: %ld jobs, %ld malformed answers refused, %d misbehaviours\n",
+		jobs, refused, failures);
 	return failures ? 1 : 0;
 }

@@ -17,7 +17,10 @@ dd_param() {
 }
 dd_restore_params() {
 	local kv
-	for kv in $DD_SAVED_PARAMS; do echo "${kv#*=}" >"$DD_PARAMS/${kv%%=*}"; done
+	# newest first: a parameter set twice gets its first saved value back
+	for kv in $(printf '%s\n' $DD_SAVED_PARAMS | tac); do
+		echo "${kv#*=}" >"$DD_PARAMS/${kv%%=*}"
+	done
 	DD_SAVED_PARAMS=
 }
 
@@ -88,4 +91,84 @@ dd_decode_with() {
 	size=$(stat -c %s "$out" 2>/dev/null || echo 0)
 	echo $((size / per))
 	return $rc
+}
+
+# ---- V4L2 buffer tracing (kernel tracepoints v4l2:v4l2_qbuf/v4l2_dqbuf) ----
+# What a client really got back, without trusting GStreamer to report it:
+# every VIDIOC_QBUF/DQBUF with its process, CLOCK_MONOTONIC time and flags.
+DD_TR=/sys/kernel/tracing
+
+dd_trace_start() {
+	[ -e $DD_TR/trace_marker ] || mount -t tracefs nodev $DD_TR 2>/dev/null
+	[ -d $DD_TR/events/v4l2/v4l2_dqbuf ] || { dd_log "no v4l2 tracepoints"; return 1; }
+	echo 0 >$DD_TR/tracing_on
+	echo mono >$DD_TR/trace_clock
+	echo 1 >$DD_TR/options/record-tgid
+	echo 4096 >$DD_TR/buffer_size_kb
+	: >$DD_TR/trace
+	echo 1 >$DD_TR/events/v4l2/v4l2_dqbuf/enable
+	echo 1 >$DD_TR/events/v4l2/v4l2_qbuf/enable
+	echo 1 >$DD_TR/tracing_on
+}
+dd_trace_stop() {
+	echo 0 >$DD_TR/events/v4l2/v4l2_dqbuf/enable
+	echo 0 >$DD_TR/events/v4l2/v4l2_qbuf/enable
+	cp $DD_TR/trace "$DD_OUT/trace.txt" 2>/dev/null
+}
+# dd_trace_mark TEXT: a marker in the trace (same clock)
+dd_trace_mark() { echo "dd_mark $1" >$DD_TR/trace_marker; }
+# dd_trace_events: one line per event: TIME TGID EVENT TYPE ERROR(0/1), or
+# TIME 0 mark NAME 0 for markers.  TGID is "-------" when the kernel did not
+# record it: with one V4L2 client at a time, do not filter on it.
+dd_trace_events() {
+	sed -n 's/^.*(\s*\([0-9-]*\)) *\[[0-9]*\] [^ ]* *\([0-9.]*\): \(.*\)$/\2 \1 \3/p' $DD_TR/trace |
+	awk '{
+		t = $1; tg = $2
+		if ($3 == "tracing_mark_write:" && $4 == "dd_mark") { print t, 0, "mark", $5, 0; next }
+		ev = $3; sub(":", "", ev)
+		if (ev != "v4l2_dqbuf" && ev != "v4l2_qbuf") next
+		type = "?"; err = 0
+		if (match($0, /type = [A-Z_]*/)) type = substr($0, RSTART + 7, RLENGTH - 7)
+		if (match($0, /flags = [A-Z_|]*/) && substr($0, RSTART, RLENGTH) ~ /ERROR/) err = 1
+		print t, tg, ev, type, err
+	}'
+}
+
+# dd_start_daemon [ARGS...]: start daedalusd -v (DD_DPID) and wait until the
+# kernel reports it attached.
+dd_start_daemon() {
+	"$DAEDALUS_BUILD/daemon/daedalusd" -v "$@" >>"$DD_OUT/daemon.log" 2>&1 &
+	DD_DPID=$!
+	for _ in $(seq 200); do
+		dmesg | grep -q "daemon attached (pid $DD_DPID," && return 0
+		kill -0 "$DD_DPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	tail -5 "$DD_OUT/daemon.log"
+	dd_fail "daedalusd $* did not attach"
+}
+
+# dd_ref_md5 FILE: md5 of ffmpeg's NV12 decode of FILE (the reference).
+dd_ref_md5() {
+	ffmpeg -v error -i "$1" -f rawvideo -pix_fmt nv12 - | md5sum | cut -d' ' -f1
+}
+
+# dd_check_exact FILE NAME: decode FILE through the device; fail unless the
+# output is byte-exact with ffmpeg's decode.  A 3 s watchdog, so that a slow
+# TCG frame fails in GStreamer's own 1 s timeout (status != 0), never as a
+# silently wrong picture; such a decode is tried once more.
+dd_check_exact() {
+	local ref got sum rc attempt
+	ref=$(dd_ref_md5 "$1")
+	dd_param job_timeout_ms 3000
+	for attempt in 1 2; do
+		got=$(dd_decode "$1" "$DD_OUT/exact.nv12"); rc=$?
+		[ "$rc" = 0 ] && break
+		dd_log "$2: gst status $rc (slow guest?), once more"
+	done
+	echo "${DD_SAVED_PARAMS##* }" | grep -q '^job_timeout_ms=' &&
+		echo "${DD_SAVED_PARAMS##*=}" >"$DD_PARAMS/job_timeout_ms"
+	sum=$(md5sum <"$DD_OUT/exact.nv12" | cut -d' ' -f1)
+	dd_log "$2: $got frames, md5 $sum (ffmpeg: $ref), gst status $rc"
+	[ "$rc" = 0 ] && [ "$sum" = "$ref" ] || dd_fail "$2: not byte-exact"
 }

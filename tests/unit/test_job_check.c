@@ -144,6 +144,10 @@ static void test_h264(void)
 	ACCEPT(H, (p->sps.flags &= ~V4L2_H264_SPS_FLAG_FRAME_MBS_ONLY,
 		   p->sps.pic_height_in_map_units_minus1 = 33));	/* 1088 interlaced */
 	ACCEPT(H, (p->pps.flags = 0, p->scaling_matrix.scaling_list_8x8[5][63] = 0));
+	/* unused lists: 8x8 without transform_8x8_mode, chroma 8x8 in 4:2:0 */
+	ACCEPT(H, p->scaling_matrix.scaling_list_8x8[0][0] = 0);
+	ACCEPT(H, (p->pps.flags |= V4L2_H264_PPS_FLAG_TRANSFORM_8X8_MODE,
+		   memset(p->scaling_matrix.scaling_list_8x8[2], 0, 4 * 64)));
 	ACCEPT(H, p->decode_params.frame_num = 15);
 	ACCEPT(H, p->sps.max_num_ref_frames = 16);
 
@@ -178,7 +182,10 @@ static void test_h264(void)
 	REJECT(H, p->pps.second_chroma_qp_index_offset = -13);
 	REJECT(H, p->pps.flags |= 0x100);
 	REJECT(H, p->scaling_matrix.scaling_list_4x4[0][0] = 0);
-	REJECT(H, p->scaling_matrix.scaling_list_8x8[5][63] = 0);
+	REJECT(H, (p->pps.flags |= V4L2_H264_PPS_FLAG_TRANSFORM_8X8_MODE,
+		   p->scaling_matrix.scaling_list_8x8[1][63] = 0));
+	REJECT(H, (p->pps.flags |= V4L2_H264_PPS_FLAG_TRANSFORM_8X8_MODE,
+		   p->scaling_matrix.scaling_list_8x8[0][0] = 0));
 	REJECT(H, p->decode_params.nal_ref_idc = 4);
 	REJECT(H, p->decode_params.frame_num = 16);
 	REJECT(H, p->decode_params.flags |= 0x20);

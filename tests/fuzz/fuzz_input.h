@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The input formats of the fuzz targets, shared by the targets and by
+ * dd-fuzz-seed (which writes seeds and converts to and from recordings).
+ *
+ * fuzz_job          one record exactly as read() returns it: a `.job`
+ *                   file of `daedalusd --record` is a valid input as is.
+ * fuzz_h264_headers struct v4l2_ctrl_h264_sps, _pps, _scaling_matrix as
+ *                   they sit in struct daedalus_h264_params (raw, back to
+ *                   back), then optional bytes that pick output sizes.
+ * fuzz_h264_decode  a job stream: chunks separated by FZ_SEP; a chunk is
+ *                   the first FZ_JOB_PREFIX bytes of a daedalus_job
+ *                   (everything up to the end of params.h264; the rest
+ *                   is zero) followed by that job's bitstream.  FZ_SEP is
+ *                   searched for only after a chunk's prefix; it cannot
+ *                   occur in an escaped Annex-B stream (00 00 00 02).
+ *
+ * fz_job_from_chunk() is the one place that turns a chunk into the job
+ * the decode target (and `dd-fuzz-seed --to-recording`) uses, so a crash
+ * input converted to a recording replays the same jobs.
+ */
+#ifndef DD_FUZZ_INPUT_H
+#define DD_FUZZ_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "daedalus_proto.h"
+#include "proto_io.h"
+
+#define FZ_JOB_PREFIX \
+	(offsetof(struct daedalus_job, params) + sizeof(struct daedalus_h264_params))
+#define FZ_SEP		"\0\0\0\2DJB"
+#define FZ_SEP_LEN	8
+#define FZ_MAX_JOBS	8
+
+#define FZ_HEADERS_SIZE \
+	(sizeof(struct v4l2_ctrl_h264_sps) + sizeof(struct v4l2_ctrl_h264_pps) + \
+	 sizeof(struct v4l2_ctrl_h264_scaling_matrix))
+
+struct fz_chunk {
+	const uint8_t *prefix;	/* FZ_JOB_PREFIX bytes at most */
+	size_t prefix_len;
+	const uint8_t *bitstream;
+	size_t bitstream_len;
+};
+
+static inline const uint8_t *fz_find_sep(const uint8_t *p, const uint8_t *end)
+{
+	while (end - p >= FZ_SEP_LEN) {
+		const uint8_t *z = memchr(p, 0, (size_t)(end - p - FZ_SEP_LEN + 1));
+
+		if (!z)
+			return NULL;
+		if (!memcmp(z, FZ_SEP, FZ_SEP_LEN))
+			return z;
+		p = z + 1;
+	}
+	return NULL;
+}
+
+/* Splits a decode input into at most @max chunks; returns the count. */
+static inline size_t fz_split(const uint8_t *data, size_t size,
+			      struct fz_chunk *out, size_t max)
+{
+	const uint8_t *p = data, *end = data + size;
+	size_t n = 0;
+
+	while (n < max && p < end) {
+		struct fz_chunk *c = &out[n++];
+		const uint8_t *bs, *sep;
+
+		c->prefix = p;
+		c->prefix_len = (size_t)(end - p) < FZ_JOB_PREFIX ?
+				(size_t)(end - p) : FZ_JOB_PREFIX;
+		bs = p + c->prefix_len;
+		sep = fz_find_sep(bs, end);
+		c->bitstream = bs;
+		c->bitstream_len = (size_t)((sep ? sep : end) - bs);
+		if (!sep)
+			break;
+		p = sep + FZ_SEP_LEN;
+	}
+	return n;
+}
+
+/*
+ * The job of chunk @index: the prefix, zero-extended, with what the
+ * harness (standing in for the kernel) owns made consistent: header, seq
+ * = index + 1, ctx_id 1, codec H.264, fds present, the OUTPUT buffer
+ * exactly the chunk's bitstream (offset 0, length = bytesused), the
+ * CAPTURE buffer exactly offset + sizeimage bytes.  Everything else (the
+ * flags, sizes, picture format, ids and offset, the H.264 controls) is
+ * the fuzzer's.  fuzz_job covers the header and buffer checks.
+ */
+static inline void fz_job_from_chunk(const struct fz_chunk *c, size_t index,
+				     struct daedalus_job *job)
+{
+	uint64_t len;
+
+	memset(job, 0, sizeof(*job));
+	memcpy(job, c->prefix, c->prefix_len);
+	dd_hdr_init(&job->hdr, DAEDALUS_MSG_JOB, sizeof(*job));
+	job->seq = index + 1;
+	job->ctx_id = 1;
+	job->codec = DAEDALUS_CODEC_H264;
+	job->reserved = 0;
+	job->bitstream.fd = 3;
+	job->picture.fd = 4;
+	job->bitstream.offset = 0;
+	job->bitstream.bytesused = (uint32_t)c->bitstream_len;
+	job->bitstream.length = (uint32_t)c->bitstream_len;
+	len = (uint64_t)job->picture.offset + job->picture_format.sizeimage;
+	job->picture.length = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+}
+
+#endif /* DD_FUZZ_INPUT_H */

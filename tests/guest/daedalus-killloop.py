@@ -1,0 +1,517 @@
+#!/usr/bin/env python3
+"""Kill loop (GUEST side; used by tests/guest/60-daedalus-kill.test and
+bench/kill.sh).  Not a test itself.
+
+    daedalus-killloop.py [--iterations N] [--clients C] [--max-delay-ms MS]
+                         [--seed S] [--out DIR]
+
+Runs daedalusd itself (the bridge must be free: a --no-daemon boot).  Each
+iteration:
+
+  1. C GStreamer clients (v4l2slh264dec) start decoding BA_MW_D; once every
+     one of them has written a frame, wait a random 0..MS ms and SIGKILL the
+     daemon, then restart it at once;
+  2. within 2 s of the kill every client must have ended, reported an error
+     (gst-launch printed a WARNING/ERROR) or decoded further (its output
+     grew); then the clients are killed (close with jobs in flight);
+  3. the restarted daemon decodes BA1_Sony_D through GStreamer: the NV12
+     output's md5 must equal that of a reference decode made now with ffmpeg
+     (never our own output);
+  4. the kernel log must be clean (tests/vm/dmesg-check).
+
+All along, a sampler reads /proc/*/task/*/stat every 50 ms: no user task
+may stay in state D for more than 2 s.  Results: DIR/iterations.tsv.
+Exit 0 if every iteration passed, 1 otherwise.
+"""
+import argparse
+import hashlib
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+REPO = os.environ.get("DAEDALUS_REPO", os.getcwd())
+SHARED = os.environ.get("DAEDALUS_SHARED", os.path.join(REPO, "..", "shared"))
+BUILD = os.environ.get("DAEDALUS_BUILD", os.path.join(REPO, "build", "guest"))
+VEC = os.path.join(SHARED, "vectors", "JVT-AVC_V1")
+LONG = os.path.join(VEC, "BA_MW_D", "BA_MW_D.264")     # 100 frames, IDR every 30
+SHORT = os.path.join(VEC, "BA1_Sony_D", "BA1_Sony_D.jsv")  # 17 frames
+FRAME = 176 * 144 * 3 // 2
+PARAMS = "/sys/module/daedalus_v4l2/parameters"
+D_LIMIT = 2.0
+PF_KTHREAD = 0x00200000
+# Waits in the guest's 9p root filesystem (TCG, shared host): not ours.
+FS_WAITS = ("p9_", "v9fs_", "netfs_", "folio_wait", "__folio_lock", "filemap_",
+            "io_schedule", "wait_on_page", "__lock_page")
+
+
+def log(msg):
+    print("killloop: " + msg, flush=True)
+
+
+class DSampler(threading.Thread):
+    """Longest continuous stay in D of any user task (50 ms sampling)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.since = {}
+        self.worst = (0.0, "")
+        self.violations = []
+        self.fs_waits = []
+        self.wchan = {}
+        self.stop = False
+        self.lock = threading.Lock()
+
+    def sample(self):
+        now = time.monotonic()
+        seen = set()
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                tids = os.listdir("/proc/%s/task" % pid)
+            except OSError:
+                continue
+            for tid in tids:
+                try:
+                    with open("/proc/%s/task/%s/stat" % (pid, tid)) as f:
+                        st = f.read()
+                except OSError:
+                    continue
+                rp = st.rfind(")")
+                fields = st[rp + 2:].split()
+                if len(fields) < 7 or int(fields[6]) & PF_KTHREAD:
+                    continue
+                if fields[0] != "D":
+                    continue
+                key = (tid, st[st.find("(") + 1:rp])
+                seen.add(key)
+                self.since.setdefault(key, now)
+                try:
+                    with open("/proc/%s/task/%s/wchan" % (pid, tid)) as f:
+                        self.wchan.setdefault(key, set()).add(f.read().strip())
+                except OSError:
+                    pass
+        with self.lock:
+            for key in list(self.since):
+                if key not in seen:
+                    del self.since[key]
+                    self.wchan.pop(key, None)
+                    continue
+                d = now - self.since[key]
+                w = self.wchan.get(key, set())
+                fs = bool(w) and all(x.startswith(FS_WAITS) for x in w)
+                if d > self.worst[0] and not fs:
+                    self.worst = (d, "%s(%s) in %s" % (key[1], key[0], ",".join(sorted(w))))
+                if d > D_LIMIT and key not in [v[0] for v in self.violations + self.fs_waits]:
+                    (self.fs_waits if fs else self.violations).append((key, d))
+                    log("task %s(%s) in D for %.1f s, in %s%s" % (
+                        key[1], key[0], d, ",".join(sorted(w)),
+                        " (filesystem I/O of the 9p root: not counted)" if fs else ""))
+
+    def run(self):
+        while not self.stop:
+            self.sample()
+            time.sleep(0.05)
+
+
+class DqbufTrace(threading.Thread):
+    """VIDIOC_DQBUF of every process, from the v4l2:v4l2_dqbuf tracepoint:
+    (monotonic time, is CAPTURE, has V4L2_BUF_FLAG_ERROR) per tgid."""
+    T = "/sys/kernel/tracing"
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.events = {}
+        self.lock = threading.Lock()
+        self.ok = False
+        self.synced = 0
+        self.nsync = 0
+        self.dump = None
+        self.tids = {}
+
+    def watch(self, pid):
+        """Note the threads of client @pid (events are per thread: the
+        trace's tgid column is often "-------")."""
+        try:
+            tids = {int(t) for t in os.listdir("/proc/%d/task" % pid)}
+        except OSError:
+            return
+        with self.lock:
+            self.tids.setdefault(pid, set()).update(tids)
+
+    def _evs(self, pid):
+        evs = []
+        for tid in self.tids.get(pid, ()):
+            evs += self.events.get(tid, [])
+        return sorted(evs)
+
+    def sync(self, secs=10):
+        """Wait until the reader has caught up with everything traced so far."""
+        self.nsync += 1
+        with open(self.T + "/trace_marker", "w") as f:
+            f.write("dd_sync %d\n" % self.nsync)
+        t = time.monotonic() + secs
+        while time.monotonic() < t:
+            with self.lock:
+                if self.synced >= self.nsync:
+                    return True
+            time.sleep(0.02)
+        return False
+
+    def setup(self):
+        if not os.path.exists(self.T + "/trace_pipe"):
+            subprocess.run(["mount", "-t", "tracefs", "nodev", self.T])
+        try:
+            for f, v in (("tracing_on", "0"), ("trace_clock", "mono"),
+                         ("options/record-tgid", "1"), ("trace", ""),
+                         ("events/v4l2/v4l2_dqbuf/enable", "1"),
+                         ("tracing_on", "1")):
+                with open(os.path.join(self.T, f), "w") as fh:
+                    fh.write(v)
+        except OSError as e:
+            log("no v4l2_dqbuf tracepoint (%s)" % e)
+            return False
+        self.ok = True
+        self.start()
+        return True
+
+    def teardown(self):
+        if self.ok:
+            for f in ("events/v4l2/v4l2_dqbuf/enable", "options/record-tgid"):
+                with open(os.path.join(self.T, f), "w") as fh:
+                    fh.write("0")
+
+    @staticmethod
+    def tgid_of(tid, col, cache):
+        """The trace's tgid column is "-------" when the kernel has not
+        recorded the thread's tgid: ask /proc while the thread lives."""
+        if col.isdigit():
+            return int(col)
+        if tid not in cache:
+            try:
+                with open("/proc/%d/status" % tid) as f:
+                    cache[tid] = int([x for x in f if x.startswith("Tgid:")][0].split()[1])
+            except (OSError, IndexError, ValueError):
+                return -1
+        return cache[tid]
+
+    def run(self):
+        rx = re.compile(r"-(\d+)\s+\(\s*([\d-]+)\)\s+\[\d+\]\s+\S+\s+([\d.]+): v4l2_dqbuf: (.*)")
+        cache = {}
+        with open(self.T + "/trace_pipe", "rb") as f:
+            for raw in f:
+                line = raw.decode(errors="replace")
+                m = rx.search(line)
+                if not m:
+                    if "dd_sync " in line:
+                        with self.lock:
+                            self.synced = int(line.split("dd_sync ")[1].split()[0])
+                    continue
+                rest = m.group(4)
+                ev = (float(m.group(3)), "CAPTURE" in rest.split("type = ")[1].split(",")[0],
+                      "ERROR" in rest.split("flags = ")[1].split(",")[0])
+                if self.dump:
+                    self.dump.write(line)
+                with self.lock:
+                    self.events.setdefault(int(m.group(1)), []).append(ev)
+
+    def last_before(self, tgid, t):
+        with self.lock:
+            evs = [ev for ev in self._evs(tgid) if ev[0] < t and ev[1]]
+        return evs[-1] if evs else None
+
+    def first_after(self, tgid, t):
+        with self.lock:
+            for ev in self._evs(tgid):
+                if ev[0] >= t and ev[1]:
+                    return ev
+        return None
+
+    def count(self, tgid, error):
+        with self.lock:
+            return sum(1 for ev in self._evs(tgid) if ev[1] and ev[2] == error)
+
+
+def md5_file(path):
+    h = hashlib.md5()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def reference_md5(path):
+    out = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-f", "rawvideo",
+                          "-pix_fmt", "nv12", "-"], stdout=subprocess.PIPE,
+                         check=True).stdout
+    return hashlib.md5(out).hexdigest(), len(out) // FRAME
+
+
+def gst(path, out, extra=""):
+    cmd = ("gst-launch-1.0 -q filesrc location=%s ! h264parse ! v4l2slh264dec %s ! "
+           "video/x-raw,format=NV12 ! filesink location=%s buffer-mode=2"
+           % (path, extra, out))
+    logf = open(out + ".log", "wb")
+    p = subprocess.Popen(cmd.split(), stdout=logf, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    logf.close()
+    return p
+
+
+def set_param(name, value):
+    with open(os.path.join(PARAMS, name), "w") as f:
+        f.write(value)
+
+
+def size(path):
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+class Daemon:
+    def __init__(self, out):
+        self.bin = os.path.join(BUILD, "daemon", "daedalusd")
+        self.logpath = os.path.join(out, "daemon.log")
+        self.p = None
+        self.starts = 0
+
+    def start(self):
+        logf = open(self.logpath, "ab")
+        self.p = subprocess.Popen([self.bin, "-v"], stdout=logf, stderr=subprocess.STDOUT)
+        logf.close()
+        self.starts += 1
+
+    def wait_attached(self, secs=20):
+        """True once the bridge reports our pid attached."""
+        t = time.monotonic() + secs
+        want = "daemon attached (pid %d," % self.p.pid
+        while time.monotonic() < t:
+            if self.p.poll() is not None:
+                return False
+            if self.attached_in_kernel(want):
+                return True
+            time.sleep(0.1)
+        return False
+
+    @staticmethod
+    def attached_in_kernel(want):
+        out = subprocess.run(["dmesg"], stdout=subprocess.PIPE).stdout.decode(errors="replace")
+        return want in out
+
+    def kill(self):
+        self.p.send_signal(signal.SIGKILL)
+        self.p.wait()
+
+    def stop(self):
+        if self.p and self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(10)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+
+
+def kill_group(p):
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--iterations", type=int, default=50)
+    ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--max-delay-ms", type=int, default=300)
+    ap.add_argument("--seed", type=int, default=int(time.time()))
+    ap.add_argument("--out", default=os.environ.get("DAEDALUS_TEST_RESULTS", "/tmp/killloop"))
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    random.seed(args.seed)
+    for v in (LONG, SHORT):
+        if not os.path.exists(v):
+            log("vector %s missing" % v)
+            return 77
+
+    ref, ref_frames = reference_md5(SHORT)
+    log("seed %d; reference (ffmpeg) md5 of %s: %s (%d frames)"
+        % (args.seed, os.path.basename(SHORT), ref, ref_frames))
+
+    saved = {}
+    for k, v in (("attach_timeout_ms", "1000"), ("job_timeout_ms", "800")):
+        with open(os.path.join(PARAMS, k)) as f:
+            saved[k] = f.read().strip()
+        with open(os.path.join(PARAMS, k), "w") as f:
+            f.write(v)
+
+    sampler = DSampler()
+    sampler.start()
+    trace = DqbufTrace()
+    if args.iterations <= 100:
+        trace.dump = open(os.path.join(args.out, "trace.log"), "w")
+    if not trace.setup():
+        return 1
+    retries = total_errors = 0
+    daemon = Daemon(args.out)
+    dmesg_check = os.path.join(REPO, "tests", "vm", "dmesg-check")
+    tsv = open(os.path.join(args.out, "iterations.tsv"), "w")
+    tsv.write("iter\tdelay_ms\tresponsive\tworst_response_s\tverify_s\tmd5_ok\tdmesg_ok\n")
+    failures = 0
+    t_start = time.monotonic()
+    try:
+        daemon.start()
+        if not daemon.wait_attached():
+            log("FAIL: daedalusd did not attach")
+            return 1
+        for it in range(1, args.iterations + 1):
+            why = []
+            outs = [os.path.join(args.out, "c%d.nv12" % c) for c in range(args.clients)]
+            for o in outs:
+                if os.path.exists(o):
+                    os.unlink(o)
+            clients = [gst(LONG, o) for o in outs]
+            # every client decoding
+            t = time.monotonic() + 60
+            decoding = lambda o, p: trace.last_before(p.pid, 1e9) or size(o) >= FRAME
+            while time.monotonic() < t and not all(
+                    decoding(o, p) or p.poll() is not None for o, p in zip(outs, clients)):
+                for p in clients:
+                    trace.watch(p.pid)
+                time.sleep(0.02)
+            for p in clients:
+                trace.watch(p.pid)
+            if not all(decoding(o, p) for o, p in zip(outs, clients)):
+                why.append("not every client was decoding before the kill")
+            delay = random.randint(0, args.max_delay_ms)
+            time.sleep(delay / 1000.0)
+            at_kill = [(size(o), size(o + ".log"), p.poll()) for o, p in zip(outs, clients)]
+            tk = time.monotonic()
+            daemon.kill()
+            daemon.start()
+            # within 2 s: each client ended or got a CAPTURE buffer back
+            # (DONE, or ERROR for a job the dead daemon held)
+            exited = [None] * len(clients)
+            answered = [None] * len(clients)
+            synced = True
+            while True:
+                now = time.monotonic()
+                for i, p in enumerate(clients):
+                    trace.watch(p.pid)
+                    if exited[i] is None and p.poll() is not None:
+                        exited[i] = now - tk
+                synced = trace.sync()
+                for i, p in enumerate(clients):
+                    ev = trace.first_after(p.pid, tk)
+                    a = [x for x in (exited[i], ev[0] - tk if ev else None) if x is not None]
+                    answered[i] = min(a) if a and min(a) <= D_LIMIT else None
+                if None not in answered or now > tk + D_LIMIT + 0.2:
+                    break
+                time.sleep(0.1)
+            if not synced:
+                why.append("the trace reader did not catch up")
+            errors = sum(trace.count(p.pid, True) for p in clients)
+            worst = max([a for a in answered if a is not None] or [0.0])
+            silent = [i for i, a in enumerate(answered) if a is None]
+            if silent:
+                detail = []
+                for i in silent:
+                    a = trace.first_after(clients[i].pid, tk)
+                    b = trace.last_before(clients[i].pid, tk)
+                    detail.append("client %d: last buffer %s s before, next %s s after, "
+                                  "exit %s" % (i, "%.2f" % (tk - b[0]) if b else "-",
+                                               "%.2f" % (a[0] - tk) if a else "-",
+                                               "%.2f" % exited[i] if exited[i] else "-"))
+                why.append("clients %s neither ended nor got a buffer back within "
+                           "2 s of the kill (%s)" % (silent, "; ".join(detail)))
+            for p in clients:
+                kill_group(p)
+            for i, p in enumerate(clients):
+                try:
+                    p.wait(5)
+                except subprocess.TimeoutExpired:
+                    why.append("client %d did not die within 5 s of SIGKILL" % i)
+                    p.wait()
+            # the restarted daemon: a byte-exact decode of the next stream
+            vok = daemon.wait_attached()
+            if not vok:
+                why.append("the restarted daemon did not attach")
+            vout = os.path.join(args.out, "verify.nv12")
+            # no watchdog ERROR for a slow (TCG) frame: GStreamer's own 1 s
+            # timeout fails the decode instead, visibly
+            set_param("job_timeout_ms", "3000")
+            for attempt in (1, 2):
+                tv = time.monotonic()
+                vp = gst(SHORT, vout)
+                try:
+                    vrc = vp.wait(60)
+                except subprocess.TimeoutExpired:
+                    kill_group(vp)
+                    vrc = vp.wait()
+                    why.append("verify decode hung")
+                vsecs = time.monotonic() - tv
+                got = md5_file(vout) if os.path.exists(vout) else "none"
+                md5_ok = vrc == 0 and got == ref
+                if md5_ok or vrc == 0 or attempt == 2:
+                    break
+                retries += 1
+                log("iteration %d: verify decode failed (gst status %d, slow guest?): "
+                    "once more" % (it, vrc))
+            set_param("job_timeout_ms", "800")
+            if not md5_ok:
+                os.replace(vout, vout + ".fail%d" % it)
+                why.append("restarted daemon: md5 %s (status %s, %d frames), want %s"
+                           % (got, vrc, size(vout + ".fail%d" % it) // FRAME, ref))
+            dm = subprocess.run([dmesg_check, "killloop-%d" % it],
+                                stderr=subprocess.PIPE)
+            dmesg_ok = dm.returncode == 0
+            if not dmesg_ok:
+                why.append("kernel log: " + dm.stderr.decode(errors="replace").strip())
+            with sampler.lock:
+                if sampler.violations:
+                    why.append("tasks in D > 2 s: %s" % sampler.violations)
+                    sampler.violations = []
+            tsv.write("%d\t%d\t%d/%d\t%.2f\t%.1f\t%d\t%d\n" % (
+                it, delay, len(clients) - len(silent), len(clients), worst, vsecs,
+                md5_ok, dmesg_ok))
+            tsv.flush()
+            state = "ok" if not why else "FAIL: " + "; ".join(why)
+            log("iteration %d/%d: kill at +%d ms, clients answered within %.2f s "
+                "(%d ERROR buffers), verify %.1f s: %s"
+                % (it, args.iterations, delay, worst, errors, vsecs, state))
+            total_errors += errors
+            if why:
+                failures += 1
+                for o in outs:
+                    with open(o + ".log", "rb") as f:
+                        tail = f.read()[-400:].decode(errors="replace")
+                    if tail.strip():
+                        log("  %s: %s" % (os.path.basename(o), tail.strip().replace("\n", " | ")))
+                if failures >= 5:
+                    log("5 failed iterations: stopping")
+                    break
+    finally:
+        daemon.stop()
+        sampler.stop = True
+        sampler.join()
+        trace.teardown()
+        for k, v in saved.items():
+            with open(os.path.join(PARAMS, k), "w") as f:
+                f.write(v)
+    log("%d iterations, %d failed, %d daemon starts, %d ERROR buffers after kills, "
+        "%d verify retries, longest D stay %.2f s (%s; %d longer waits in 9p file I/O "
+        "not counted), %.0f s"
+        % (it, failures, daemon.starts, total_errors, retries, sampler.worst[0],
+           sampler.worst[1] or "-", len(sampler.fs_waits), time.monotonic() - t_start))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
