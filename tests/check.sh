@@ -58,6 +58,9 @@ else
 	step asan need_file CMakeLists.txt
 fi
 
+# the libFuzzer targets for a bounded time (bench/fuzz.sh runs them longer)
+step fuzz tests/fuzz/run.sh 25
+
 # 3-4. the module against Debian's 6.1 and 6.12 header trees; checkpatch
 K61=$(newest '/usr/src/linux-headers-6.1.*-amd64')
 K612=$(newest '/usr/src/linux-headers-6.12.*-amd64')
