@@ -13,6 +13,9 @@
  * per vector: all frames in display order == the suite's expected md5.
  * Plus the error paths: bad decode mode / start code -> FAILED, a DPB
  * naming unknown pictures -> CORRUPT, starting at a non-IDR -> CORRUPT.
+ * And regressions of fuzz findings (docs/fuzzing.md): the picture at an
+ * odd offset in its CAPTURE buffer, NV12 and P010 (2, 3), bytesperline
+ * changing mid-stream (4): same frames, same md5 as the aligned decode.
  *
  * Usage: test_h264_backend [vector names...]; without names a set that
  * covers each feature once, or every vector with DAEDALUS_H264_ALL=1.
@@ -167,6 +170,29 @@ static void fill_job(struct daedalus_job *msg, const struct h264_picture *pic,
 	msg->params.h264 = pic->params;
 }
 
+/* How run_vector() lays the pictures out: the default, or a regression shape. */
+struct layout {
+	const char *what;	/* NULL: the default */
+	uint32_t offset;	/* picture.offset in the CAPTURE buffer */
+	int stride_from;	/* first picture with bytesperline * stride_mul */
+	int stride_to;		/* ... up to (exclusive), back to normal after */
+	uint32_t stride_mul;
+};
+
+static const struct layout default_layout = { NULL, 0, 0, 0, 1 };
+
+/* Applies @l to the format of picture @i (after set_format()/fill_job()). */
+static void apply_layout(struct daedalus_job *msg, const struct layout *l, int i)
+{
+	struct daedalus_picture_format *f = &msg->picture_format;
+
+	msg->picture.offset = l->offset;
+	if (l->stride_mul > 1 && i >= l->stride_from && i < l->stride_to) {
+		f->bytesperline *= l->stride_mul;
+		f->sizeimage = f->bytesperline * f->height * 3 / 2 + 4096;
+	}
+}
+
 static int decode_one(void *dec, struct pool *pool, int slot,
 		      struct daedalus_job *msg, const struct h264_picture *pic,
 		      struct dd_result *res, uint8_t **data)
@@ -181,28 +207,30 @@ static int decode_one(void *dec, struct pool *pool, int slot,
 	job.msg = msg;
 	job.bitstream.data = pic->slices;
 	job.bitstream.size = pic->slices_len;
-	job.picture.data = dd_bufmap_data(map);
-	job.picture.size = dd_bufmap_length(map);
+	/* as context.c: the picture starts at the job's offset */
+	job.picture.data = dd_bufmap_data(map) + msg->picture.offset;
+	job.picture.size = dd_bufmap_length(map) - msg->picture.offset;
 	job.picture.format = &msg->picture_format;
 	job.picture.buf_id = pool->id_base + (uint64_t)slot;
 	job.picture.map = map;
 	ret = dd_backend_h264.decode(dec, &job, res);
-	*data = dd_bufmap_data(map);
+	*data = dd_bufmap_data(map) + msg->picture.offset;
 	/* the cache keeps the mapping; the backend took its own references */
 	dd_bufmap_unref(map);
 	return ret;
 }
 
-static size_t max_size(const struct h264_stream *s)
+static size_t max_size(const struct h264_stream *s, const struct layout *l)
 {
-	struct daedalus_job msg;
+	static struct daedalus_job msg;
 	size_t m = 0;
 	int i;
 
 	for (i = 0; i < s->npics; i++) {
 		set_format(&msg, &s->pics[i]);
-		if (msg.picture_format.sizeimage > m)
-			m = msg.picture_format.sizeimage;
+		apply_layout(&msg, l, i);
+		if (msg.picture_format.sizeimage + msg.picture.offset > m)
+			m = msg.picture_format.sizeimage + msg.picture.offset;
 	}
 	return ALIGN(m, 4096);
 }
@@ -211,7 +239,12 @@ struct counts {
 	int vectors, frames_ok, frames, suite_ok, suite_total;
 };
 
-static void run_vector(const struct h264_vector *v, struct counts *c)
+/*
+ * Decodes @v with the pictures laid out as @l; @md5 gets the md5 of all
+ * frames in display order (NULL: not wanted).
+ */
+static void run_vector(const struct h264_vector *v, struct counts *c,
+		       const struct layout *l, char *md5)
 {
 	static struct daedalus_job msg;
 	struct h264_stream s;
@@ -236,7 +269,7 @@ static void run_vector(const struct h264_vector *v, struct counts *c)
 	ours = calloc(s.nframes, sizeof(*ours));
 	ours_len = calloc(s.nframes, sizeof(*ours_len));
 	nslots = s.nframes < POOL_MAX ? s.nframes : POOL_MAX;
-	if (!ours || !ours_len || pool_init(&pool, nslots, max_size(&s), 100) ||
+	if (!ours || !ours_len || pool_init(&pool, nslots, max_size(&s, l), 100) ||
 	    dd_backend_h264.open(&dec)) {
 		printf("FAIL %-20s setup\n", v->name);
 		fails++;
@@ -249,6 +282,7 @@ static void run_vector(const struct h264_vector *v, struct counts *c)
 		int slot = pic->frame % nslots;
 
 		fill_job(&msg, pic, (uint64_t)i + 1, pool.id_base + (uint64_t)slot);
+		apply_layout(&msg, l, i);
 		if (i == 0)
 			msg.flags |= DAEDALUS_JOB_NEW_STREAM;
 		/*
@@ -322,15 +356,18 @@ static void run_vector(const struct h264_vector *v, struct counts *c)
 	dd_md5_final(&m2, d);
 	dd_md5_hex(d, refmd5);
 
+	if (md5)
+		memcpy(md5, got, sizeof(got));
 	c->vectors++;
 	c->frames += s.nframes;
 	c->frames_ok += equal;
 	c->suite_total++;
 	if (!strcmp(got, v->md5))
 		c->suite_ok++;
-	printf("%-4s %-20s jobs %3d ok/corrupt/failed %d/%d/%d frames %d: %d equal %d differ | suite %s ours %s%s lavc-ref %s\n",
+	printf("%-4s %-20s%s%s jobs %3d ok/corrupt/failed %d/%d/%d frames %d: %d equal %d differ | suite %s ours %s%s lavc-ref %s\n",
 	       differ || st[1] || st[2] || equal != ref.norder ? "FAIL" : "ok",
-	       v->name, s.npics, st[0], st[1], st[2], s.nframes, equal, differ,
+	       v->name, l->what ? " " : "", l->what ? l->what : "", s.npics,
+	       st[0], st[1], st[2], s.nframes, equal, differ,
 	       v->md5, got, strcmp(got, v->md5) ? "(!)" : "", refmd5);
 	if (differ || st[1] || st[2] || equal != ref.norder)
 		fails++;
@@ -355,7 +392,7 @@ static void test_errors(const struct h264_vector *v)
 
 	if (h264_stream_load(&s, v->path) || s.npics < 8)
 		return;
-	CHECK(!pool_init(&pool, 4, max_size(&s), 500));
+	CHECK(!pool_init(&pool, 4, max_size(&s, &default_layout), 500));
 	CHECK(!dd_backend_h264.open(&dec));
 
 	/* slice-based mode and a buffer without start code: FAILED */
@@ -441,6 +478,47 @@ static const char *const default_set[] = {
 	"PPH10I6_Panasonic_A",	/* High 10, 1080, MBAFF */
 };
 
+/*
+ * Regressions of the fuzz findings (docs/fuzzing.md, "Found so far"): each
+ * shape decoded after the default layout of the same vector must give
+ * every frame equal to libavcodec's and the same md5.
+ */
+static const struct {
+	const char *vector;
+	struct layout layout;
+} regressions[] = {
+	/* 2: not 64-byte aligned for lavc's SIMD stores -> scratch + copy */
+	{ "CABAST3_Sony_E", { "[picture at offset 1]", 1, 0, 0, 1 } },
+	{ "CABAST3_Sony_E", { "[picture at offset 8]", 8, 0, 0, 1 } },
+	/* 3: P010 at an odd address: bytewise 16-bit stores (UBSan) */
+	{ "PPH10I1_Panasonic_A", { "[P010 at offset 1]", 1, 0, 0, 1 } },
+	/*
+	 * 4: bytesperline doubled for pictures 6..15 (references of the
+	 * earlier stride held), then back to the first stride
+	 */
+	{ "CABAST3_Sony_E", { "[bytesperline x2 for pictures 6..15]", 0, 6, 16, 2 } },
+	{ "MR1_BT_A", { "[bytesperline x2 from picture 1]", 0, 1, 1 << 30, 2 } },
+};
+
+static void run_regressions(const struct h264_vector *v, struct counts *c,
+			    const char *aligned_md5)
+{
+	char md5[33];
+	size_t i;
+
+	for (i = 0; i < sizeof(regressions) / sizeof(regressions[0]); i++) {
+		if (strcmp(regressions[i].vector, v->name))
+			continue;
+		strcpy(md5, "-");
+		run_vector(v, c, &regressions[i].layout, md5);
+		if (strcmp(md5, aligned_md5)) {
+			fprintf(stderr, "%s %s: md5 %s, aligned layout %s\n", v->name,
+				regressions[i].layout.what, md5, aligned_md5);
+			fails++;
+		}
+	}
+}
+
 static int wanted(const char *name, int argc, char **argv)
 {
 	size_t i;
@@ -484,9 +562,12 @@ int main(int argc, char **argv)
 	for (s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
 		n = h264_suite_load(dir, suites[s], &v);
 		for (i = 0; i < n; i++) {
+			char md5[33] = "-";
+
 			if (!wanted(v[i].name, argc, argv))
 				continue;
-			run_vector(&v[i], &c);
+			run_vector(&v[i], &c, &default_layout, md5);
+			run_regressions(&v[i], &c, md5);
 			if (!errors_done && !strcmp(suites[s], "JVT-AVC_V1")) {
 				test_errors(&v[i]);
 				errors_done = 1;

@@ -50,6 +50,51 @@ static void test_bitwriter(void)
 	CHECK(dd_nal_escape(out, sizeof(out), rbsp, sizeof(rbsp)) == sizeof(esc));
 	CHECK(!memcmp(out, esc, sizeof(esc)));
 	CHECK(dd_nal_escape(out, 8, rbsp, sizeof(rbsp)) == 0);
+
+	/*
+	 * fuzz finding 1 (docs/fuzzing.md): se(v) of -2^31 would be codeNum
+	 * 2^32; it must fail, not wrap to codeNum 0 (= 0).  -2^31 + 1 is
+	 * codeNum 2^32 - 2, the longest code: 31 zeros, then 32 bits.
+	 */
+	dd_bw_init(&bw, buf, sizeof(buf));
+	dd_bw_se(&bw, INT32_MIN);
+	CHECK(bw.overflow && dd_bw_bytes(&bw) == 0);
+	dd_bw_init(&bw, buf, sizeof(buf));
+	dd_bw_se(&bw, INT32_MIN + 1);
+	CHECK(!bw.overflow && bw.bits == 63);
+	CHECK(buf[0] == 0 && buf[1] == 0 && buf[2] == 0 && buf[3] == 0x01 &&
+	      buf[4] == 0xff && buf[5] == 0xff && buf[6] == 0xff && buf[7] == 0xfe);
+	dd_bw_se(&bw, INT32_MAX);	/* codeNum 2^32 - 3 */
+	CHECK(!bw.overflow && bw.bits == 126);
+}
+
+/* An SPS whose POC offsets say -2^31 is not written (not written as 0). */
+static void test_sps_int32_min(void)
+{
+	struct v4l2_ctrl_h264_sps sps;
+	uint8_t nal[DD_H264_PS_MAX];
+	int which;
+
+	for (which = 0; which < 4; which++) {
+		memset(&sps, 0, sizeof(sps));
+		sps.profile_idc = 77;
+		sps.level_idc = 30;
+		sps.chroma_format_idc = 1;
+		sps.flags = V4L2_H264_SPS_FLAG_FRAME_MBS_ONLY;
+		sps.pic_order_cnt_type = 1;
+		sps.num_ref_frames_in_pic_order_cnt_cycle = 2;
+		sps.offset_for_ref_frame[0] = sps.offset_for_ref_frame[1] = INT32_MIN + 1;
+		sps.offset_for_non_ref_pic = INT32_MIN + 1;
+		sps.offset_for_top_to_bottom_field = INT32_MIN + 1;
+		CHECK(dd_h264_write_sps(nal, sizeof(nal), &sps) > 4);
+		switch (which) {
+		case 0: sps.offset_for_ref_frame[0] = INT32_MIN; break;
+		case 1: sps.offset_for_ref_frame[1] = INT32_MIN; break;
+		case 2: sps.offset_for_non_ref_pic = INT32_MIN; break;
+		case 3: sps.offset_for_top_to_bottom_field = INT32_MIN; break;
+		}
+		CHECK(dd_h264_write_sps(nal, sizeof(nal), &sps) == 0);
+	}
 }
 
 static uint32_t rnd_state = 12345;
@@ -342,6 +387,7 @@ int main(int argc, char **argv)
 	unsigned s;
 
 	test_bitwriter();
+	test_sps_int32_min();
 	test_synthetic();
 	if (fails)
 		printf("synthetic SPS/PPS round trips: %d failures\n", fails);

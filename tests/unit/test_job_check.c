@@ -150,6 +150,22 @@ static void test_h264(void)
 		   memset(p->scaling_matrix.scaling_list_8x8[2], 0, 4 * 64)));
 	ACCEPT(H, p->decode_params.frame_num = 15);
 	ACCEPT(H, p->sps.max_num_ref_frames = 16);
+	/* POC type 1 offsets at the ends of se(v)'s range, -2^31 + 1 .. 2^31 - 1 */
+	ACCEPT(H, (p->sps.pic_order_cnt_type = 1,
+		   p->sps.num_ref_frames_in_pic_order_cnt_cycle = 255,
+		   p->sps.offset_for_ref_frame[0] = INT32_MIN + 1,
+		   p->sps.offset_for_ref_frame[254] = INT32_MAX,
+		   p->sps.offset_for_non_ref_pic = INT32_MIN + 1,
+		   p->sps.offset_for_top_to_bottom_field = INT32_MIN + 1));
+	/* -2^31 where the stream does not use it: outside the cycle, other POC types */
+	ACCEPT(H, (p->sps.pic_order_cnt_type = 1,
+		   p->sps.num_ref_frames_in_pic_order_cnt_cycle = 3,
+		   p->sps.offset_for_ref_frame[3] = INT32_MIN));
+	ACCEPT(H, (p->sps.pic_order_cnt_type = 0,
+		   p->sps.num_ref_frames_in_pic_order_cnt_cycle = 1,
+		   p->sps.offset_for_ref_frame[0] = INT32_MIN,
+		   p->sps.offset_for_non_ref_pic = INT32_MIN,
+		   p->sps.offset_for_top_to_bottom_field = INT32_MIN));
 
 	REJECT(H, p->sps.profile_idc = 0);
 	REJECT(H, p->sps.profile_idc = 101);
@@ -162,6 +178,17 @@ static void test_h264(void)
 	REJECT(H, p->sps.log2_max_pic_order_cnt_lsb_minus4 = 13);
 	REJECT(H, p->sps.pic_order_cnt_type = 3);
 	REJECT(H, p->sps.max_num_ref_frames = 17);
+	/* fuzz finding 1 (docs/fuzzing.md): -2^31 has no se(v) code */
+	REJECT(H, (p->sps.pic_order_cnt_type = 1,
+		   p->sps.num_ref_frames_in_pic_order_cnt_cycle = 1,
+		   p->sps.offset_for_ref_frame[0] = INT32_MIN));
+	REJECT(H, (p->sps.pic_order_cnt_type = 1,
+		   p->sps.num_ref_frames_in_pic_order_cnt_cycle = 255,
+		   p->sps.offset_for_ref_frame[254] = INT32_MIN));
+	REJECT(H, (p->sps.pic_order_cnt_type = 1,
+		   p->sps.offset_for_non_ref_pic = INT32_MIN));
+	REJECT(H, (p->sps.pic_order_cnt_type = 1,
+		   p->sps.offset_for_top_to_bottom_field = INT32_MIN));
 	REJECT(H, p->sps.seq_parameter_set_id = 32);
 	REJECT(H, p->sps.flags |= 0x80);
 	REJECT(H, p->sps.flags |= V4L2_H264_SPS_FLAG_SEPARATE_COLOUR_PLANE);
