@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -84,4 +85,57 @@ int dd_recorder_write(struct dd_recorder *rec, const struct daedalus_job *job,
 	snprintf(path, sizeof(path), "%s/ctx%" PRIu64 "/%08" PRIu64 ".job",
 		 rec->dir, (uint64_t)job->ctx_id, (uint64_t)job->seq);
 	return write_file(path, job, sizeof(*job));
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct dd_recording_entry *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+int dd_recording_list(const char *dir, const char *prefix, const char *suffix,
+		      struct dd_recording_entry **out)
+{
+	struct dd_recording_entry *v = NULL;
+	size_t n = 0, cap = 0, plen = strlen(prefix), slen = strlen(suffix);
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		char *end;
+		uint64_t key;
+
+		if (len <= plen + slen || len >= sizeof(v->name) ||
+		    strncmp(e->d_name, prefix, plen) ||
+		    strcmp(e->d_name + len - slen, suffix))
+			continue;
+		errno = 0;
+		key = strtoull(e->d_name + plen, &end, 10);
+		if (errno || end != e->d_name + len - slen)
+			continue;
+		if (n == cap) {
+			struct dd_recording_entry *nv;
+
+			cap = cap ? 2 * cap : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				closedir(d);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[n].key = key;
+		memcpy(v[n].name, e->d_name, len + 1);
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_key);
+	*out = v;
+	return (int)n;
 }

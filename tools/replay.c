@@ -16,7 +16,6 @@
  * coded area in the CAPTURE layout, and as planar I420 / yuv420p10le), or
  * "-" for FAILED.  Exit status 0 unless a recording could not be read.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -33,71 +32,10 @@
 #include "log.h"
 #include "picture_hash.h"
 #include "proto_io.h"
+#include "recorder.h"
 
 /* Buffers larger than this are treated as missing (the job then fails). */
 #define MAX_BUFFER (1u << 30)
-
-struct entry {
-	uint64_t key;
-	char name[256];
-};
-
-static int cmp_entry(const void *a, const void *b)
-{
-	const struct entry *x = a, *y = b;
-
-	return x->key < y->key ? -1 : x->key > y->key;
-}
-
-/*
- * Lists the entries of @dir named <prefix><number><suffix>, sorted by
- * number.  Returns the count (and *out, to free) or a negative errno.
- */
-static int list_dir(const char *dir, const char *prefix, const char *suffix,
-		    struct entry **out)
-{
-	struct entry *v = NULL;
-	size_t n = 0, cap = 0, plen = strlen(prefix), slen = strlen(suffix);
-	struct dirent *e;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return -errno;
-	while ((e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-		char *end;
-		uint64_t key;
-
-		if (len <= plen + slen || len >= sizeof(v->name) ||
-		    strncmp(e->d_name, prefix, plen) ||
-		    strcmp(e->d_name + len - slen, suffix))
-			continue;
-		errno = 0;
-		key = strtoull(e->d_name + plen, &end, 10);
-		if (errno || end != e->d_name + len - slen)
-			continue;
-		if (n == cap) {
-			struct entry *nv;
-
-			cap = cap ? 2 * cap : 64;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				closedir(d);
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		v[n].key = key;
-		memcpy(v[n].name, e->d_name, len + 1);
-		n++;
-	}
-	closedir(d);
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_entry);
-	*out = v;
-	return (int)n;
-}
 
 /* Reads at most @max bytes of @path into a new buffer; *size set. */
 static uint8_t *read_file(const char *path, size_t max, size_t *size)
@@ -199,11 +137,11 @@ static int replay_context(const char *dir, const char *backend)
 {
 	struct dd_bufmap_cache *cache = dd_bufmap_cache_new();
 	struct dd_context ctx;
-	struct entry *jobs = NULL;
+	struct dd_recording_entry *jobs = NULL;
 	struct daedalus_job *msg = malloc(sizeof(*msg));
 	int n, ret = 0, inited = 0;
 
-	n = list_dir(dir, "", ".job", &jobs);
+	n = dd_recording_list(dir, "", ".job", &jobs);
 	if (n < 0 || !cache || !msg) {
 		fprintf(stderr, "daedalus-replay: %s: %s\n", dir,
 			strerror(n < 0 ? -n : ENOMEM));
@@ -246,14 +184,14 @@ out:
 
 static int replay_dir(const char *dir, const char *backend)
 {
-	struct entry *v = NULL;
-	int n = list_dir(dir, "", ".job", &v), ret = 0;
+	struct dd_recording_entry *v = NULL;
+	int n = dd_recording_list(dir, "", ".job", &v), ret = 0;
 
 	free(v);
 	if (n > 0)
 		return replay_context(dir, backend);
 	v = NULL;
-	n = list_dir(dir, "ctx", "", &v);
+	n = dd_recording_list(dir, "ctx", "", &v);
 	if (n <= 0) {
 		fprintf(stderr, "daedalus-replay: %s: no recorded jobs\n", dir);
 		free(v);

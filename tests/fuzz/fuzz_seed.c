@@ -134,33 +134,20 @@ static int record_vector(struct dd_recorder *rec, const struct h264_vector *v,
 {
 	static struct daedalus_job msg;
 	struct h264_stream s;
-	int i, last_ref = -1, last_ref_fn = 0;
+	struct h264_client_dpb dpb;
+	int i;
 
 	if (h264_stream_load(&s, v->path))
 		return -1;
+	h264_client_dpb_init(&dpb);
 	for (i = 0; i < s.npics && i < PICS_PER_VECTOR; i++) {
 		const struct h264_picture *pic = &s.pics[i];
-		const struct v4l2_ctrl_h264_decode_params *dp = &pic->params.decode_params;
 
 		fill_job(&msg, pic, (uint64_t)i + 1, ctx_id);
 		if (i == 0)
 			msg.flags |= DAEDALUS_JOB_NEW_STREAM;
 		/* the latest reference frame, as a client's DPB names it */
-		if (dp->flags & V4L2_H264_DECODE_PARAM_FLAG_IDR_PIC)
-			last_ref = -1;
-		if (last_ref >= 0 && last_ref != pic->frame) {
-			struct v4l2_h264_dpb_entry *e = &msg.params.h264.decode_params.dpb[0];
-
-			e->reference_ts = (uint64_t)(last_ref + 1) * 1000;
-			e->frame_num = (uint16_t)last_ref_fn;
-			e->fields = V4L2_H264_FRAME_REF;
-			e->flags = V4L2_H264_DPB_ENTRY_FLAG_VALID |
-				   V4L2_H264_DPB_ENTRY_FLAG_ACTIVE;
-		}
-		if (dp->nal_ref_idc) {
-			last_ref = pic->frame;
-			last_ref_fn = dp->frame_num;
-		}
+		h264_client_dpb_fill(&dpb, pic, &msg.params.h264);
 		if (dd_recorder_write(rec, &msg, pic->slices, pic->slices_len)) {
 			h264_stream_free(&s);
 			return -1;
@@ -221,61 +208,6 @@ static int cmd_record(const char *out, int argc, char **argv)
 }
 
 /* ---- corpus: recordings -> seeds ---- */
-
-struct name {
-	unsigned long long key;
-	char name[256];
-};
-
-static int cmp_name(const void *a, const void *b)
-{
-	const struct name *x = a, *y = b;
-
-	return x->key < y->key ? -1 : x->key > y->key;
-}
-
-/* Entries of @dir named <number><suffix> (or ctx<number> when @ctx), sorted. */
-static int list(const char *dir, const char *suffix, int ctx, struct name **out)
-{
-	DIR *d = opendir(dir);
-	struct name *v = NULL;
-	struct dirent *e;
-	int n = 0, cap = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d))) {
-		const char *p = e->d_name;
-		size_t len = strlen(p), sl = strlen(suffix);
-		char *end;
-
-		if (ctx && strncmp(p, "ctx", 3))
-			continue;
-		if (ctx)
-			p += 3;
-		if (len >= sizeof(v->name) || (!ctx && (len <= sl || strcmp(e->d_name + len - sl, suffix))))
-			continue;
-		unsigned long long key = strtoull(p, &end, 10);
-
-		if (end == p || (ctx ? *end != 0 : strcmp(end, suffix)))
-			continue;
-		if (n == cap) {
-			struct name *nv = realloc(v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
-
-			if (!nv)
-				break;
-			v = nv;
-		}
-		v[n].key = key;
-		memcpy(v[n].name, e->d_name, len + 1);
-		n++;
-	}
-	closedir(d);
-	if (n)
-		qsort(v, (size_t)n, sizeof(*v), cmp_name);
-	*out = v;
-	return n;
-}
 
 /* Writes @data to DIR/<md5 of it> (the corpus naming libFuzzer uses). */
 static int put_seed(const char *dir, const void *a, size_t alen, const void *b,
@@ -338,8 +270,8 @@ static void put_run(struct corpus *c, uint8_t *run, size_t len,
 
 static void corpus_context(struct corpus *c, const char *ctxdir)
 {
-	struct name *jobs = NULL;
-	int n = list(ctxdir, ".job", 0, &jobs);
+	struct dd_recording_entry *jobs = NULL;
+	int n = dd_recording_list(ctxdir, "", ".job", &jobs);
 	uint8_t *run = malloc(DECODE_MAX);
 	size_t run_len = 0, run_at[DECODE_RUN];
 	int run_jobs = 0;
@@ -435,8 +367,8 @@ static int cmd_corpus(const char *out, int argc, char **argv)
 	    (mkdir(c.decode, 0755) && errno != EEXIST))
 		return die("cannot create the corpus directories under %s", out);
 	for (int a = 0; a < argc; a++) {
-		struct name *ctxs = NULL;
-		int n = list(argv[a], "", 1, &ctxs);
+		struct dd_recording_entry *ctxs = NULL;
+		int n = dd_recording_list(argv[a], "ctx", "", &ctxs);
 
 		if (n <= 0) {
 			/* a single ctx<N> directory */

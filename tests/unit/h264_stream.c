@@ -663,6 +663,35 @@ void h264_stream_free(struct h264_stream *s)
 	memset(s, 0, sizeof(*s));
 }
 
+void h264_client_dpb_init(struct h264_client_dpb *d)
+{
+	d->last_ref = -1;
+	d->last_ref_fn = 0;
+}
+
+void h264_client_dpb_fill(struct h264_client_dpb *d,
+			  const struct h264_picture *pic,
+			  struct daedalus_h264_params *params)
+{
+	const struct v4l2_ctrl_h264_decode_params *dp = &pic->params.decode_params;
+
+	if (dp->flags & V4L2_H264_DECODE_PARAM_FLAG_IDR_PIC)
+		d->last_ref = -1;
+	if (d->last_ref >= 0 && d->last_ref != pic->frame) {
+		struct v4l2_h264_dpb_entry *e = &params->decode_params.dpb[0];
+
+		e->reference_ts = (uint64_t)(d->last_ref + 1) * 1000;
+		e->frame_num = (uint16_t)d->last_ref_fn;
+		e->fields = V4L2_H264_FRAME_REF;
+		e->flags = V4L2_H264_DPB_ENTRY_FLAG_VALID |
+			   V4L2_H264_DPB_ENTRY_FLAG_ACTIVE;
+	}
+	if (dp->nal_ref_idc) {
+		d->last_ref = pic->frame;
+		d->last_ref_fn = dp->frame_num;
+	}
+}
+
 int h264_parse_sps_nal(const uint8_t *nal, size_t len,
 		       struct v4l2_ctrl_h264_sps *out)
 {

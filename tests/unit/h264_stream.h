@@ -48,6 +48,24 @@ int h264_stream_load(struct h264_stream *s, const char *path);
 void h264_stream_free(struct h264_stream *s);
 
 /*
+ * The partial DPB a client sends with each picture: the latest reference
+ * frame is always still a reference (sliding window keeps it; the test
+ * streams do not MMCO it away), so the backend must not call it missing.
+ * Its reference_ts is (frame + 1) * 1000, the timestamp the tests give
+ * each job.
+ */
+struct h264_client_dpb {
+	int last_ref;		/* frame of the latest reference picture, or -1 */
+	int last_ref_fn;	/* its frame_num */
+};
+
+void h264_client_dpb_init(struct h264_client_dpb *d);
+/* Fills @params->decode_params.dpb[0] for @pic, then remembers @pic. */
+void h264_client_dpb_fill(struct h264_client_dpb *d,
+			  const struct h264_picture *pic,
+			  struct daedalus_h264_params *params);
+
+/*
  * One SPS / PPS NAL unit (header byte first, no start code, escaped) into
  * V4L2 controls, as a client fills them; 0 or -1.
  */

@@ -254,7 +254,7 @@ static void run_vector(const struct h264_vector *v, struct counts *c,
 	uint8_t **ours, *data;
 	size_t *ours_len;
 	int i, equal = 0, differ = 0, st[3] = { 0 }, nslots;
-	int last_ref = -1, last_ref_fn = 0;
+	struct h264_client_dpb dpb;
 	void *dec;
 	char got[33] = "-", refmd5[33] = "-";
 	struct dd_md5 m1, m2;
@@ -266,6 +266,7 @@ static void run_vector(const struct h264_vector *v, struct counts *c,
 		return;
 	}
 	h264_ref_decode(&s, &ref);
+	h264_client_dpb_init(&dpb);
 	ours = calloc(s.nframes, sizeof(*ours));
 	ours_len = calloc(s.nframes, sizeof(*ours_len));
 	nslots = s.nframes < POOL_MAX ? s.nframes : POOL_MAX;
@@ -277,36 +278,14 @@ static void run_vector(const struct h264_vector *v, struct counts *c,
 	}
 	for (i = 0; i < s.npics; i++) {
 		const struct h264_picture *pic = &s.pics[i];
-		const struct v4l2_ctrl_h264_decode_params *dp =
-			&pic->params.decode_params;
 		int slot = pic->frame % nslots;
 
 		fill_job(&msg, pic, (uint64_t)i + 1, pool.id_base + (uint64_t)slot);
 		apply_layout(&msg, l, i);
 		if (i == 0)
 			msg.flags |= DAEDALUS_JOB_NEW_STREAM;
-		/*
-		 * A partial DPB as a client sends it: the latest reference
-		 * frame is always still a reference (sliding window keeps it;
-		 * these streams do not MMCO it away), so the backend must not
-		 * call it missing.
-		 */
-		if (dp->flags & V4L2_H264_DECODE_PARAM_FLAG_IDR_PIC)
-			last_ref = -1;
-		if (last_ref >= 0 && last_ref != pic->frame) {
-			struct v4l2_h264_dpb_entry *e =
-				&msg.params.h264.decode_params.dpb[0];
-
-			e->reference_ts = (uint64_t)(last_ref + 1) * 1000;
-			e->frame_num = (uint16_t)last_ref_fn;
-			e->fields = V4L2_H264_FRAME_REF;
-			e->flags = V4L2_H264_DPB_ENTRY_FLAG_VALID |
-				   V4L2_H264_DPB_ENTRY_FLAG_ACTIVE;
-		}
-		if (dp->nal_ref_idc) {
-			last_ref = pic->frame;
-			last_ref_fn = dp->frame_num;
-		}
+		/* a partial DPB as a client sends it (h264_stream.h) */
+		h264_client_dpb_fill(&dpb, pic, &msg.params.h264);
 		if (decode_one(dec, &pool, slot, &msg, pic, &res, &data)) {
 			st[2]++;
 			continue;
