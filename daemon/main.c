@@ -186,6 +186,17 @@ int main(int argc, char **argv)
 	dd_log_set_level(DD_LOG_WARN + opt.verbosity);
 
 	codecs = dd_backend_codec_mask(opt.backend);
+
+	/*
+	 * Load libavcodec now, not at the first H.264 job: cold, dlopen() of
+	 * it and its dependencies can take longer than the kernel's
+	 * job_timeout_ms (800 ms; measured under QEMU/TCG: the first
+	 * decode after boot lost jobs, and the client recycled their
+	 * bitstream buffers while the daemon was still reading them).
+	 */
+	if (dd_backend_find(DAEDALUS_CODEC_H264, opt.backend) == &dd_backend_h264 &&
+	    !dd_lavc_load())	/* logs why; then the kernel fails H.264 jobs at once */
+		codecs &= ~DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_H264);
 	if (!codecs) {
 		dd_err("no backend decodes any codec (try --backend pattern)");
 		return 1;
@@ -201,16 +212,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-
-	/*
-	 * Load libavcodec now, not at the first H.264 job: cold, dlopen() of
-	 * it and its dependencies can take longer than the kernel's
-	 * job_timeout_ms (800 ms; measured under QEMU/TCG: the first
-	 * decode after boot lost jobs, and the client recycled their
-	 * bitstream buffers while the daemon was still reading them).
-	 */
-	if (dd_backend_find(DAEDALUS_CODEC_H264, opt.backend) == &dd_backend_h264)
-		dd_lavc_load();	/* a failure is logged; H.264 contexts then fail */
 
 	dev = attach(&opt, codecs, sig_fd);
 	if (dev < 0)
