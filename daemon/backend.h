@@ -48,6 +48,23 @@ struct dd_job {
 struct dd_result {
 	enum daedalus_status status;
 	uint32_t bytesused;	/* normally picture.format->sizeimage */
+	/*
+	 * The picture needs no earlier one (a key frame, an H.264 I picture):
+	 * a decoder opened mid-stream answers OK again from here on.
+	 */
+	int restart;
+	/*
+	 * Why the job is not OK, for the log (a static string), or NULL.  The
+	 * core logs it once per context: a client cannot flood the log.
+	 */
+	const char *why;
+	uint64_t bytes_copied;	/* picture bytes written other than in place */
+};
+
+/* What the core gives every decoder it opens. */
+struct dd_decoder_config {
+	/* Threads the decoder may use: the core's share of the cores. */
+	unsigned int threads;
 };
 
 struct dd_backend {
@@ -57,7 +74,7 @@ struct dd_backend {
 	 * Creates a decoder for one context.  Returns 0 and sets *decoder, or
 	 * a negative errno (and logs why once, e.g. a missing library).
 	 */
-	int (*open)(void **decoder);
+	int (*open)(void **decoder, const struct dd_decoder_config *cfg);
 	/*
 	 * Decodes one job into job->picture.  Returns 0 with *result filled
 	 * in, or a negative errno when the decoder is unusable (the core
@@ -75,5 +92,7 @@ const struct dd_backend *dd_backend_find(enum daedalus_codec codec,
 /* Backends, each in its own file. */
 extern const struct dd_backend dd_backend_pattern;
 extern const struct dd_backend dd_backend_h264;
+extern const struct dd_backend dd_backend_vp8;
+extern const struct dd_backend dd_backend_vp9;
 
 #endif /* DAEDALUS_BACKEND_H */

@@ -17,10 +17,11 @@ struct pattern_decoder {
 	uint32_t frame;
 };
 
-static int pattern_open(void **decoder)
+static int pattern_open(void **decoder, const struct dd_decoder_config *cfg)
 {
 	struct pattern_decoder *d = calloc(1, sizeof(*d));
 
+	(void)cfg;
 	if (!d)
 		return -ENOMEM;
 	*decoder = d;
@@ -76,6 +77,7 @@ static int pattern_decode(void *decoder, const struct dd_job *job,
 	d->frame++;
 	result->status = DAEDALUS_STATUS_OK;
 	result->bytesused = f->sizeimage;
+	result->restart = 1;	/* a pattern depends on no earlier picture */
 	return 0;
 }
 

@@ -67,17 +67,21 @@ void dd_job_release(struct dd_prepared_job *job)
 }
 
 void dd_context_init(struct dd_context *ctx, uint64_t ctx_id,
-		     const char *forced_backend)
+		     const char *forced_backend, struct dd_thread_budget *budget)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->ctx_id = ctx_id;
 	ctx->forced_backend = forced_backend;
+	ctx->budget = budget;
 }
 
 void dd_context_close_decoder(struct dd_context *ctx)
 {
-	if (ctx->decoder)
+	if (ctx->decoder) {
 		ctx->backend->close(ctx->decoder);
+		if (ctx->budget)
+			atomic_fetch_sub(&ctx->budget->decoders, 1);
+	}
 	ctx->decoder = NULL;
 	ctx->backend = NULL;
 	ctx->codec = DAEDALUS_CODEC_NONE;
@@ -106,6 +110,9 @@ static int ensure_decoder(struct dd_context *ctx, const struct daedalus_job *msg
 	if (ctx->decoder)
 		return 0;
 
+	struct dd_decoder_config cfg = { 1 };
+	unsigned int open_now;
+
 	backend = dd_backend_find(msg->codec, ctx->forced_backend);
 	if (!backend) {
 		warn_once(ctx, DD_WARNED_NO_BACKEND, DD_LOG_WARN,
@@ -113,8 +120,16 @@ static int ensure_decoder(struct dd_context *ctx, const struct daedalus_job *msg
 			  ctx->ctx_id, dd_codec_name(msg->codec));
 		return -ENOSYS;
 	}
-	ret = backend->open(&ctx->decoder);
+	if (ctx->budget) {
+		open_now = atomic_fetch_add(&ctx->budget->decoders, 1) + 1;
+		cfg.threads = ctx->budget->cores / open_now;
+		if (!cfg.threads)
+			cfg.threads = 1;
+	}
+	ret = backend->open(&ctx->decoder, &cfg);
 	if (ret) {
+		if (ctx->budget)
+			atomic_fetch_sub(&ctx->budget->decoders, 1);
 		ctx->decoder = NULL;
 		warn_once(ctx, DD_WARNED_OPEN, DD_LOG_WARN,
 			  "context %" PRIu64 ": %s backend failed to open: %s",
@@ -124,29 +139,32 @@ static int ensure_decoder(struct dd_context *ctx, const struct daedalus_job *msg
 	ctx->backend = backend;
 	ctx->codec = msg->codec;
 	ctx->need_key = 1;
-	dd_dbg("context %" PRIu64 ": %s decoder opened for %s", ctx->ctx_id,
-	       backend->name, dd_codec_name(msg->codec));
+	dd_dbg("context %" PRIu64 ": %s decoder opened for %s, %u threads",
+	       ctx->ctx_id, backend->name, dd_codec_name(msg->codec), cfg.threads);
 	return 0;
 }
 
-/* A picture that needs no earlier one: decoding can (re)start here. */
-static int is_key_frame(const struct daedalus_job *msg)
+/* Logs a backend's reason at warning level the first time, then at debug. */
+static void log_why(struct dd_context *ctx, const struct daedalus_job *msg,
+		    const char *why)
 {
-	switch (msg->codec) {
-	case DAEDALUS_CODEC_H264:
-		return !!(msg->params.h264.decode_params.flags &
-			  V4L2_H264_DECODE_PARAM_FLAG_IDR_PIC);
-	case DAEDALUS_CODEC_VP8:
-		return !!(msg->params.vp8.frame.flags & V4L2_VP8_FRAME_FLAG_KEY_FRAME);
-	case DAEDALUS_CODEC_VP9:
-		return !!(msg->params.vp9.frame.flags & V4L2_VP9_FRAME_FLAG_KEY_FRAME);
-#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
-	case DAEDALUS_CODEC_AV1:
-		return msg->params.av1.frame.frame_type == V4L2_AV1_KEY_FRAME;
-#endif
-	default:
-		return 1;
+	unsigned int i;
+
+	for (i = 0; i < DD_WHY_REMEMBERED && ctx->why_logged[i]; i++) {
+		if (ctx->why_logged[i] == why) {
+			dd_dbg("context %" PRIu64 ": job %" PRIu64 ": %s",
+			       ctx->ctx_id, (uint64_t)msg->seq, why);
+			return;
+		}
 	}
+	if (i == DD_WHY_REMEMBERED) {
+		dd_dbg("context %" PRIu64 ": job %" PRIu64 ": %s", ctx->ctx_id,
+		       (uint64_t)msg->seq, why);
+		return;
+	}
+	ctx->why_logged[i] = why;
+	dd_warn("context %" PRIu64 ": job %" PRIu64 ": %s (again at debug level)",
+		ctx->ctx_id, (uint64_t)msg->seq, why);
 }
 
 static enum daedalus_status decode(struct dd_context *ctx,
@@ -154,7 +172,7 @@ static enum daedalus_status decode(struct dd_context *ctx,
 				   uint32_t *bytesused)
 {
 	const struct daedalus_job *msg = job->msg;
-	struct dd_result result = { DAEDALUS_STATUS_FAILED, 0 };
+	struct dd_result result = { .status = DAEDALUS_STATUS_FAILED };
 	struct dd_job dj;
 	int ret;
 
@@ -194,11 +212,16 @@ static enum daedalus_status decode(struct dd_context *ctx,
 	 * when the backend finds its own references complete.
 	 */
 	if (ctx->need_key) {
-		if (is_key_frame(msg))
+		if (result.restart && result.status != DAEDALUS_STATUS_FAILED)
 			ctx->need_key = 0;
 		else if (result.status == DAEDALUS_STATUS_OK)
 			result.status = DAEDALUS_STATUS_CORRUPT;
 	}
+	if (result.why)
+		log_why(ctx, msg, result.why);
+	if (result.status == DAEDALUS_STATUS_CORRUPT)
+		ctx->corrupt++;
+	ctx->bytes_copied += result.bytes_copied;
 	*bytesused = result.bytesused;
 	return result.status;
 }

@@ -15,6 +15,7 @@
 #ifndef DAEDALUS_CONTEXT_H
 #define DAEDALUS_CONTEXT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,16 +31,33 @@ struct dd_prepared_job {
 	struct dd_bufmap *picture;
 };
 
+/*
+ * The cores the decoders share: each decoder gets cores / decoders open
+ * (at least one) when it opens, so N streams do not oversubscribe the
+ * cores.  Shared by all contexts of a process; thread-safe.
+ */
+struct dd_thread_budget {
+	unsigned int cores;
+	atomic_uint decoders;		/* open now */
+};
+
+#define DD_WHY_REMEMBERED	8
+
 struct dd_context {
 	uint64_t ctx_id;
 	const char *forced_backend;	/* --backend, or NULL */
+	struct dd_thread_budget *budget;
 	const struct dd_backend *backend;	/* of the open decoder */
 	void *decoder;			/* NULL: none open */
 	enum daedalus_codec codec;	/* of the open decoder */
 	int need_key;			/* decoder opened: no key frame yet */
 	unsigned int warned;		/* DD_WARNED_* already logged */
+	/* Backends' reasons already logged at warning level (then debug). */
+	const char *why_logged[DD_WHY_REMEMBERED];
 	uint64_t jobs;
 	uint64_t failed;
+	uint64_t corrupt;
+	uint64_t bytes_copied;		/* picture bytes not decoded in place */
 };
 
 /*
@@ -53,7 +71,7 @@ void dd_job_prepare(struct dd_bufmap_cache *cache, struct dd_prepared_job *job,
 void dd_job_release(struct dd_prepared_job *job);
 
 void dd_context_init(struct dd_context *ctx, uint64_t ctx_id,
-		     const char *forced_backend);
+		     const char *forced_backend, struct dd_thread_budget *budget);
 void dd_context_close_decoder(struct dd_context *ctx);
 
 /*

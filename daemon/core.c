@@ -37,6 +37,7 @@ struct dd_core {
 	struct dd_core_config cfg;
 	int dev_fd;
 	struct dd_bufmap_cache *cache;
+	struct dd_thread_budget budget;	/* cfg.threads cores for all decoders */
 
 	/*
 	 * lock protects everything below: the context table, every
@@ -68,6 +69,8 @@ int dd_core_new(const struct dd_core_config *cfg, int dev_fd,
 	if (!core)
 		return -ENOMEM;
 	core->cfg = *cfg;
+	core->budget.cores = cfg->threads;
+	atomic_init(&core->budget.decoders, 0);
 	core->dev_fd = dev_fd;
 	core->cache = dd_bufmap_cache_new();
 	core->workers = calloc(cfg->threads, sizeof(*core->workers));
@@ -178,8 +181,10 @@ static void run_work(struct dd_core *core, struct core_ctx *c, struct work *w)
 	struct daedalus_result res;
 
 	if (w->kind == WORK_CTX_GONE) {
-		dd_dbg("context %" PRIu64 " gone after %" PRIu64 " jobs (%" PRIu64 " failed)",
-		       c->ctx.ctx_id, c->ctx.jobs, c->ctx.failed);
+		dd_dbg("context %" PRIu64 " gone after %" PRIu64 " jobs (%" PRIu64
+		       " failed, %" PRIu64 " corrupt, %" PRIu64 " picture bytes copied)",
+		       c->ctx.ctx_id, c->ctx.jobs, c->ctx.failed, c->ctx.corrupt,
+		       c->ctx.bytes_copied);
 		dd_context_close_decoder(&c->ctx);
 		return;
 	}
@@ -293,7 +298,8 @@ static void handle_job(struct dd_core *core, const void *buf, size_t len)
 			work_free(w);
 			return;
 		}
-		dd_context_init(&c->ctx, w->job.msg->ctx_id, core->cfg.forced_backend);
+		dd_context_init(&c->ctx, w->job.msg->ctx_id, core->cfg.forced_backend,
+				&core->budget);
 		c->tail = &c->head;
 		c->in_table = 1;
 		c->next = core->contexts;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "h264_headers.h"
 
+#include "bitreader.h"
 #include "bitwriter.h"
 
 enum { NAL_SPS = 7, NAL_PPS = 8 };
@@ -200,4 +201,53 @@ size_t dd_h264_write_pps(uint8_t *out, size_t cap,
 		dd_bw_se(&bw, pps->second_chroma_qp_index_offset);
 	}
 	return finish_nal(&bw, out, cap);
+}
+
+/* slice_type of the slice NAL unit whose header starts at @p: -1 if unreadable. */
+static int slice_type(const uint8_t *p, size_t n)
+{
+	uint8_t rbsp[16];
+	struct dd_bitreader br;
+	size_t i, len = 0;
+	int zeros = 0;
+	uint32_t type;
+
+	/* first_mb_in_slice and slice_type fit in the first bytes: unescape those. */
+	for (i = 0; i < n && len < sizeof(rbsp); i++) {
+		if (zeros >= 2 && p[i] == 3) {
+			zeros = 0;
+			continue;
+		}
+		zeros = p[i] ? 0 : zeros + 1;
+		rbsp[len++] = p[i];
+	}
+	dd_br_init(&br, rbsp, len);
+	dd_br_ue(&br);
+	type = dd_br_ue(&br);
+	return br.overrun || type > 9 ? -1 : (int)(type % 5);
+}
+
+int dd_h264_all_intra(const uint8_t *data, size_t size)
+{
+	size_t i = 0;
+	int slices = 0;
+
+	while (i + 3 < size) {
+		unsigned int nal_type;
+		int type;
+
+		if (data[i] || data[i + 1] || data[i + 2] != 1) {
+			i++;
+			continue;
+		}
+		i += 3;
+		nal_type = data[i] & 0x1f;
+		if (nal_type != 1 && nal_type != 5)
+			continue;
+		type = slice_type(data + i + 1, size - i - 1);
+		if (type != 2 && type != 4)	/* I, SI */
+			return 0;
+		slices++;
+	}
+	return slices > 0;
 }

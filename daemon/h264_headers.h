@@ -45,6 +45,12 @@ size_t dd_h264_write_pps(uint8_t *out, size_t cap,
 /* True if the PPS uses something the rebuilt NAL cannot carry (FMO). */
 int dd_h264_pps_lossy(const struct v4l2_ctrl_h264_pps *pps);
 
+/*
+ * 1 if every slice NAL unit of an Annex-B buffer is an I or SI slice (the
+ * picture needs no reference), 0 if one is not or none was found.
+ */
+int dd_h264_all_intra(const uint8_t *data, size_t size);
+
 /* Zig-zag (frame) scan position -> raster index, for 4x4 and 8x8 blocks. */
 extern const uint8_t dd_h264_zigzag4x4[16];
 extern const uint8_t dd_h264_zigzag8x8[64];

@@ -39,6 +39,7 @@ static const struct sym syms[] = {
 	SYM(avcodec_send_packet, 0),
 	SYM(avcodec_receive_frame, 0),
 	SYM(avcodec_flush_buffers, 0),
+	SYM(avcodec_align_dimensions2, 0),
 	SYM(av_packet_alloc, 0),
 	SYM(av_packet_free, 0),
 	SYM(avutil_version, 1),
@@ -46,6 +47,7 @@ static const struct sym syms[] = {
 	SYM(av_frame_free, 1),
 	SYM(av_frame_unref, 1),
 	SYM(av_buffer_create, 1),
+	SYM(av_buffer_unref, 1),
 	SYM(av_log_set_level, 1),
 	SYM(av_log_set_callback, 1),
 };

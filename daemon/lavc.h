@@ -26,6 +26,8 @@ struct dd_lavc {
 	int (*avcodec_send_packet)(AVCodecContext *ctx, const AVPacket *pkt);
 	int (*avcodec_receive_frame)(AVCodecContext *ctx, AVFrame *frame);
 	void (*avcodec_flush_buffers)(AVCodecContext *ctx);
+	void (*avcodec_align_dimensions2)(AVCodecContext *ctx, int *width,
+					  int *height, int linesize_align[]);
 	AVPacket *(*av_packet_alloc)(void);
 	void (*av_packet_free)(AVPacket **pkt);
 
@@ -36,6 +38,7 @@ struct dd_lavc {
 	AVBufferRef *(*av_buffer_create)(uint8_t *data, size_t size,
 					 void (*free)(void *opaque, uint8_t *data),
 					 void *opaque, int flags);
+	void (*av_buffer_unref)(AVBufferRef **buf);
 	void (*av_log_set_level)(int level);
 	void (*av_log_set_callback)(void (*cb)(void *, int, const char *,
 					       va_list));

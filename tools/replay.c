@@ -164,7 +164,7 @@ static int replay_context(const char *dir, const char *backend)
 		memcpy(msg, rec, len < sizeof(*msg) ? len : sizeof(*msg));
 		free(rec);
 		if (!inited) {
-			dd_context_init(&ctx, msg->ctx_id, backend);
+			dd_context_init(&ctx, msg->ctx_id, backend, NULL);
 			inited = 1;
 		}
 		snprintf(path, sizeof(path), "%s/%.*s.bin", dir,

@@ -153,7 +153,7 @@ static void run_job(struct state *s, const struct daedalus_job *msg,
 		    const uint8_t *bits)
 {
 	const struct daedalus_picture_format *f = &msg->picture_format;
-	struct dd_result res = { DAEDALUS_STATUS_FAILED, 0 };
+	struct dd_result res = { .status = DAEDALUS_STATUS_FAILED };
 	struct dd_job job;
 	struct capture *c;
 	const char *why;
@@ -189,7 +189,7 @@ static void run_job(struct state *s, const struct daedalus_job *msg,
 		if (s->dec)
 			dd_backend_h264.close(s->dec);
 		s->dec = NULL;
-		if (dd_backend_h264.open(&s->dec)) {
+		if (dd_backend_h264.open(&s->dec, &(struct dd_decoder_config){ .threads = 1 })) {
 			s->dec = NULL;
 			return;
 		}

@@ -55,7 +55,7 @@ static void run_pattern(const struct daedalus_job *msg)
 {
 	const struct daedalus_picture_format *f = &msg->picture_format;
 	struct dd_job job = { .msg = msg };
-	struct dd_result res = { DAEDALUS_STATUS_FAILED, 0 };
+	struct dd_result res = { .status = DAEDALUS_STATUS_FAILED };
 	struct daedalus_result answer;
 	char cap[33], i420[33];
 	const char *why;
@@ -71,7 +71,7 @@ static void run_pattern(const struct daedalus_job *msg)
 	job.picture.size = f->sizeimage;
 	job.picture.format = f;
 	job.picture.buf_id = msg->picture.id;
-	if (!dd_backend_pattern.open(&dec)) {
+	if (!dd_backend_pattern.open(&dec, &(struct dd_decoder_config){ .threads = 1 })) {
 		if (dd_backend_pattern.decode(dec, &job, &res))
 			bug("pattern backend refused a checked job");
 		dd_backend_pattern.close(dec);
@@ -130,7 +130,7 @@ static void run_context(const struct daedalus_job *checked)
 	if (!cache)
 		abort();
 	dd_job_prepare(cache, &job, sizeof(msg));
-	dd_context_init(&ctx, msg.ctx_id, "pattern");
+	dd_context_init(&ctx, msg.ctx_id, "pattern", NULL);
 	dd_context_run(&ctx, &job, NULL, &res);
 	if (job.reject)
 		bug("a checked job was rejected when prepared");

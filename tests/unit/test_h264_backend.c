@@ -271,7 +271,7 @@ static void run_vector(const struct h264_vector *v, struct counts *c,
 	ours_len = calloc(s.nframes, sizeof(*ours_len));
 	nslots = s.nframes < POOL_MAX ? s.nframes : POOL_MAX;
 	if (!ours || !ours_len || pool_init(&pool, nslots, max_size(&s, l), 100) ||
-	    dd_backend_h264.open(&dec)) {
+	    dd_backend_h264.open(&dec, &(struct dd_decoder_config){ .threads = 1 })) {
 		printf("FAIL %-20s setup\n", v->name);
 		fails++;
 		return;
@@ -372,7 +372,7 @@ static void test_errors(const struct h264_vector *v)
 	if (h264_stream_load(&s, v->path) || s.npics < 8)
 		return;
 	CHECK(!pool_init(&pool, 4, max_size(&s, &default_layout), 500));
-	CHECK(!dd_backend_h264.open(&dec));
+	CHECK(!dd_backend_h264.open(&dec, &(struct dd_decoder_config){ .threads = 1 }));
 
 	/* slice-based mode and a buffer without start code: FAILED */
 	fill_job(&msg, &s.pics[0], 1, 500);

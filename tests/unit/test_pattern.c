@@ -29,7 +29,7 @@ static uint8_t *run(const struct daedalus_picture_format *fmt, uint8_t fill,
 	job.picture.data = buf;
 	job.picture.size = fmt->sizeimage;
 	job.picture.format = fmt;
-	CHECK(b != NULL && b->open(&dec) == 0);
+	CHECK(b != NULL && b->open(&dec, &(struct dd_decoder_config){ .threads = 1 }) == 0);
 	for (int i = 0; i < frames; i++)
 		*ret = b->decode(dec, &job, res);
 	b->close(dec);
@@ -42,7 +42,7 @@ static void test_format(uint32_t pixfmt, unsigned int bps)
 		.pixelformat = pixfmt, .width = 64, .height = 32,
 		.bytesperline = 64 * bps + 16,
 	};
-	struct dd_result res = { DAEDALUS_STATUS_FAILED, 0 };
+	struct dd_result res = { .status = DAEDALUS_STATUS_FAILED };
 	uint8_t *a, *b;
 	size_t luma;
 	int ret = -1;
@@ -130,7 +130,7 @@ static void test_refuses_small_buffer(void)
 	job.picture.data = buf;
 	job.picture.size = fmt.sizeimage - 1;
 	job.picture.format = &fmt;
-	CHECK_EQ(b->open(&dec), 0);
+	CHECK_EQ(b->open(&dec, &(struct dd_decoder_config){ .threads = 1 }), 0);
 	CHECK_EQ(b->decode(dec, &job, &res), -EINVAL);
 	b->close(dec);
 	free(buf);

@@ -97,7 +97,7 @@ static void expected_line(const struct daedalus_job *job, int frame, char *line,
 	dj.picture.data = buf;
 	dj.picture.size = f->sizeimage;
 	dj.picture.format = f;
-	dd_backend_pattern.open(&dec);
+	dd_backend_pattern.open(&dec, &(struct dd_decoder_config){ .threads = 1 });
 	for (int i = 0; i <= frame; i++)
 		dd_backend_pattern.decode(dec, &dj, &res);
 	dd_backend_pattern.close(dec);

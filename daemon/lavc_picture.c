@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/videodev2.h>
+
+#include <libavutil/pixfmt.h>
+
+#include "lavc_picture.h"
+#include "pack.h"
+
+#define ALIGN(x, a)	(((x) + (a) - 1) / (a) * (a))
+/* Rows of slack after each scratch plane, beyond lavc's own alignment. */
+#define SCRATCH_PAD_ROWS	4
+
+/* A cleared block of @size bytes, from the pool when one fits exactly. */
+static uint8_t *pool_get(struct dd_lavc_pictures *lp, size_t size)
+{
+	uint8_t *p;
+
+	for (unsigned int i = lp->pool_n; i-- > 0;) {
+		if (lp->pool_size[i] != size)
+			continue;
+		p = lp->pool[i];
+		lp->pool_n--;
+		memmove(&lp->pool[i], &lp->pool[i + 1],
+			(lp->pool_n - i) * sizeof(lp->pool[0]));
+		memmove(&lp->pool_size[i], &lp->pool_size[i + 1],
+			(lp->pool_n - i) * sizeof(lp->pool_size[0]));
+		return p;
+	}
+	p = aligned_alloc(64, size);
+	if (p)
+		memset(p, 0, size);	/* fresh memory never reaches a client */
+	return p;
+}
+
+/* Keeps @p for reuse; the oldest block makes room when the pool is full. */
+static void pool_put(struct dd_lavc_pictures *lp, uint8_t *p, size_t size)
+{
+	if (lp->pool_n == DD_LAVC_POOL_MAX) {
+		free(lp->pool[0]);
+		lp->pool_n--;
+		memmove(&lp->pool[0], &lp->pool[1], lp->pool_n * sizeof(lp->pool[0]));
+		memmove(&lp->pool_size[0], &lp->pool_size[1],
+			lp->pool_n * sizeof(lp->pool_size[0]));
+	}
+	lp->pool[lp->pool_n] = p;
+	lp->pool_size[lp->pool_n++] = size;
+}
+
+static void pic_free(struct dd_lavc_pic *pic)
+{
+	struct dd_lavc_pictures *lp = pic->owner;
+	struct dd_lavc_pic **p;
+
+	for (p = &lp->live; *p; p = &(*p)->next) {
+		if (*p == pic) {
+			*p = pic->next;
+			break;
+		}
+	}
+	if (pic->map)
+		dd_bufmap_unref(pic->map);
+	pool_put(lp, pic->scratch, pic->scratch_size);
+	free(pic);
+}
+
+/* av_buffer_create() free callback: lavc dropped a plane's last reference. */
+static void pic_buf_free(void *opaque, uint8_t *data)
+{
+	struct dd_lavc_pic *pic = opaque;
+
+	(void)data;
+	if (--pic->bufs == 0 && !pic->pinned)
+		pic_free(pic);
+}
+
+static void unpin(struct dd_lavc_pic *pic)
+{
+	pic->pinned = 0;
+	if (!pic->bufs)
+		pic_free(pic);
+}
+
+static int buffer_held(const struct dd_lavc_pictures *lp, uint64_t buf_id)
+{
+	const struct dd_lavc_pic *pic;
+
+	for (pic = lp->live; pic; pic = pic->next)
+		if (pic->buf_id == buf_id)
+			return 1;
+	return 0;
+}
+
+/* The luma stride of the pictures lavc holds that are like @pic, or 0. */
+static int held_stride(const struct dd_lavc_pictures *lp,
+		       const struct dd_lavc_pic *pic)
+{
+	const struct dd_lavc_pic *p;
+
+	for (p = lp->live; p; p = p->next)
+		if (p->width == pic->width && p->height == pic->height &&
+		    p->depth == pic->depth && p->gray == pic->gray)
+			return p->linesize[0];
+	return 0;
+}
+
+/*
+ * Luma in place needs an NV12 buffer that holds the decoder's whole
+ * macroblock rows and columns (16 samples; its over-reads beyond them land
+ * in the chroma and spare bytes after the luma) and is aligned as lavc's
+ * SIMD stores need: the data starts at the client-controlled picture
+ * offset, which may be odd.
+ */
+static int capture_fits(const struct dd_picture *pic, int width, int height)
+{
+	const struct daedalus_picture_format *f = pic->format;
+
+	return f->pixelformat == V4L2_PIX_FMT_NV12 &&
+	       (uintptr_t)pic->data % 64 == 0 &&
+	       (uint32_t)ALIGN(width, 16) <= f->bytesperline &&
+	       (uint32_t)ALIGN(height, 16) <= f->height &&
+	       f->bytesperline % 64 == 0 &&
+	       (size_t)f->bytesperline * f->height * 3 / 2 <= pic->size;
+}
+
+static int pic_format(struct dd_lavc_pic *pic, int format)
+{
+	switch (format) {
+	case AV_PIX_FMT_YUV420P:
+	case AV_PIX_FMT_YUVJ420P:
+		pic->depth = 8;
+		return 0;
+	case AV_PIX_FMT_YUV420P10:
+		pic->depth = 10;
+		return 0;
+	case AV_PIX_FMT_GRAY8:
+		pic->depth = 8;
+		pic->gray = 1;
+		return 0;
+	case AV_PIX_FMT_GRAY10:
+		pic->depth = 10;
+		pic->gray = 1;
+		return 0;
+	default:
+		return -1;	/* 4:2:2, 4:4:4, > 10 bits */
+	}
+}
+
+/* Wraps @size bytes at @data as a plane reference of @pic. */
+static AVBufferRef *pic_buf(struct dd_lavc_pic *pic, uint8_t *data, size_t size)
+{
+	AVBufferRef *ref = pic->owner->av->av_buffer_create(data, size,
+							     pic_buf_free, pic, 0);
+
+	if (ref)
+		pic->bufs++;
+	return ref;
+}
+
+static int get_buffer(AVCodecContext *avctx, AVFrame *frame, int flags)
+{
+	struct dd_lavc_pictures *lp = avctx->opaque;
+	const struct dd_job *job = lp->job;
+	struct dd_lavc_pic *pic;
+	int aw = frame->width, ah = frame->height, align[AV_NUM_DATA_POINTERS];
+	int bps, in_place, live_stride, crows, i;
+	size_t lsize, csize;
+	unsigned int call = lp->calls++;
+
+	(void)flags;
+	pic = calloc(1, sizeof(*pic));
+	if (!pic)
+		return AVERROR(ENOMEM);
+	pic->owner = lp;
+	pic->frame = frame;
+	pic->width = frame->width;
+	pic->height = frame->height;
+	if (pic_format(pic, frame->format)) {
+		free(pic);
+		return AVERROR(ENOSYS);
+	}
+	bps = pic->depth > 8 ? 2 : 1;
+	/* lavc's own requirement for the planes of this codec and format. */
+	lp->av->avcodec_align_dimensions2(avctx, &aw, &ah, align);
+
+	/*
+	 * lavc's H.264 motion compensation addresses reference pictures with
+	 * the current picture's linesize: every picture of a stream gets the
+	 * same strides, in place or not.  So scratch luma uses bytesperline
+	 * too whenever pictures can be in place (8-bit into NV12), and a
+	 * picture like those lavc holds keeps their stride (a client changing
+	 * bytesperline mid-stream decodes into scratch until the next restart).
+	 */
+	if (job && pic->depth == 8 && !pic->gray &&
+	    capture_fits(&job->picture, pic->width, pic->height))
+		pic->linesize[0] = (int)job->picture.format->bytesperline;
+	else
+		pic->linesize[0] = ALIGN(aw * bps, 64);
+	live_stride = held_stride(lp, pic);
+	if (live_stride)
+		pic->linesize[0] = live_stride;
+
+	/*
+	 * The job's buffer goes to the call that decodes the job's picture,
+	 * and never while lavc still holds that buffer as an earlier picture
+	 * (it may be a reference).
+	 */
+	in_place = job && job->picture.map && !lp->capture_given &&
+		   call == lp->target_call && pic->depth == 8 && !pic->gray &&
+		   capture_fits(&job->picture, pic->width, pic->height) &&
+		   (uint32_t)pic->linesize[0] == job->picture.format->bytesperline &&
+		   !buffer_held(lp, job->picture.buf_id);
+
+	pic->linesize[1] = pic->linesize[2] = ALIGN((aw + 1) / 2 * bps, 64);
+	crows = (ah + 1) / 2 + SCRATCH_PAD_ROWS;
+	csize = pic->gray ? 0 : (size_t)pic->linesize[1] * crows;
+	lsize = in_place ? 0 : (size_t)pic->linesize[0] * (ah + SCRATCH_PAD_ROWS);
+	pic->scratch_size = ALIGN(lsize + 2 * csize + 64, 64);
+	pic->scratch = pool_get(lp, pic->scratch_size);
+	if (!pic->scratch) {
+		free(pic);
+		return AVERROR(ENOMEM);
+	}
+	pic->plane[0] = in_place ? job->picture.data : pic->scratch;
+	if (!pic->gray) {
+		pic->plane[1] = pic->scratch + lsize;
+		pic->plane[2] = pic->scratch + lsize + csize;
+	}
+
+	/* Every plane is covered by a buffer reference (get_buffer2's contract). */
+	pic->next = lp->live;
+	lp->live = pic;
+	if (in_place) {
+		pic->map = job->picture.map;
+		dd_bufmap_ref(pic->map);
+		pic->buf_id = job->picture.buf_id;
+		lp->capture_given = 1;
+		frame->buf[0] = pic_buf(pic, pic->plane[0],
+					(size_t)pic->linesize[0] * pic->height);
+		frame->buf[1] = frame->buf[0] && csize ?
+				pic_buf(pic, pic->scratch, pic->scratch_size) : NULL;
+	} else {
+		frame->buf[0] = pic_buf(pic, pic->scratch, pic->scratch_size);
+		frame->buf[1] = NULL;
+	}
+	if (!frame->buf[0] || (in_place && csize && !frame->buf[1])) {
+		pic->pinned = 1;	/* freed below, once */
+		lp->av->av_buffer_unref(&frame->buf[0]);
+		unpin(pic);
+		return AVERROR(ENOMEM);
+	}
+	for (i = 0; i < 3; i++) {
+		frame->data[i] = pic->plane[i];
+		frame->linesize[i] = pic->plane[i] ? pic->linesize[i] : 0;
+	}
+	frame->extended_data = frame->data;
+
+	/* The newest picture of the packet is the job's: keep it until answered. */
+	if (lp->last)
+		unpin(lp->last);
+	pic->pinned = 1;
+	lp->last = pic;
+	return 0;
+}
+
+void dd_lavc_pictures_init(struct dd_lavc_pictures *lp, const struct dd_lavc *av,
+			   AVCodecContext *avctx)
+{
+	memset(lp, 0, sizeof(*lp));
+	lp->av = av;
+	avctx->opaque = lp;
+	avctx->get_buffer2 = get_buffer;
+}
+
+void dd_lavc_pictures_fini(struct dd_lavc_pictures *lp)
+{
+	if (lp->last)
+		unpin(lp->last);
+	lp->last = NULL;
+	while (lp->pool_n)
+		free(lp->pool[--lp->pool_n]);
+}
+
+void dd_lavc_pictures_begin(struct dd_lavc_pictures *lp, const struct dd_job *job,
+			    unsigned int target_call)
+{
+	dd_lavc_pictures_done(lp);
+	lp->job = job;
+	lp->calls = 0;
+	lp->target_call = target_call;
+	lp->capture_given = 0;
+}
+
+/* @frame still shows @pic (lavc reuses its frame structures). */
+static int frame_shows(const AVFrame *frame, const struct dd_lavc_pic *pic)
+{
+	return frame && frame->buf[0] && frame->buf[0]->data == pic->plane[0];
+}
+
+struct dd_lavc_pic *dd_lavc_pictures_end(struct dd_lavc_pictures *lp)
+{
+	struct dd_lavc_pic *pic = lp->last;
+
+	lp->job = NULL;
+	if (pic && pic->bufs && frame_shows(pic->frame, pic))
+		pic->error_flags |= pic->frame->decode_error_flags;
+	return pic;
+}
+
+void dd_lavc_pictures_hold(struct dd_lavc_pictures *lp, struct dd_lavc_pic *pic)
+{
+	dd_lavc_pictures_done(lp);
+	pic->pinned = 1;
+	lp->last = pic;
+	if (frame_shows(pic->frame, pic))
+		pic->error_flags |= pic->frame->decode_error_flags;
+}
+
+void dd_lavc_pictures_note_output(struct dd_lavc_pictures *lp,
+				  const AVFrame *frame)
+{
+	struct dd_lavc_pic *pic;
+
+	for (pic = lp->live; pic; pic = pic->next)
+		if (frame_shows(frame, pic))
+			pic->error_flags |= frame->decode_error_flags;
+}
+
+void dd_lavc_pictures_done(struct dd_lavc_pictures *lp)
+{
+	if (lp->last)
+		unpin(lp->last);
+	lp->last = NULL;
+}
+
+struct dd_lavc_pic *dd_lavc_pictures_find(const struct dd_lavc_pictures *lp,
+					  uint64_t ts)
+{
+	struct dd_lavc_pic *pic;
+
+	for (pic = lp->live; pic; pic = pic->next)
+		if (pic->has_ts && pic->ts == ts)
+			return pic;
+	return NULL;
+}
+
+int dd_lavc_pictures_has_ref(const struct dd_lavc_pictures *lp, uint64_t ts)
+{
+	const struct dd_lavc_pic *pic = dd_lavc_pictures_find(lp, ts);
+
+	return pic && pic->bufs && !pic->clobbered && !pic->error_flags;
+}
+
+void dd_lavc_pic_set_ts(struct dd_lavc_pic *pic, uint64_t ts)
+{
+	struct dd_lavc_pic *p;
+
+	/* A timestamp names one picture: an older one loses it. */
+	for (p = pic->owner->live; p; p = p->next)
+		if (p != pic && p->has_ts && p->ts == ts)
+			p->has_ts = 0;
+	pic->ts = ts;
+	pic->has_ts = 1;
+}
+
+/* The CAPTURE format can take this picture (8-bit NV12, any depth P010). */
+static int output_fits(const struct dd_lavc_pic *pic, const struct dd_picture *dst)
+{
+	const struct daedalus_picture_format *f = dst->format;
+	size_t bpl_needed;
+
+	if (f->pixelformat == V4L2_PIX_FMT_NV12 && pic->depth != 8)
+		return 0;
+	if (f->pixelformat != V4L2_PIX_FMT_NV12 &&
+	    f->pixelformat != V4L2_PIX_FMT_P010)
+		return 0;
+	bpl_needed = (size_t)pic->width *
+		     (f->pixelformat == V4L2_PIX_FMT_P010 ? 2 : 1);
+	return bpl_needed <= f->bytesperline &&
+	       (uint32_t)pic->height <= f->height &&
+	       (size_t)f->bytesperline * f->height * 3 / 2 <= dst->size;
+}
+
+long dd_lavc_pic_output(struct dd_lavc_pictures *lp, const struct dd_lavc_pic *pic,
+			const struct dd_picture *dst)
+{
+	const struct daedalus_picture_format *f = dst->format;
+	int p010 = f->pixelformat == V4L2_PIX_FMT_P010;
+	unsigned int cw = (unsigned int)(pic->width + 1) / 2;
+	unsigned int ch = (unsigned int)(pic->height + 1) / 2;
+	uint8_t *uv = dst->data + (size_t)f->bytesperline * f->height;
+	struct dd_lavc_pic *p;
+	long bytes = 0;
+
+	if (!output_fits(pic, dst))
+		return -1;
+	if (pic->plane[0] != dst->data) {
+		/* lavc may still predict from what this buffer held. */
+		for (p = lp->live; p; p = p->next)
+			if (p != pic && p->buf_id == dst->buf_id)
+				p->clobbered = 1;
+		if (p010)
+			dd_pack_p010(dst->data, f->bytesperline,
+				     (struct dd_plane){ pic->plane[0], pic->linesize[0] },
+				     (unsigned int)pic->depth,
+				     (unsigned int)pic->width, (unsigned int)pic->height);
+		else
+			dd_pack_copy(dst->data, f->bytesperline,
+				     (struct dd_plane){ pic->plane[0], pic->linesize[0] },
+				     (unsigned int)pic->width, (unsigned int)pic->height);
+		bytes += (long)pic->width * pic->height * (p010 ? 2 : 1);
+	}
+	if (pic->gray)
+		dd_pack_gray_chroma(uv, f->bytesperline, p010, cw, ch);
+	else if (p010)
+		dd_pack_p010_chroma(uv, f->bytesperline,
+				    (struct dd_plane){ pic->plane[1], pic->linesize[1] },
+				    (struct dd_plane){ pic->plane[2], pic->linesize[2] },
+				    (unsigned int)pic->depth, cw, ch);
+	else
+		dd_pack_nv12_chroma(uv, f->bytesperline,
+				    (struct dd_plane){ pic->plane[1], pic->linesize[1] },
+				    (struct dd_plane){ pic->plane[2], pic->linesize[2] },
+				    cw, ch);
+	bytes += (long)cw * ch * 2 * (p010 ? 2 : 1);
+	return bytes;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The pictures of a libavcodec decoder: one layer shared by every
+ * libavcodec backend (H.264, VP8, VP9).
+ *
+ * It is the decoder's get_buffer2.  The picture of the job being decoded
+ * goes straight into the job's CAPTURE buffer where the geometry allows
+ * (8-bit into NV12: the luma plane in place, chroma in scratch memory and
+ * interleaved afterwards); every other picture (P010, a buffer lavc still
+ * holds, pictures lavc invents) lives in scratch memory and is copied.
+ * Scratch memory is pooled per decoder and cleared when first allocated,
+ * so no byte of another process ever reaches a CAPTURE buffer.
+ *
+ * It tracks what lavc holds: every live picture carries the timestamp of
+ * the job it was decoded for, so a backend can check the references a
+ * client names against the pictures lavc really has (never evicting a live
+ * one), and a picture whose CAPTURE buffer was overwritten for a later job
+ * while lavc still used it is marked clobbered.  A picture's decode error
+ * flags (concealment, missing slices) and a clobbered reference make a job
+ * CORRUPT.
+ *
+ * Not thread-safe: one decoder, one thread (lavc's slice threads allocate
+ * from the calling thread).
+ */
+#ifndef DAEDALUS_LAVC_PICTURE_H
+#define DAEDALUS_LAVC_PICTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "lavc.h"
+
+#define DD_LAVC_POOL_MAX	8
+
+struct dd_lavc_pictures;
+
+/* One picture lavc allocated through get_buffer2. */
+struct dd_lavc_pic {
+	struct dd_lavc_pictures *owner;
+	struct dd_lavc_pic *next;	/* owner->live */
+	AVFrame *frame;			/* lavc's frame: decode_error_flags */
+	struct dd_bufmap *map;		/* CAPTURE buffer holding the luma, or NULL */
+	uint64_t buf_id;		/* its id; 0 with the luma in scratch */
+	uint8_t *scratch;		/* chroma, and luma when not in place */
+	size_t scratch_size;
+	uint8_t *plane[3];
+	int linesize[3];
+	int width, height;		/* coded size of the picture */
+	int depth;			/* bits per sample: 8 or 10 */
+	int gray;			/* no chroma planes (4:0:0) */
+	uint64_t ts;			/* the job it was decoded for, if has_ts */
+	int has_ts;
+	int clobbered;			/* its CAPTURE buffer was rewritten */
+	int error_flags;		/* lavc's decode_error_flags */
+	unsigned int bufs;		/* AVBufferRefs lavc holds */
+	int pinned;			/* the current job's picture */
+};
+
+struct dd_lavc_pictures {
+	const struct dd_lavc *av;
+	struct dd_lavc_pic *live;	/* pictures lavc holds (or pinned) */
+
+	/* Per packet, between begin and end. */
+	const struct dd_job *job;
+	unsigned int calls;		/* get_buffer2 calls */
+	unsigned int target_call;	/* the call that decodes the job's picture */
+	int capture_given;		/* the CAPTURE buffer went to a call */
+	struct dd_lavc_pic *last;	/* newest picture of the packet, pinned */
+
+	/* Free scratch blocks, cleared when first allocated; oldest first. */
+	uint8_t *pool[DD_LAVC_POOL_MAX];
+	size_t pool_size[DD_LAVC_POOL_MAX];
+	unsigned int pool_n;
+};
+
+/* Installs the layer as @avctx's get_buffer2 (uses avctx->opaque). */
+void dd_lavc_pictures_init(struct dd_lavc_pictures *lp, const struct dd_lavc *av,
+			   AVCodecContext *avctx);
+/* Frees the pool; after avcodec_free_context() released every picture. */
+void dd_lavc_pictures_fini(struct dd_lavc_pictures *lp);
+
+/*
+ * Before avcodec_send_packet(): get_buffer2 call number @target_call (0:
+ * the first) decodes @job's picture and may get its CAPTURE buffer.
+ */
+void dd_lavc_pictures_begin(struct dd_lavc_pictures *lp, const struct dd_job *job,
+			    unsigned int target_call);
+/*
+ * Right after avcodec_send_packet(), before draining frames: the newest
+ * picture of the packet (pinned until dd_lavc_pictures_done()), or NULL.
+ * Picks up its decode error flags.
+ */
+struct dd_lavc_pic *dd_lavc_pictures_end(struct dd_lavc_pictures *lp);
+/*
+ * @pic (found by timestamp) is the job's picture though the packet
+ * allocated none (a second field): pinned like one, its error flags read.
+ */
+void dd_lavc_pictures_hold(struct dd_lavc_pictures *lp, struct dd_lavc_pic *pic);
+/* A frame lavc output: its error flags go to the picture it shows. */
+void dd_lavc_pictures_note_output(struct dd_lavc_pictures *lp,
+				  const AVFrame *frame);
+/* The job is answered: unpins its picture (lavc may have released it). */
+void dd_lavc_pictures_done(struct dd_lavc_pictures *lp);
+
+/* The live picture decoded for the job with timestamp @ts, or NULL. */
+struct dd_lavc_pic *dd_lavc_pictures_find(const struct dd_lavc_pictures *lp,
+					  uint64_t ts);
+/* A live, intact picture for @ts: a usable reference. */
+int dd_lavc_pictures_has_ref(const struct dd_lavc_pictures *lp, uint64_t ts);
+
+/* @pic is what decoding the job with timestamp @ts produced. */
+void dd_lavc_pic_set_ts(struct dd_lavc_pic *pic, uint64_t ts);
+
+/*
+ * Writes @pic into @dst: luma unless decoded there in place, chroma always
+ * (interleaved, or neutral for 4:0:0).  Pictures lavc holds in the same
+ * CAPTURE buffer are marked clobbered.  Returns the bytes written, or -1
+ * when @pic does not fit @dst's format (nothing written).
+ */
+long dd_lavc_pic_output(struct dd_lavc_pictures *lp, const struct dd_lavc_pic *pic,
+			const struct dd_picture *dst);
+
+#endif /* DAEDALUS_LAVC_PICTURE_H */
