@@ -17,17 +17,10 @@
 
 #include "backend.h"
 #include "h264_headers.h"
-#include "lavc.h"
-#include "lavc_picture.h"
+#include "lavc_decoder.h"
 
 struct h264_dec {
-	const struct dd_lavc *av;
-	AVCodecContext *avctx;
-	AVPacket *pkt;
-	AVFrame *frame;
-	uint8_t *pkt_buf;
-	size_t pkt_cap;
-	struct dd_lavc_pictures pics;
+	struct dd_lavc_decoder lavc;
 
 	/* The parameter sets last sent to lavc (resent only when changed). */
 	uint8_t sps_nal[DD_H264_PS_MAX], pps_nal[DD_H264_PS_MAX];
@@ -43,90 +36,40 @@ struct h264_dec {
 
 static int h264_open(void **decoder, const struct dd_decoder_config *cfg)
 {
-	const struct dd_lavc *av = dd_lavc_load();
-	const AVCodec *codec;
-	struct h264_dec *dec;
+	struct h264_dec *dec = calloc(1, sizeof(*dec));
+	int ret;
 
-	if (!av)
-		return -ENOENT;	/* dd_lavc_load() logged why */
-	codec = av->avcodec_find_decoder(AV_CODEC_ID_H264);
-	if (!codec)
-		return -ENOENT;
-	dec = calloc(1, sizeof(*dec));
 	if (!dec)
 		return -ENOMEM;
-	dec->av = av;
-	dec->prev_frame_num = 0;
-	dec->avctx = av->avcodec_alloc_context3(codec);
-	dec->pkt = av->av_packet_alloc();
-	dec->frame = av->av_frame_alloc();
-	if (!dec->avctx || !dec->pkt || !dec->frame)
-		goto fail;
-	dd_lavc_pictures_init(&dec->pics, av, dec->avctx);
-	/* Frame threads would finish pictures after send_packet returns. */
-	dec->avctx->thread_count = (int)cfg->threads;
-	dec->avctx->thread_type = FF_THREAD_SLICE;
-	if (av->avcodec_open2(dec->avctx, codec, NULL) < 0)
-		goto fail;
+	ret = dd_lavc_decoder_open(&dec->lavc, AV_CODEC_ID_H264, cfg->threads);
+	if (ret) {
+		free(dec);
+		return ret;
+	}
 	*decoder = dec;
 	return 0;
-
-fail:
-	av->av_frame_free(&dec->frame);
-	av->av_packet_free(&dec->pkt);
-	av->avcodec_free_context(&dec->avctx);
-	free(dec);
-	return -ENOMEM;
 }
 
 static void h264_close(void *decoder)
 {
 	struct h264_dec *dec = decoder;
-	const struct dd_lavc *av = dec->av;
 
-	dd_lavc_pictures_done(&dec->pics);
-	/* Releases every picture while the layer is still valid. */
-	av->avcodec_free_context(&dec->avctx);
-	dd_lavc_pictures_fini(&dec->pics);
-	av->av_frame_free(&dec->frame);
-	av->av_packet_free(&dec->pkt);
-	free(dec->pkt_buf);
+	dd_lavc_decoder_close(&dec->lavc);
 	free(dec);
 }
 
 /* Back to a fresh stream: lavc's DPB, our mirrors of it, the sent headers. */
 static void h264_reset(struct h264_dec *dec)
 {
-	dd_lavc_pictures_done(&dec->pics);
-	dec->av->avcodec_flush_buffers(dec->avctx);
+	dd_lavc_decoder_flush(&dec->lavc);
 	dec->prev_buf_id = 0;
 	/* measured with lavc 5.1: after a flush it fills gaps from frame_num 0 */
 	dec->prev_frame_num = 0;
 	dec->sps_len = dec->pps_len = 0;
 }
 
-static int append(struct h264_dec *dec, size_t *len, const uint8_t *data,
-		  size_t size)
-{
-	size_t need = *len + size + AV_INPUT_BUFFER_PADDING_SIZE;
-
-	if (need > dec->pkt_cap) {
-		uint8_t *p = realloc(dec->pkt_buf, need * 2);
-
-		if (!p)
-			return -ENOMEM;
-		dec->pkt_buf = p;
-		dec->pkt_cap = need * 2;
-	}
-	memcpy(dec->pkt_buf + *len, data, size);
-	*len += size;
-	memset(dec->pkt_buf + *len, 0, AV_INPUT_BUFFER_PADDING_SIZE);
-	return 0;
-}
-
 /* SPS/PPS NAL units when they differ from what lavc has. */
-static int add_headers(struct h264_dec *dec, const struct daedalus_h264_params *p,
-		       size_t *len)
+static int add_headers(struct h264_dec *dec, const struct daedalus_h264_params *p)
 {
 	uint8_t sps[DD_H264_PS_MAX], pps[DD_H264_PS_MAX];
 	size_t sl, pl;
@@ -138,7 +81,7 @@ static int add_headers(struct h264_dec *dec, const struct daedalus_h264_params *
 	if (!sl || !pl)
 		return -EINVAL;
 	if (sl != dec->sps_len || memcmp(sps, dec->sps_nal, sl)) {
-		ret = append(dec, len, sps, sl);
+		ret = dd_lavc_packet_append(&dec->lavc, sps, sl);
 		if (ret)
 			return ret;
 		memcpy(dec->sps_nal, sps, sl);
@@ -146,7 +89,7 @@ static int add_headers(struct h264_dec *dec, const struct daedalus_h264_params *
 		dec->pps_len = 0;	/* a new SPS invalidates its PPSs */
 	}
 	if (pl != dec->pps_len || memcmp(pps, dec->pps_nal, pl)) {
-		ret = append(dec, len, pps, pl);
+		ret = dd_lavc_packet_append(&dec->lavc, pps, pl);
 		if (ret)
 			return ret;
 		memcpy(dec->pps_nal, pps, pl);
@@ -197,7 +140,7 @@ static int dpb_matches(const struct h264_dec *dec,
 		const struct v4l2_h264_dpb_entry *e = &dp->dpb[i];
 
 		if ((e->flags & used) == used &&
-		    !dd_lavc_pictures_has_ref(&dec->pics, e->reference_ts))
+		    !dd_lavc_pictures_has_ref(&dec->lavc.pics, e->reference_ts))
 			return 0;
 	}
 	return 1;
@@ -225,14 +168,13 @@ static int h264_decode(void *decoder, const struct dd_job *job,
 		       struct dd_result *result)
 {
 	struct h264_dec *dec = decoder;
-	const struct dd_lavc *av = dec->av;
+	struct dd_lavc_pictures *pics = &dec->lavc.pics;
 	const struct daedalus_h264_params *p = &job->msg->params.h264;
 	const struct v4l2_ctrl_h264_decode_params *dp = &p->decode_params;
 	struct dd_lavc_pic *pic, *prev;
 	int second_field, intra, ret;
 	unsigned int gaps;
 	const char *corrupt = NULL;
-	size_t len = 0;
 	long bytes;
 
 	result->status = DAEDALUS_STATUS_FAILED;
@@ -245,7 +187,7 @@ static int h264_decode(void *decoder, const struct dd_job *job,
 
 	/* The second field of a pair shares the first field's CAPTURE buffer. */
 	prev = dec->prev_buf_id == job->picture.buf_id ?
-	       dd_lavc_pictures_find(&dec->pics, dec->prev_ts) : NULL;
+	       dd_lavc_pictures_find(pics, dec->prev_ts) : NULL;
 	second_field = (dp->flags & V4L2_H264_DECODE_PARAM_FLAG_FIELD_PIC) &&
 		       prev && dec->prev_ts == job->msg->timestamp;
 	intra = dd_h264_all_intra(job->bitstream.data, job->bitstream.size);
@@ -255,9 +197,11 @@ static int h264_decode(void *decoder, const struct dd_job *job,
 	if (dd_h264_pps_lossy(&p->pps))
 		corrupt = "h264: slice groups (FMO) are not supported";
 
-	ret = add_headers(dec, p, &len);
+	dd_lavc_packet_reset(&dec->lavc);
+	ret = add_headers(dec, p);
 	if (!ret)
-		ret = append(dec, &len, job->bitstream.data, job->bitstream.size);
+		ret = dd_lavc_packet_append(&dec->lavc, job->bitstream.data,
+					    job->bitstream.size);
 	if (ret == -ENOMEM)
 		return ret;
 	if (ret) {
@@ -266,23 +210,13 @@ static int h264_decode(void *decoder, const struct dd_job *job,
 	}
 
 	gaps = predict_gaps(dec, p, second_field);
-	dd_lavc_pictures_begin(&dec->pics, job, gaps);
-	dec->pkt->data = dec->pkt_buf;
-	dec->pkt->size = (int)len;
-	dec->pkt->pts = (int64_t)job->msg->timestamp;
-	ret = av->avcodec_send_packet(dec->avctx, dec->pkt);
-	pic = dd_lavc_pictures_end(&dec->pics);
-	/* Pending output frames block new input: drain them, always. */
-	while (av->avcodec_receive_frame(dec->avctx, dec->frame) >= 0) {
-		dd_lavc_pictures_note_output(&dec->pics, dec->frame);
-		av->av_frame_unref(dec->frame);
-	}
+	ret = dd_lavc_decoder_send(&dec->lavc, job, gaps, &pic);
 	if (ret < 0)
 		corrupt = "h264: libavcodec reported an error in the bitstream";
 
 	if (!pic && ret >= 0 && second_field) {
 		pic = prev;	/* lavc completed the first field's frame */
-		dd_lavc_pictures_hold(&dec->pics, pic);
+		dd_lavc_pictures_hold(pics, pic);
 	}
 	if (!pic) {
 		result->why = "h264: no picture decoded";
@@ -293,15 +227,15 @@ static int h264_decode(void *decoder, const struct dd_job *job,
 	 * stand for lost references (a stream entered at a non-IDR picture,
 	 * dropped jobs), unless this picture refers to none.
 	 */
-	if (dec->pics.calls > 1 && !intra &&
+	if (pics->calls > 1 && !intra &&
 	    !(p->sps.flags & V4L2_H264_SPS_FLAG_GAPS_IN_FRAME_NUM_VALUE_ALLOWED))
 		corrupt = "h264: frame_num gap: references are missing";
 	/* Decoded elsewhere than planned (lavc allocated differently). */
-	if (pic->plane[0] != job->picture.data && dec->pics.capture_given)
+	if (pic->plane[0] != job->picture.data && pics->capture_given)
 		corrupt = "h264: picture decoded out of place (misprediction)";
 	if (pic->error_flags)
 		corrupt = "h264: libavcodec concealed errors in the picture";
-	bytes = dd_lavc_pic_output(&dec->pics, pic, &job->picture);
+	bytes = dd_lavc_pic_output(pics, pic, &job->picture);
 	if (bytes < 0) {
 		result->why = "h264: the picture does not fit the CAPTURE format";
 		return 0;
@@ -313,7 +247,7 @@ static int h264_decode(void *decoder, const struct dd_job *job,
 	dec->prev_buf_id = job->picture.buf_id;
 	dec->prev_ts = job->msg->timestamp;
 	dd_lavc_pic_set_ts(pic, job->msg->timestamp);
-	dd_lavc_pictures_done(&dec->pics);
+	dd_lavc_pictures_done(pics);
 
 	result->status = corrupt ? DAEDALUS_STATUS_CORRUPT : DAEDALUS_STATUS_OK;
 	result->why = corrupt;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The bring-up backend: ignores the bitstream and fills the picture with
- * a luma gradient that moves by 4 per frame of the context, chroma at
+ * a luma gradient that moves by 4 per frame of the stream, chroma at
  * mid grey.  NV12 and P010 (samples in the top 10 bits, little-endian).
  * Every byte of sizeimage is written (padding and slack as zero), nothing
  * beyond it.  Decodes every codec; used when forced with --backend pattern.
@@ -52,11 +52,15 @@ static int pattern_decode(void *decoder, const struct dd_job *job,
 	uint8_t *data = job->picture.data;
 	/* Cb and Cr samples of a chroma row: an odd width rounds up. */
 	size_t chroma_width = ((size_t)f->width + 1) / 2 * 2;
-	unsigned int shift = d->frame * 4;
+	unsigned int shift;
 
 	if (f->sizeimage > job->picture.size || luma + chroma > f->sizeimage ||
 	    chroma_width * bps > stride)
 		return -EINVAL;
+	/* The gradient counts frames of one stream: a seek starts it over. */
+	if (job->msg->flags & DAEDALUS_JOB_NEW_STREAM)
+		d->frame = 0;
+	shift = d->frame * 4;
 
 	for (size_t y = 0; y < f->height; y++) {
 		uint8_t *row = data + y * stride;

@@ -13,6 +13,8 @@
 static const struct dd_backend *const dd_backends[] = {
 	&dd_backend_pattern,
 	&dd_backend_h264,
+	&dd_backend_vp8,
+	&dd_backend_vp9,
 };
 
 #define DD_NUM_BACKENDS (sizeof(dd_backends) / sizeof(dd_backends[0]))

@@ -105,8 +105,6 @@ static int ensure_decoder(struct dd_context *ctx, const struct daedalus_job *msg
 
 	if (ctx->decoder && ctx->codec != msg->codec)
 		dd_context_close_decoder(ctx);
-	if (ctx->decoder && (msg->flags & DAEDALUS_JOB_NEW_STREAM))
-		dd_context_close_decoder(ctx);
 	if (ctx->decoder)
 		return 0;
 
@@ -206,7 +204,7 @@ static enum daedalus_status decode(struct dd_context *ctx,
 		return DAEDALUS_STATUS_FAILED;
 	}
 	/*
-	 * A decoder opened mid-stream (new context, new daemon, NEW_STREAM,
+	 * A decoder opened mid-stream (new context, new daemon,
 	 * after a failure) lacks the references of everything up to the next
 	 * key frame: those pictures are predicted from concealed ones, even
 	 * when the backend finds its own references complete.

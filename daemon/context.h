@@ -7,8 +7,8 @@
  *   prepare  (reader)  check the record, map its buffers, close its fds;
  *   run      (worker)  pick/reset the decoder, record, decode, answer.
  *
- * A context's decoder is opened on its first job, reopened on
- * DAEDALUS_JOB_NEW_STREAM or when the codec changes, closed on
+ * A context's decoder is opened on its first job, reopened when the codec
+ * changes (DAEDALUS_JOB_NEW_STREAM is the backend's to handle), closed on
  * DAEDALUS_MSG_CTX_GONE (or when it fails).  Not thread-safe: the core
  * runs one context on one worker at a time.
  */

@@ -93,6 +93,8 @@ static int check_buffers(const struct daedalus_job *job, const char **why)
 	CHECK(bs->id && pic->id, "buffer id is 0");
 	CHECK(bs->id != pic->id, "bitstream and picture share a buffer id");
 	CHECK(bs->fd >= 0 && pic->fd >= 0, "buffer fd missing");
+	/* Mapping consumes an fd: a second use would map whatever reused it. */
+	CHECK(bs->fd != pic->fd, "bitstream and picture share an fd");
 	CHECK(bs->bytesused > 0, "empty bitstream");
 	CHECK((uint64_t)bs->offset + bs->bytesused <= bs->length,
 	      "bitstream outside its buffer");
@@ -252,10 +254,18 @@ static int check_vp8(const struct daedalus_job *job, const char **why)
 	      f->quant.uv_ac_delta >= -15 && f->quant.uv_ac_delta <= 15,
 	      "vp8: quantizer delta out of range");
 	CHECK(!(f->flags & ~0x3full), "vp8: unknown frame flags");
-	CHECK(f->first_part_size && f->first_part_size <= job->bitstream.bytesused,
-	      "vp8: first partition outside the bitstream");
 	CHECK(f->first_part_header_bits <= (uint64_t)f->first_part_size * 8,
 	      "vp8: first_part_header_bits beyond the first partition");
+	/*
+	 * The partitions follow one another (RFC 6386 9.5): frame tag (and key
+	 * frame header), first partition, the sizes of all token partitions
+	 * but the last (3 bytes each), then the token partitions.  Their sum,
+	 * not each alone, must fit; 64-bit, so nothing wraps.
+	 */
+	parts = (f->flags & V4L2_VP8_FRAME_FLAG_KEY_FRAME ? 10u : 3u) +
+		(uint64_t)f->first_part_size + 3u * (f->num_dct_parts - 1u);
+	CHECK(f->first_part_size && parts <= job->bitstream.bytesused,
+	      "vp8: first partition outside the bitstream");
 	for (unsigned int i = 0; i < f->num_dct_parts; i++)
 		parts += f->dct_part_sizes[i];
 	CHECK(parts <= job->bitstream.bytesused, "vp8: partitions outside the bitstream");

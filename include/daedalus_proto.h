@@ -160,7 +160,11 @@ struct daedalus_ref {
 #define DAEDALUS_MAX_REFS	16
 
 enum daedalus_job_flags {
-	/* First job since STREAMON: reset decoder state before decoding. */
+	/*
+	 * First job since STREAMON (or a new attach): the client may have
+	 * seeked, or restarted its queues for a resolution change and go on
+	 * referencing earlier pictures; the backend decides what to reset.
+	 */
 	DAEDALUS_JOB_NEW_STREAM = 1u << 0,
 	/* The CAPTURE buffer is held for a further job (second field). */
 	DAEDALUS_JOB_HOLD_CAPTURE = 1u << 1,

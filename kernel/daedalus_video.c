@@ -251,12 +251,19 @@ static int daedalus_s_fmt_out(struct file *file, void *priv,
 
 	out = v4l2_m2m_get_vq(m2m_ctx, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE);
 	cap = v4l2_m2m_get_vq(m2m_ctx, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
-	if (vb2_is_busy(cap))
+	if (vb2_is_streaming(out) || vb2_is_streaming(cap))
 		return -EBUSY;
 
 	daedalus_try_fmt_out(file, priv, f);
 	desc = daedalus_find_codec(f->fmt.pix_mp.pixelformat);
-	if (desc != ctx->codec && vb2_is_busy(out))
+	/*
+	 * A new size with buffers still allocated is a dynamic resolution
+	 * change (a VP9 inter frame of another size): the client removes the
+	 * CAPTURE buffers it no longer needs and creates new ones, while the
+	 * old ones stay references; buf_prepare refuses a buffer too small for
+	 * the format.  A new codec needs both queues empty.
+	 */
+	if (desc != ctx->codec && (vb2_is_busy(out) || vb2_is_busy(cap)))
 		return -EBUSY;
 
 	ctx->codec = desc;
@@ -279,7 +286,8 @@ static int daedalus_s_fmt_cap(struct file *file, void *priv,
 
 	cap = v4l2_m2m_get_vq(ctx->fh.m2m_ctx,
 			      V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
-	if (vb2_is_busy(cap))
+	/* Buffers of the old format may stay (see daedalus_s_fmt_out). */
+	if (vb2_is_streaming(cap))
 		return -EBUSY;
 	daedalus_try_fmt_cap(file, priv, f);
 	ctx->decoded_fmt = *f;

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lavc_decoder.h"
+
+int dd_lavc_decoder_open(struct dd_lavc_decoder *d, enum AVCodecID id,
+			 unsigned int threads)
+{
+	const struct dd_lavc *av = dd_lavc_load();
+	const AVCodec *codec;
+
+	memset(d, 0, sizeof(*d));
+	if (!av)
+		return -ENOENT;	/* dd_lavc_load() logged why */
+	codec = av->avcodec_find_decoder(id);
+	if (!codec)
+		return -ENOENT;
+	d->av = av;
+	d->avctx = av->avcodec_alloc_context3(codec);
+	d->pkt = av->av_packet_alloc();
+	d->frame = av->av_frame_alloc();
+	if (!d->avctx || !d->pkt || !d->frame)
+		goto fail;
+	dd_lavc_pictures_init(&d->pics, av, d->avctx);
+	/* Frame threads would finish pictures after send_packet returns. */
+	d->avctx->thread_count = (int)threads;
+	d->avctx->thread_type = FF_THREAD_SLICE;
+	if (av->avcodec_open2(d->avctx, codec, NULL) < 0)
+		goto fail;
+	return 0;
+
+fail:
+	av->av_frame_free(&d->frame);
+	av->av_packet_free(&d->pkt);
+	av->avcodec_free_context(&d->avctx);
+	return -ENOMEM;
+}
+
+void dd_lavc_decoder_close(struct dd_lavc_decoder *d)
+{
+	const struct dd_lavc *av = d->av;
+
+	dd_lavc_pictures_done(&d->pics);
+	/* Releases every picture while the layer is still valid. */
+	av->avcodec_free_context(&d->avctx);
+	dd_lavc_pictures_fini(&d->pics);
+	av->av_frame_free(&d->frame);
+	av->av_packet_free(&d->pkt);
+	free(d->pkt_buf);
+}
+
+void dd_lavc_decoder_flush(struct dd_lavc_decoder *d)
+{
+	dd_lavc_pictures_done(&d->pics);
+	d->av->avcodec_flush_buffers(d->avctx);
+}
+
+void dd_lavc_packet_reset(struct dd_lavc_decoder *d)
+{
+	d->pkt_len = 0;
+}
+
+int dd_lavc_packet_append(struct dd_lavc_decoder *d, const uint8_t *data,
+			  size_t size)
+{
+	size_t need = d->pkt_len + size + AV_INPUT_BUFFER_PADDING_SIZE;
+
+	if (size > INT32_MAX || need > INT32_MAX)
+		return -ENOMEM;
+	if (need > d->pkt_cap) {
+		uint8_t *p = realloc(d->pkt_buf, need * 2);
+
+		if (!p)
+			return -ENOMEM;
+		d->pkt_buf = p;
+		d->pkt_cap = need * 2;
+	}
+	memcpy(d->pkt_buf + d->pkt_len, data, size);
+	d->pkt_len += size;
+	memset(d->pkt_buf + d->pkt_len, 0, AV_INPUT_BUFFER_PADDING_SIZE);
+	return 0;
+}
+
+int dd_lavc_decoder_send(struct dd_lavc_decoder *d, const struct dd_job *job,
+			 unsigned int target_call, struct dd_lavc_pic **pic)
+{
+	const struct dd_lavc *av = d->av;
+	int ret;
+
+	*pic = NULL;
+	if (!d->pkt_len)	/* an empty packet would end the stream */
+		return AVERROR_INVALIDDATA;
+	dd_lavc_pictures_begin(&d->pics, job, target_call);
+	d->pkt->data = d->pkt_buf;
+	d->pkt->size = (int)d->pkt_len;
+	d->pkt->pts = (int64_t)job->msg->timestamp;
+	ret = av->avcodec_send_packet(d->avctx, d->pkt);
+	*pic = dd_lavc_pictures_end(&d->pics);
+	/* Pending output frames block new input: drain them, always. */
+	while (av->avcodec_receive_frame(d->avctx, d->frame) >= 0) {
+		dd_lavc_pictures_note_output(&d->pics, d->frame);
+		av->av_frame_unref(d->frame);
+	}
+	return ret;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * One libavcodec decoder driven the stateless way, shared by the
+ * libavcodec backends: a packet built per job (padded as lavc needs), sent
+ * with the job's picture planned into its CAPTURE buffer, lavc's own
+ * output drained at once.  With one thread or slice/tile threads the
+ * picture is complete when avcodec_send_packet() returns.
+ */
+#ifndef DAEDALUS_LAVC_DECODER_H
+#define DAEDALUS_LAVC_DECODER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lavc_picture.h"
+
+struct dd_lavc_decoder {
+	const struct dd_lavc *av;
+	AVCodecContext *avctx;
+	AVPacket *pkt;
+	AVFrame *frame;
+	uint8_t *pkt_buf;
+	size_t pkt_len, pkt_cap;
+	struct dd_lavc_pictures pics;
+};
+
+/* 0, -ENOENT (no libavcodec or no such decoder) or -ENOMEM. */
+int dd_lavc_decoder_open(struct dd_lavc_decoder *d, enum AVCodecID id,
+			 unsigned int threads);
+void dd_lavc_decoder_close(struct dd_lavc_decoder *d);
+/* Forgets every picture: the next packet starts a stream. */
+void dd_lavc_decoder_flush(struct dd_lavc_decoder *d);
+
+/* The packet: emptied, then appended to; 0 or -ENOMEM. */
+void dd_lavc_packet_reset(struct dd_lavc_decoder *d);
+int dd_lavc_packet_append(struct dd_lavc_decoder *d, const uint8_t *data,
+			  size_t size);
+
+/*
+ * Decodes the packet for @job, get_buffer2 call @target_call being the
+ * job's picture.  Returns avcodec_send_packet()'s status; *pic is the
+ * newest picture allocated (pinned until dd_lavc_pictures_done()), or NULL.
+ */
+int dd_lavc_decoder_send(struct dd_lavc_decoder *d, const struct dd_job *job,
+			 unsigned int target_call, struct dd_lavc_pic **pic);
+
+#endif /* DAEDALUS_LAVC_DECODER_H */
