@@ -108,6 +108,9 @@ struct h264_vector {
 int h264_suite_load(const char *dir, const char *suite,
 		    struct h264_vector **out);
 
+/* Vector @name of any H.264 suite under @dir into *@out; 0 or -1. */
+int h264_vector_find(const char *dir, const char *name, struct h264_vector *out);
+
 /* The directory of the conformance vectors, or NULL (test skipped). */
 const char *h264_vectors_dir(void);
 

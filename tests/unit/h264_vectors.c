@@ -227,3 +227,26 @@ int h264_suite_load(const char *dir, const char *suite,
 	*out = v;
 	return n;
 }
+
+int h264_vector_find(const char *dir, const char *name, struct h264_vector *out)
+{
+	static const char *const suites[] = {
+		"JVT-AVC_V1", "JVT-FR-EXT", "JVT-Professional_profiles",
+	};
+	struct h264_vector *v;
+	int n, i, found = -1;
+	unsigned s;
+
+	for (s = 0; s < sizeof(suites) / sizeof(suites[0]) && found; s++) {
+		n = h264_suite_load(dir, suites[s], &v);
+		for (i = 0; i < n && found; i++) {
+			if (!strcmp(v[i].name, name)) {
+				*out = v[i];
+				found = 0;
+			}
+		}
+		if (n > 0)
+			free(v);
+	}
+	return found;
+}
