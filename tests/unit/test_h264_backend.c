@@ -31,7 +31,6 @@
 #include "bufmap.h"
 #include "h264_drive.h"
 #include "h264_stream.h"
-#include "log.h"
 #include "md5.h"
 
 #define SKIP		77
@@ -372,27 +371,16 @@ static int wanted(const char *name, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	static const char *const suites[] = {
-		"JVT-AVC_V1", "JVT-FR-EXT", "JVT-Professional_profiles",
-	};
-	const char *dir = h264_vectors_dir();
+	const char *dir = h264_test_begin();
 	struct counts c = { 0 };
 	struct h264_vector *v;
 	int n, i, errors_done = 0;
 	unsigned s;
 
-	if (getenv("DD_TRACE"))
-		dd_log_set_level(DD_LOG_TRACE);
-	if (!dir) {
-		printf("SKIP: no conformance vectors (set DAEDALUS_VECTORS)\n");
+	if (!dir)
 		return SKIP;
-	}
-	if (!dd_lavc_load()) {
-		printf("SKIP: %s\n", dd_lavc_error());
-		return SKIP;
-	}
-	for (s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
-		n = h264_suite_load(dir, suites[s], &v);
+	for (s = 0; s < H264_NUM_SUITES; s++) {
+		n = h264_suite_load(dir, h264_suites[s], &v);
 		for (i = 0; i < n; i++) {
 			char md5[33] = "-";
 
@@ -400,7 +388,7 @@ int main(int argc, char **argv)
 				continue;
 			run_vector(&v[i], &c, &default_layout, md5);
 			run_regressions(&v[i], &c, md5);
-			if (!errors_done && !strcmp(suites[s], "JVT-AVC_V1")) {
+			if (!errors_done && !strcmp(h264_suites[s], "JVT-AVC_V1")) {
 				test_errors(&v[i]);
 				errors_done = 1;
 			}

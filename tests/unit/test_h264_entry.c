@@ -23,7 +23,6 @@
 #include "dd_test.h"
 #include "fixture.h"
 #include "h264_drive.h"
-#include "log.h"
 
 #define SKIP		77
 #define SLOTS		16
@@ -154,18 +153,10 @@ static void test_entry(const char *dir, const char *name, int max_jobs,
 
 int main(void)
 {
-	const char *dir = h264_vectors_dir();
+	const char *dir = h264_test_begin();
 
-	if (getenv("DD_TRACE"))
-		dd_log_set_level(DD_LOG_TRACE);
-	if (!dir) {
-		printf("SKIP: no conformance vectors (set DAEDALUS_VECTORS)\n");
+	if (!dir)
 		return SKIP;
-	}
-	if (!dd_lavc_load()) {
-		printf("SKIP: %s\n", dd_lavc_error());
-		return SKIP;
-	}
 	test_entry(dir, "HPCV_BRCM_A", 60, 1);	/* I P B, one reference */
 	test_entry(dir, "BA1_Sony_D", 60, 1);	/* intra only */
 	/* five references: later P pictures refer to frames before the entry */

@@ -23,7 +23,6 @@
 
 #include "dd_test.h"
 #include "h264_drive.h"
-#include "log.h"
 
 #define SKIP		77
 /* More jobs than the 32-entry ring of daemon/backend_h264.c holds. */
@@ -239,17 +238,9 @@ static void test_requeued(const char *name)
 
 int main(void)
 {
-	if (getenv("DD_TRACE"))
-		dd_log_set_level(DD_LOG_TRACE);
-	vectors_dir = h264_vectors_dir();
-	if (!vectors_dir) {
-		printf("SKIP: no conformance vectors (set DAEDALUS_VECTORS)\n");
+	vectors_dir = h264_test_begin();
+	if (!vectors_dir)
 		return SKIP;
-	}
-	if (!dd_lavc_load()) {
-		printf("SKIP: %s\n", dd_lavc_error());
-		return SKIP;
-	}
 	test_concealed("BA1_FT_C");
 	test_concealed("CI1_FT_B");
 	test_dpb_ring("NRF_MW_E");
