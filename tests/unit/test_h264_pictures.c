@@ -155,34 +155,37 @@ static void test_concealed(const char *name)
 
 /*
  * The first non-reference frame X after a reference R is decoded REPEATS
- * more times (new timestamps, own buffers): R stays in libavcodec's DPB
- * and every job names it.  Then the stream goes on.  All OK, all exact.
+ * more times (new timestamps): R stays in libavcodec's DPB and every job
+ * names it.  Then the stream goes on for AFTER pictures.  Every job has
+ * a CAPTURE buffer of its own (no re-queued reference, see requeued):
+ * all answers OK, all exact.
  */
+#define AFTER	6
+
 static void test_dpb_ring(const char *name)
 {
-	const int after = 20, slots_orig = 8;
 	struct run r;
 	int x, i, exact, ok = 0, n = 0, bad = 0;
 	enum daedalus_status st;
 
-	if (run_open(&r, name, slots_orig + REPEATS))
+	if (run_open(&r, name, H264_POOL_MAX))
 		return;
 	for (x = 1; x < r.s.npics; x++)
 		if (!r.s.pics[x].field && !r.s.pics[x].params.decode_params.nal_ref_idc)
 			break;
-	CHECK(x + after < r.s.npics);
-	if (x + after >= r.s.npics) {
+	CHECK(x + AFTER < r.s.npics && x + AFTER + REPEATS < H264_POOL_MAX);
+	if (x + AFTER >= r.s.npics || x + AFTER + REPEATS >= H264_POOL_MAX) {
 		run_close(&r);
 		return;
 	}
-	for (i = 0; i <= x + after; i++) {
+	for (i = 0; i <= x + AFTER; i++) {
 		const struct h264_picture *pic = &r.s.pics[i];
 		int rep, reps = i == x ? 1 + REPEATS : 1;
 
 		for (rep = 0; rep < reps; rep++) {
 			/* repeats: timestamps no picture of the stream has */
 			st = run_job(&r, pic, pic->slices, pic->slices_len,
-				     rep ? slots_orig + rep - 1 : i % slots_orig,
+				     rep ? x + AFTER + rep : i,
 				     rep ? 1000000 + (uint64_t)rep : 0, &exact);
 			n++;
 			ok += st == DAEDALUS_STATUS_OK && exact;
