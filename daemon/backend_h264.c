@@ -233,6 +233,8 @@ static int h264_decode(void *decoder, const struct dd_job *job,
 	/* Decoded elsewhere than planned (lavc allocated differently). */
 	if (pic->plane[0] != job->picture.data && pics->capture_given)
 		corrupt = "h264: picture decoded out of place (misprediction)";
+	if (!intra && dd_lavc_pictures_clobbered(pics))
+		corrupt = "h264: a re-queued CAPTURE buffer overwrote a picture libavcodec still holds";
 	if (pic->error_flags)
 		corrupt = "h264: libavcodec concealed errors in the picture";
 	bytes = dd_lavc_pic_output(pics, pic, &job->picture);

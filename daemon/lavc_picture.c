@@ -354,6 +354,16 @@ int dd_lavc_pictures_has_ref(const struct dd_lavc_pictures *lp, uint64_t ts)
 	return pic && pic->bufs && !pic->clobbered && !pic->error_flags;
 }
 
+int dd_lavc_pictures_clobbered(const struct dd_lavc_pictures *lp)
+{
+	const struct dd_lavc_pic *pic;
+
+	for (pic = lp->live; pic; pic = pic->next)
+		if (pic->bufs && pic->clobbered)
+			return 1;
+	return 0;
+}
+
 void dd_lavc_pic_set_ts(struct dd_lavc_pic *pic, uint64_t ts)
 {
 	struct dd_lavc_pic *p;

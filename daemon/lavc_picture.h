@@ -109,6 +109,13 @@ struct dd_lavc_pic *dd_lavc_pictures_find(const struct dd_lavc_pictures *lp,
 /* A live, intact picture for @ts: a usable reference. */
 int dd_lavc_pictures_has_ref(const struct dd_lavc_pictures *lp, uint64_t ts);
 
+/*
+ * lavc holds a picture whose CAPTURE buffer was rewritten (a client
+ * re-queued a buffer lavc still used): whatever lavc predicts now may read
+ * it, even where the client names no such reference.
+ */
+int dd_lavc_pictures_clobbered(const struct dd_lavc_pictures *lp);
+
 /* @pic is what decoding the job with timestamp @ts produced. */
 void dd_lavc_pic_set_ts(struct dd_lavc_pic *pic, uint64_t ts);
 

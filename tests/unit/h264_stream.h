@@ -108,7 +108,21 @@ struct h264_vector {
 int h264_suite_load(const char *dir, const char *suite,
 		    struct h264_vector **out);
 
+/* The H.264 fluster suites, in the order the tests walk them. */
+#define H264_NUM_SUITES	3
+extern const char *const h264_suites[H264_NUM_SUITES];
+
+/* Vector @name of any H.264 suite under @dir into *@out; 0 or -1. */
+int h264_vector_find(const char *dir, const char *name, struct h264_vector *out);
+
 /* The directory of the conformance vectors, or NULL (test skipped). */
 const char *h264_vectors_dir(void);
+
+/*
+ * What a test on the vectors does first: trace logging when DD_TRACE is
+ * set, then the vectors' directory, which it returns, and libavcodec.
+ * NULL after printing why the test is skipped (exit 77).
+ */
+const char *h264_test_begin(void);
 
 #endif /* DD_TEST_H264_STREAM_H */

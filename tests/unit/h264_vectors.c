@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "h264_stream.h"
+#include "log.h"
 #include "md5.h"
 
 /* ---- reference decode ---- */
@@ -155,6 +156,23 @@ const char *h264_vectors_dir(void)
 	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? dir : NULL;
 }
 
+const char *h264_test_begin(void)
+{
+	const char *dir = h264_vectors_dir();
+
+	if (getenv("DD_TRACE"))
+		dd_log_set_level(DD_LOG_TRACE);
+	if (!dir) {
+		printf("SKIP: no conformance vectors (set DAEDALUS_VECTORS)\n");
+		return NULL;
+	}
+	if (!dd_lavc_load()) {
+		printf("SKIP: %s\n", dd_lavc_error());
+		return NULL;
+	}
+	return dir;
+}
+
 /* The value of "key": "..." after @from, copied to @out; end of it or NULL. */
 static const char *json_str(const char *from, const char *key, char *out,
 			    size_t cap)
@@ -226,4 +244,28 @@ int h264_suite_load(const char *dir, const char *suite,
 	free(json);
 	*out = v;
 	return n;
+}
+
+const char *const h264_suites[H264_NUM_SUITES] = {
+	"JVT-AVC_V1", "JVT-FR-EXT", "JVT-Professional_profiles",
+};
+
+int h264_vector_find(const char *dir, const char *name, struct h264_vector *out)
+{
+	struct h264_vector *v;
+	int n, i, found = -1;
+	unsigned s;
+
+	for (s = 0; s < H264_NUM_SUITES && found; s++) {
+		n = h264_suite_load(dir, h264_suites[s], &v);
+		for (i = 0; i < n && found; i++) {
+			if (!strcmp(v[i].name, name)) {
+				*out = v[i];
+				found = 0;
+			}
+		}
+		if (n > 0)
+			free(v);
+	}
+	return found;
 }

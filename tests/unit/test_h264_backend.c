@@ -24,151 +24,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <linux/videodev2.h>
 
 #include "backend.h"
 #include "bufmap.h"
+#include "h264_drive.h"
 #include "h264_stream.h"
-#include "log.h"
 #include "md5.h"
 
 #define SKIP		77
 #define ALIGN(x, a)	(((x) + (a) - 1) / (a) * (a))
-#define POOL_MAX	48
 
 static int fails;
 
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: %s\n", \
 	__FILE__, __LINE__, #c); fails++; } } while (0)
-
-struct pool {
-	struct dd_bufmap_cache *cache;
-	int fd[POOL_MAX];
-	size_t length;
-	int n;
-	uint64_t id_base;
-};
-
-static int pool_init(struct pool *p, int n, size_t length, uint64_t id_base)
-{
-	int i;
-
-	memset(p, 0, sizeof(*p));
-	p->cache = dd_bufmap_cache_new();
-	p->n = n;
-	p->length = length;
-	p->id_base = id_base;
-	for (i = 0; i < n; i++) {
-		p->fd[i] = memfd_create("capture", MFD_CLOEXEC);
-		if (p->fd[i] < 0 || ftruncate(p->fd[i], (off_t)length))
-			return -1;
-	}
-	return p->cache ? 0 : -1;
-}
-
-static void pool_free(struct pool *p)
-{
-	int i;
-
-	for (i = 0; i < p->n; i++)
-		close(p->fd[i]);
-	dd_bufmap_cache_free(p->cache);
-}
-
-/* What the core does per job: a fresh fd for the buffer, a cached mapping. */
-static struct dd_bufmap *pool_get(struct pool *p, int i)
-{
-	return dd_bufmap_cache_get(p->cache, p->id_base + (uint64_t)i,
-				   dup(p->fd[i]), p->length, 1);
-}
-
-static void set_format(struct daedalus_job *msg, const struct h264_picture *pic)
-{
-	struct daedalus_picture_format *f = &msg->picture_format;
-	int p010 = pic->depth > 8;
-
-	f->pixelformat = p010 ? V4L2_PIX_FMT_P010 : V4L2_PIX_FMT_NV12;
-	f->width = (uint32_t)pic->width;
-	f->height = ALIGN((uint32_t)pic->height, 32);
-	f->bytesperline = ALIGN((uint32_t)pic->width, 128) * (p010 ? 2 : 1);
-	f->sizeimage = f->bytesperline * f->height * 3 / 2 + 4096;
-}
-
-/* CAPTURE (NV12/P010) -> visible planar yuv420p / yuv420p10le. */
-static uint8_t *capture_yuv(const uint8_t *data,
-			    const struct daedalus_picture_format *f,
-			    const struct h264_crop *c, size_t *len)
-{
-	int p010 = f->pixelformat == V4L2_PIX_FMT_P010, bps = p010 ? 2 : 1;
-	int cw = (c->w + 1) / 2, ch = (c->h + 1) / 2, x, y, pl;
-	const uint8_t *uv = data + (size_t)f->bytesperline * f->height;
-	uint8_t *out, *o;
-
-	*len = (size_t)(c->w * c->h + 2 * cw * ch) * bps;
-	out = malloc(*len);
-	if (!out)
-		return NULL;
-	o = out;
-	for (y = 0; y < c->h; y++) {
-		const uint8_t *s = data + (size_t)(y + c->y) * f->bytesperline +
-				   (size_t)c->x * bps;
-
-		for (x = 0; x < c->w; x++) {
-			if (p010) {
-				uint16_t v = (uint16_t)((s[2 * x] | s[2 * x + 1] << 8) >> 6);
-
-				*o++ = (uint8_t)v;
-				*o++ = (uint8_t)(v >> 8);
-			} else {
-				*o++ = s[x];
-			}
-		}
-	}
-	for (pl = 0; pl < 2; pl++) {
-		for (y = 0; y < ch; y++) {
-			const uint8_t *s = uv + (size_t)(y + c->y / 2) * f->bytesperline +
-					   (size_t)(c->x / 2) * 2 * bps;
-
-			for (x = 0; x < cw; x++) {
-				if (p010) {
-					const uint8_t *q = s + (2 * x + pl) * 2;
-					uint16_t v = (uint16_t)((q[0] | q[1] << 8) >> 6);
-
-					*o++ = (uint8_t)v;
-					*o++ = (uint8_t)(v >> 8);
-				} else {
-					*o++ = s[2 * x + pl];
-				}
-			}
-		}
-	}
-	return out;
-}
-
-static void fill_job(struct daedalus_job *msg, const struct h264_picture *pic,
-		     uint64_t seq, uint64_t buf_id)
-{
-	memset(msg, 0, sizeof(*msg));
-	msg->hdr.magic = DAEDALUS_MAGIC;
-	msg->hdr.version = DAEDALUS_PROTO_VERSION;
-	msg->hdr.type = DAEDALUS_MSG_JOB;
-	msg->hdr.size = sizeof(*msg);
-	msg->seq = seq;
-	msg->ctx_id = 1;
-	msg->timestamp = (uint64_t)(pic->frame + 1) * 1000;
-	msg->codec = DAEDALUS_CODEC_H264;
-	msg->flags = pic->first_of_pair ? DAEDALUS_JOB_HOLD_CAPTURE : 0;
-	msg->coded_width = (uint32_t)pic->width;
-	msg->coded_height = (uint32_t)pic->height;
-	set_format(msg, pic);
-	msg->bitstream.id = 1;
-	msg->bitstream.bytesused = (uint32_t)pic->slices_len;
-	msg->picture.id = buf_id;
-	msg->params.h264 = pic->params;
-}
 
 /* How run_vector() lays the pictures out: the default, or a regression shape. */
 struct layout {
@@ -181,7 +52,7 @@ struct layout {
 
 static const struct layout default_layout = { NULL, 0, 0, 0, 1 };
 
-/* Applies @l to the format of picture @i (after set_format()/fill_job()). */
+/* Applies @l to the format of picture @i (after h264_set_format()/h264_fill_job()). */
 static void apply_layout(struct daedalus_job *msg, const struct layout *l, int i)
 {
 	struct daedalus_picture_format *f = &msg->picture_format;
@@ -193,31 +64,12 @@ static void apply_layout(struct daedalus_job *msg, const struct layout *l, int i
 	}
 }
 
-static int decode_one(void *dec, struct pool *pool, int slot,
+static int decode_one(void *dec, struct h264_pool *pool, int slot,
 		      struct daedalus_job *msg, const struct h264_picture *pic,
 		      struct dd_result *res, uint8_t **data)
 {
-	struct dd_bufmap *map = pool_get(pool, slot);
-	struct dd_job job;
-	int ret;
-
-	if (!map)
-		return -1;
-	memset(&job, 0, sizeof(job));
-	job.msg = msg;
-	job.bitstream.data = pic->slices;
-	job.bitstream.size = pic->slices_len;
-	/* as context.c: the picture starts at the job's offset */
-	job.picture.data = dd_bufmap_data(map) + msg->picture.offset;
-	job.picture.size = dd_bufmap_length(map) - msg->picture.offset;
-	job.picture.format = &msg->picture_format;
-	job.picture.buf_id = pool->id_base + (uint64_t)slot;
-	job.picture.map = map;
-	ret = dd_backend_h264.decode(dec, &job, res);
-	*data = dd_bufmap_data(map) + msg->picture.offset;
-	/* the cache keeps the mapping; the backend took its own references */
-	dd_bufmap_unref(map);
-	return ret;
+	return h264_decode_job(&dd_backend_h264, dec, pool, slot, msg,
+			       pic->slices, pic->slices_len, res, data);
 }
 
 static size_t max_size(const struct h264_stream *s, const struct layout *l)
@@ -227,7 +79,7 @@ static size_t max_size(const struct h264_stream *s, const struct layout *l)
 	int i;
 
 	for (i = 0; i < s->npics; i++) {
-		set_format(&msg, &s->pics[i]);
+		h264_set_format(&msg, &s->pics[i]);
 		apply_layout(&msg, l, i);
 		if (msg.picture_format.sizeimage + msg.picture.offset > m)
 			m = msg.picture_format.sizeimage + msg.picture.offset;
@@ -249,7 +101,7 @@ static void run_vector(const struct h264_vector *v, struct counts *c,
 	static struct daedalus_job msg;
 	struct h264_stream s;
 	struct h264_ref ref;
-	struct pool pool;
+	struct h264_pool pool;
 	struct dd_result res;
 	uint8_t **ours, *data;
 	size_t *ours_len;
@@ -269,8 +121,8 @@ static void run_vector(const struct h264_vector *v, struct counts *c,
 	h264_client_dpb_init(&dpb);
 	ours = calloc(s.nframes, sizeof(*ours));
 	ours_len = calloc(s.nframes, sizeof(*ours_len));
-	nslots = s.nframes < POOL_MAX ? s.nframes : POOL_MAX;
-	if (!ours || !ours_len || pool_init(&pool, nslots, max_size(&s, l), 100) ||
+	nslots = s.nframes < H264_POOL_MAX ? s.nframes : H264_POOL_MAX;
+	if (!ours || !ours_len || h264_pool_init(&pool, nslots, max_size(&s, l), 100) ||
 	    dd_backend_h264.open(&dec, &(struct dd_decoder_config){ .threads = 1 })) {
 		printf("FAIL %-20s setup\n", v->name);
 		fails++;
@@ -280,7 +132,7 @@ static void run_vector(const struct h264_vector *v, struct counts *c,
 		const struct h264_picture *pic = &s.pics[i];
 		int slot = pic->frame % nslots;
 
-		fill_job(&msg, pic, (uint64_t)i + 1, pool.id_base + (uint64_t)slot);
+		h264_fill_job(&msg, pic, (uint64_t)i + 1, pool.id_base + (uint64_t)slot);
 		apply_layout(&msg, l, i);
 		if (i == 0)
 			msg.flags |= DAEDALUS_JOB_NEW_STREAM;
@@ -297,11 +149,11 @@ static void run_vector(const struct h264_vector *v, struct counts *c,
 			continue;
 		/* the picture is final once its (last) job is answered */
 		free(ours[pic->frame]);
-		ours[pic->frame] = capture_yuv(data, &msg.picture_format,
+		ours[pic->frame] = h264_capture_yuv(data, &msg.picture_format,
 					       &pic->crop, &ours_len[pic->frame]);
 	}
 	dd_backend_h264.close(dec);
-	pool_free(&pool);
+	h264_pool_free(&pool);
 
 	for (i = 0; i < s.nframes; i++) {
 		if (!ref.yuv[i] || !ours[i])
@@ -363,7 +215,7 @@ static void test_errors(const struct h264_vector *v)
 {
 	static struct daedalus_job msg;
 	struct h264_stream s;
-	struct pool pool;
+	struct h264_pool pool;
 	struct dd_result res;
 	uint8_t *data;
 	void *dec;
@@ -371,16 +223,16 @@ static void test_errors(const struct h264_vector *v)
 
 	if (h264_stream_load(&s, v->path) || s.npics < 8)
 		return;
-	CHECK(!pool_init(&pool, 4, max_size(&s, &default_layout), 500));
+	CHECK(!h264_pool_init(&pool, 4, max_size(&s, &default_layout), 500));
 	CHECK(!dd_backend_h264.open(&dec, &(struct dd_decoder_config){ .threads = 1 }));
 
 	/* slice-based mode and a buffer without start code: FAILED */
-	fill_job(&msg, &s.pics[0], 1, 500);
+	h264_fill_job(&msg, &s.pics[0], 1, 500);
 	msg.flags |= DAEDALUS_JOB_NEW_STREAM;
 	msg.params.h264.decode_mode = V4L2_STATELESS_H264_DECODE_MODE_SLICE_BASED;
 	CHECK(!decode_one(dec, &pool, 0, &msg, &s.pics[0], &res, &data));
 	CHECK(res.status == DAEDALUS_STATUS_FAILED);
-	fill_job(&msg, &s.pics[0], 2, 500);
+	h264_fill_job(&msg, &s.pics[0], 2, 500);
 	{
 		struct h264_picture p = s.pics[0];
 
@@ -391,18 +243,18 @@ static void test_errors(const struct h264_vector *v)
 	}
 
 	/* a DPB entry the decoder never saw: decoded, but CORRUPT */
-	fill_job(&msg, &s.pics[0], 3, 500);
+	h264_fill_job(&msg, &s.pics[0], 3, 500);
 	msg.flags |= DAEDALUS_JOB_NEW_STREAM;
 	CHECK(!decode_one(dec, &pool, 0, &msg, &s.pics[0], &res, &data));
 	CHECK(res.status == DAEDALUS_STATUS_OK);
-	fill_job(&msg, &s.pics[1], 4, 501);
+	h264_fill_job(&msg, &s.pics[1], 4, 501);
 	msg.params.h264.decode_params.dpb[0].reference_ts = 987654321;
 	msg.params.h264.decode_params.dpb[0].flags =
 		V4L2_H264_DPB_ENTRY_FLAG_VALID | V4L2_H264_DPB_ENTRY_FLAG_ACTIVE;
 	CHECK(!decode_one(dec, &pool, 1, &msg, &s.pics[1], &res, &data));
 	CHECK(res.status == DAEDALUS_STATUS_CORRUPT);
 	/* the same DPB naming the picture just decoded: fine */
-	fill_job(&msg, &s.pics[1], 5, 502);
+	h264_fill_job(&msg, &s.pics[1], 5, 502);
 	msg.params.h264.decode_params.dpb[0].reference_ts =
 		(uint64_t)(s.pics[0].frame + 1) * 1000;
 	msg.params.h264.decode_params.dpb[0].frame_num =
@@ -424,7 +276,7 @@ static void test_errors(const struct h264_vector *v)
 		}
 	}
 	if (start > 0) {
-		fill_job(&msg, &s.pics[start], 6, 503);
+		h264_fill_job(&msg, &s.pics[start], 6, 503);
 		msg.flags |= DAEDALUS_JOB_NEW_STREAM;
 		CHECK(!decode_one(dec, &pool, 3, &msg, &s.pics[start], &res, &data));
 		CHECK(res.status == DAEDALUS_STATUS_CORRUPT);
@@ -434,7 +286,7 @@ static void test_errors(const struct h264_vector *v)
 		       v->name, res.status);
 	}
 	dd_backend_h264.close(dec);
-	pool_free(&pool);
+	h264_pool_free(&pool);
 	h264_stream_free(&s);
 }
 
@@ -519,27 +371,16 @@ static int wanted(const char *name, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	static const char *const suites[] = {
-		"JVT-AVC_V1", "JVT-FR-EXT", "JVT-Professional_profiles",
-	};
-	const char *dir = h264_vectors_dir();
+	const char *dir = h264_test_begin();
 	struct counts c = { 0 };
 	struct h264_vector *v;
 	int n, i, errors_done = 0;
 	unsigned s;
 
-	if (getenv("DD_TRACE"))
-		dd_log_set_level(DD_LOG_TRACE);
-	if (!dir) {
-		printf("SKIP: no conformance vectors (set DAEDALUS_VECTORS)\n");
+	if (!dir)
 		return SKIP;
-	}
-	if (!dd_lavc_load()) {
-		printf("SKIP: %s\n", dd_lavc_error());
-		return SKIP;
-	}
-	for (s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
-		n = h264_suite_load(dir, suites[s], &v);
+	for (s = 0; s < H264_NUM_SUITES; s++) {
+		n = h264_suite_load(dir, h264_suites[s], &v);
 		for (i = 0; i < n; i++) {
 			char md5[33] = "-";
 
@@ -547,7 +388,7 @@ int main(int argc, char **argv)
 				continue;
 			run_vector(&v[i], &c, &default_layout, md5);
 			run_regressions(&v[i], &c, md5);
-			if (!errors_done && !strcmp(suites[s], "JVT-AVC_V1")) {
+			if (!errors_done && !strcmp(h264_suites[s], "JVT-AVC_V1")) {
 				test_errors(&v[i]);
 				errors_done = 1;
 			}

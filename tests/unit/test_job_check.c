@@ -121,6 +121,8 @@ static void test_common(void)
 	REJECT(H, j->picture.id = j->bitstream.id);
 	REJECT(H, j->bitstream.fd = -1);
 	REJECT(H, j->picture.fd = -1);
+	/* issue 8: one fd for both buffers (context.c would close it twice) */
+	REJECT(H, j->picture.fd = j->bitstream.fd);
 
 	/* References. */
 	REJECT(H, j->num_refs = DAEDALUS_MAX_REFS + 1);
@@ -250,6 +252,25 @@ static void test_vp8_vp9(void)
 	REJECT(V8, f8->first_part_header_bits = 60 * 8 + 1);
 	REJECT(V8, (f8->num_dct_parts = 2, f8->dct_part_sizes[1] = 0xffffffffu));
 	REJECT(V8, j->picture_format.pixelformat = V4L2_PIX_FMT_P010);
+	/*
+	 * issue 8: the frame tag (10 bytes on a key frame, 3 otherwise), the
+	 * first partition, 3 size bytes per DCT partition but the last, and
+	 * the DCT partitions must fit bytesused (200) together.
+	 */
+	ACCEPT(V8, f8->dct_part_sizes[0] = 130);			/* 10 + 60 + 130 */
+	REJECT(V8, f8->dct_part_sizes[0] = 131);
+	REJECT(V8, f8->first_part_size = 150);			/* 10 + 150 + 100 */
+	ACCEPT(V8, (f8->flags &= ~V4L2_VP8_FRAME_FLAG_KEY_FRAME,
+		    f8->dct_part_sizes[0] = 137));		/* 3 + 60 + 137 */
+	REJECT(V8, (f8->flags &= ~V4L2_VP8_FRAME_FLAG_KEY_FRAME,
+		    f8->dct_part_sizes[0] = 138));
+	ACCEPT(V8, (f8->num_dct_parts = 8, f8->dct_part_sizes[1] = 9));	/* 10 + 60 + 21 + 109 */
+	REJECT(V8, (f8->num_dct_parts = 8, f8->dct_part_sizes[1] = 10));
+	/* sums that wrap in 32 bits */
+	REJECT(V8, (f8->num_dct_parts = 2, f8->dct_part_sizes[0] = 0xffffffffu,
+		    f8->dct_part_sizes[1] = 1));
+	REJECT(V8, (f8->num_dct_parts = 8, f8->dct_part_sizes[0] = 0x80000000u,
+		    f8->dct_part_sizes[1] = 0x80000000u, f8->dct_part_sizes[2] = 0));
 
 	ACCEPT(V9, p9->has_compressed_hdr = 1);
 	ACCEPT(V9, (f9->profile = 2, f9->bit_depth = 10,
