@@ -79,7 +79,7 @@ src s176p10 176x144 10 yuv420p10le
 src o175 175x143 30 yuv420p
 src o33 33x17 20 yuv420p
 
-S=VP9-LIBVPX-GEN-EXT
+S="VP9-LIBVPX-GEN-EXT"
 # Two-pass spatial resampling: inter frames at 2/3 size predicted from
 # full-size references, then back up (reference scaling both ways).
 vec $S resize-ref-scaling s352 yuv420p "ref_scaled>=1 size_changes>=2 hidden>=1" \
@@ -109,7 +109,7 @@ vec $S error-resilient-10bit-rt s352p10 yuv420p10le "error_res>=20 bitdepth=10" 
 vec $S ctx-adapt-kf10 s352 yuv420p "frame_parallel=0 key>=3 hidden>=1" \
 	"${VP9[@]}" --passes=2 --frame-parallel=0 --auto-alt-ref=1 --kf-max-dist=10 --limit=30
 
-S=VP8-LIBVPX-GEN
+S="VP8-LIBVPX-GEN"
 vec $S token-parts-8-arf s352 yuv420p "token_parts=8 hidden>=1 sign_bias_altref>=1" \
 	"${VP8[@]}" --passes=2 --token-parts=3 --auto-alt-ref=1 --lag-in-frames=16 --limit=30
 vec $S odd-175x143-parts-4 o175 yuv420p "sizes=175x143 token_parts=4" \
