@@ -93,6 +93,31 @@ dd_decode_with() {
 	return $rc
 }
 
+# dd_fluster DECODER ROOT "SUITE..." VECTOR...: fluster decodes VECTOR... of
+# the suites SUITE... (fluster layout under ROOT, suite files in ROOT/suites)
+# with DECODER and compares each md5 with the suite's; logs every vector's
+# result; returns non-zero unless each one reports Success.
+dd_fluster() {
+	local dec=$1 root=$2 suites=$3 log v r rc=0 frc
+	shift 3
+	log=$DD_OUT/fluster-${suites%% *}.log
+	# shellcheck disable=SC2086
+	fluster -ne -r "$root" -tsd "$root/suites" -o "$DD_OUT/fluster" run -j1 -t 120 \
+		-d "$dec" -ts $suites -tv "$@" >"$log" 2>&1
+	frc=$?
+	for v; do
+		r=$(sed -nE "s/^\[[^]]*\] \([^)]*\) $v +\.\.\. ([A-Za-z]+).*/\1/p" "$log" | tail -1)
+		dd_log "$v: ${r:-not run}"
+		[ "$r" = Success ] || rc=1
+	done
+	grep -E '^Ran [0-9]+/[0-9]+' "$log"
+	if [ "$rc" != 0 ]; then
+		grep -E -A3 '^(FAIL|ERROR):|AssertionError' "$log" | head -60
+		dd_log "fluster status $frc; log: $log"
+	fi
+	return $rc
+}
+
 # ---- V4L2 buffer tracing (kernel tracepoints v4l2:v4l2_qbuf/v4l2_dqbuf) ----
 # What a client really got back, without trusting GStreamer to report it:
 # every VIDIOC_QBUF/DQBUF with its process, CLOCK_MONOTONIC time and flags.
