@@ -2,7 +2,7 @@
 /*
  * hostile_daemon: a stand-in for daedalusd that tests the kernel's bridge.
  *
- *   hostile_daemon [-m good|hostile|silent|crash] [-n JOBS] [-s SEED]
+ *   hostile_daemon [-m good|hostile|silent|crash|hold] [-n JOBS] [-s SEED]
  *                  [-G COUNT] [-q]
  *
  *   good     answer every job OK after filling the picture (grey frame)
@@ -14,6 +14,9 @@
  *            watchdog must fail it; a late answer must be refused)
  *   silent   read jobs and never answer
  *   crash    answer nothing and exit after JOBS jobs (default 1), holding them
+ *   hold     like good, but never answer a job whose bitstream starts with
+ *            "HOLD" ("holding seq N ctx M" is printed): a daemon slow on
+ *            one client's frame
  *
  * -G COUNT (hostile): keep writing malformed records for up to 50 ms per job
  * until COUNT of them have been refused; "garbage done" is printed then.
@@ -39,7 +42,7 @@
 
 #include "daedalus_proto.h"
 
-enum mode { GOOD, HOSTILE, SILENT, CRASH };
+enum mode { GOOD, HOSTILE, SILENT, CRASH, HOLD };
 
 static int quiet;
 static int failures;
@@ -115,6 +118,26 @@ static void result_init(struct daedalus_result *r, const struct daedalus_job *jo
 	r->ctx_id = job->ctx_id;
 	r->status = status;
 	r->bytesused = job->picture_format.sizeimage;
+}
+
+/* The job's bitstream starts with "HOLD" (mode hold). */
+static int wants_hold(const struct daedalus_job *job)
+{
+	const struct daedalus_buf *bs = &job->bitstream;
+	size_t len = (size_t)bs->offset + bs->bytesused;
+	uint8_t *p;
+	int hold;
+
+	if (bs->bytesused < 4)
+		return 0;
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, bs->fd, 0);
+	if (p == MAP_FAILED) {
+		say("mmap bitstream: %s\n", strerror(errno));
+		return 0;
+	}
+	hold = !memcmp(p + bs->offset, "HOLD", 4);
+	munmap(p, len);
+	return hold;
 }
 
 /* Write @len bytes; expect success or EINVAL. */
@@ -264,7 +287,8 @@ int main(int argc, char **argv)
 			mode = !strcmp(optarg, "good") ? GOOD :
 			       !strcmp(optarg, "hostile") ? HOSTILE :
 			       !strcmp(optarg, "silent") ? SILENT :
-			       !strcmp(optarg, "crash") ? CRASH : -1;
+			       !strcmp(optarg, "crash") ? CRASH :
+			       !strcmp(optarg, "hold") ? HOLD : -1;
 			if ((int)mode < 0) {
 				fprintf(stderr, "hostile: unknown mode %s\n", optarg);
 				return 2;
@@ -283,7 +307,7 @@ int main(int argc, char **argv)
 			quiet = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-m good|hostile|silent|crash] [-n JOBS] [-s SEED] [-G COUNT] [-q]\n",
+			fprintf(stderr, "usage: %s [-m good|hostile|silent|crash|hold] [-n JOBS] [-s SEED] [-G COUNT] [-q]\n",
 				argv[0]);
 			return 2;
 		}
@@ -363,6 +387,14 @@ int main(int argc, char **argv)
 		    job->picture_format.height, job->num_refs, job->bitstream.bytesused);
 
 		switch (mode) {
+		case HOLD:
+			if (wants_hold(job)) {
+				fprintf(stderr, "hostile: holding seq %llu ctx %llu\n",
+					(unsigned long long)job->seq,
+					(unsigned long long)job->ctx_id);
+				break;
+			}
+			/* fall through */
 		case GOOD:
 			fill_picture(job);
 			result_init(&r, job, DAEDALUS_STATUS_OK);
