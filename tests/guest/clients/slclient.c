@@ -179,7 +179,7 @@ int sl_queue(struct sl_ctx *c, unsigned int i, const char *data, double *qtime)
 	struct v4l2_buffer b;
 	struct v4l2_plane p;
 	size_t len = strlen(data);
-	double t0, t1, t2;
+	double t0 = sl_now(), t1, t2;
 	int req = c->req[i];
 
 	if (xioctl(req, MEDIA_REQUEST_IOC_REINIT, NULL, "REQUEST_REINIT") < 0 ||
@@ -191,7 +191,6 @@ int sl_queue(struct sl_ctx *c, unsigned int i, const char *data, double *qtime)
 	b.flags = V4L2_BUF_FLAG_REQUEST_FD;
 	b.request_fd = req;
 	b.timestamp.tv_usec = i + 1;
-	t0 = sl_now();
 	if (xioctl(c->fd, VIDIOC_QBUF, &b, "QBUF OUTPUT") < 0)
 		return -1;
 	t1 = sl_now();

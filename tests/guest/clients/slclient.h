@@ -30,7 +30,8 @@ int sl_open(struct sl_ctx *c, unsigned int width, unsigned int height);
 int sl_start(struct sl_ctx *c);
 /*
  * Queue OUTPUT buffer @i holding @data in its request (with controls);
- * *qtime: the longest of the QBUF / MEDIA_REQUEST_IOC_QUEUE calls.
+ * *qtime: the longer of REINIT + S_EXT_CTRLS + QBUF and
+ * MEDIA_REQUEST_IOC_QUEUE.
  */
 int sl_queue(struct sl_ctx *c, unsigned int i, const char *data,
 	     double *qtime);
