@@ -9,8 +9,10 @@
  *   IDLE --submit--> QUEUED --read()--> SENT --result--> IDLE (DONE/ERROR)
  *
  * and from QUEUED or SENT straight back to IDLE with ERROR when its
- * watchdog expires, when job_abort or close finds it still QUEUED, or when
- * the daemon's file is released.  Whoever moves it to IDLE ("claims" it)
+ * watchdog expires, at job_abort or close, or when the daemon's file is
+ * released.  job_abort and close never wait for the daemon: they run with
+ * the media device's req_queue_mutex held, which every other client's
+ * MEDIA_REQUEST_IOC_QUEUE, STREAMOFF and close need.  Whoever moves it to IDLE ("claims" it)
  * is the one and only caller of v4l2_m2m_buf_done_and_job_finish() for it;
  * everybody else finds IDLE and does nothing.  Every job has a watchdog
  * armed from the moment it is queued (attach_timeout_ms while no daemon is
@@ -18,7 +20,8 @@
  * so no waiter depends on the daemon's goodwill.
  *
  * A daemon still writing into a buffer after its job failed is harmless:
- * its fd holds a dma-buf reference, which keeps the memory alive.
+ * its fd holds a dma-buf reference, which keeps the memory alive; its
+ * late answer is refused, as its seq is no longer in flight.
  */
 
 #include <linux/capability.h>
@@ -173,19 +176,17 @@ void daedalus_bridge_submit(struct daedalus_ctx *ctx)
 		daedalus_bridge_fail_now(ctx);
 }
 
-/* job_abort (STREAMOFF, close): fail a job the daemon has not seen yet. */
+/* job_abort (STREAMOFF, close): fail the job now, queued or sent. */
 void daedalus_bridge_abort(struct daedalus_ctx *ctx)
 {
 	struct daedalus_bridge *br = ctx_bridge(ctx);
-	bool claimed = false;
+	bool claimed;
 
 	spin_lock(&br->lock);
 	ctx->aborting = true;
-	if (ctx->run.state == DAEDALUS_JOB_QUEUED)
-		claimed = run_claim_locked(&ctx->run);
+	claimed = run_claim_locked(&ctx->run);
 	spin_unlock(&br->lock);
 
-	/* A SENT job ends by its result or at its watchdog. */
 	if (claimed)
 		run_finish(&ctx->run, VB2_BUF_STATE_ERROR, false);
 }
@@ -212,22 +213,24 @@ static bool run_idle(struct daedalus_ctx *ctx)
 	return idle;
 }
 
-/* Bounded by the job's watchdog. */
+/*
+ * Once the job was claimed (abort, close), only a completion already
+ * running is waited for: never the daemon.
+ */
 void daedalus_bridge_wait_idle(struct daedalus_ctx *ctx)
 {
 	wait_event(ctx->idle_wq, run_idle(ctx));
 }
 
-/* Start of release: no new jobs; fail a queued one; wait out a sent one. */
+/* Start of release: no new jobs; fail the job, queued or sent. */
 void daedalus_bridge_ctx_close(struct daedalus_ctx *ctx)
 {
 	struct daedalus_bridge *br = ctx_bridge(ctx);
-	bool claimed = false;
+	bool claimed;
 
 	spin_lock(&br->lock);
 	WRITE_ONCE(ctx->closing, true);
-	if (ctx->run.state == DAEDALUS_JOB_QUEUED)
-		claimed = run_claim_locked(&ctx->run);
+	claimed = run_claim_locked(&ctx->run);
 	spin_unlock(&br->lock);
 
 	if (claimed)
@@ -419,7 +422,24 @@ static long bridge_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 }
 
-/* Hand one job to the daemon: fds are installed only if the copy worked. */
+/* The job the daemon holds under @seq, or NULL; bridge.lock held. */
+static struct daedalus_run *bridge_find_inflight(struct daedalus_bridge *br,
+						 u64 seq)
+{
+	struct daedalus_entry *e;
+
+	list_for_each_entry(e, &br->inflight, node)
+		if (e->run->rec.seq == seq)
+			return e->run;
+	return NULL;
+}
+
+/*
+ * Hand one job to the daemon: fds are installed only if the copy worked.
+ * Once bridge.lock is dropped the job may be claimed and its context freed
+ * (watchdog, abort, close): only the copy in rbuf and our dma-buf
+ * references are used after that, and the job is found again by seq.
+ */
 static ssize_t bridge_read_job(struct daedalus_bridge *br,
 			       struct daedalus_run *run, char __user *ubuf)
 {
@@ -427,7 +447,6 @@ static ssize_t bridge_read_job(struct daedalus_bridge *br,
 	struct daedalus_ctx *ctx = run_to_ctx(run);
 	struct dma_buf *dbuf[2];
 	int fd[2] = { -1, -1 };
-	bool claimed = false;
 	u64 seq;
 	int i;
 
@@ -467,10 +486,11 @@ fail:
 		dma_buf_put(dbuf[i]);
 	}
 	spin_lock(&br->lock);
-	if (run->state == DAEDALUS_JOB_SENT && run->rec.seq == seq)
-		claimed = run_claim_locked(run);
+	run = bridge_find_inflight(br, seq);
+	if (run)
+		run_claim_locked(run);
 	spin_unlock(&br->lock);
-	if (claimed)
+	if (run)
 		run_finish(run, VB2_BUF_STATE_ERROR, false);
 	return -EFAULT;
 }
@@ -545,8 +565,7 @@ static int bridge_take_result(struct daedalus_bridge *br,
 			      const struct daedalus_result *res)
 {
 	struct daedalus_dev *dev = bridge_dev(br);
-	struct daedalus_run *run = NULL;
-	struct daedalus_entry *e;
+	struct daedalus_run *run;
 	const char *why = NULL;
 
 	if (res->hdr.magic != DAEDALUS_MAGIC ||
@@ -562,12 +581,7 @@ static int bridge_take_result(struct daedalus_bridge *br,
 		goto reject;
 
 	spin_lock(&br->lock);
-	list_for_each_entry(e, &br->inflight, node) {
-		if (e->run->rec.seq == res->seq) {
-			run = e->run;
-			break;
-		}
-	}
+	run = bridge_find_inflight(br, res->seq);
 	if (!run)
 		why = "unknown or stale seq";
 	else if (run->rec.ctx_id != res->ctx_id)
