@@ -246,10 +246,12 @@ static int daedalus_try_fmt_cap(struct file *file, void *priv,
 	struct daedalus_ctx *ctx = file_to_ctx(file);
 	struct v4l2_pix_format_mplane *pix = &f->fmt.pix_mp;
 	struct v4l2_pix_format_mplane *cur = &ctx->decoded_fmt.fmt.pix_mp;
+	struct v4l2_pix_format_mplane *coded = &ctx->coded_fmt.fmt.pix_mp;
 
+	/* The coded size decides, as in rkvdec: a smaller picture cannot fit. */
 	daedalus_fill_decoded(ctx->codec,
 			      cur->pixelformat == V4L2_PIX_FMT_P010 ? 10 : 8,
-			      pix->width, pix->height, pix);
+			      coded->width, coded->height, pix);
 	pix->colorspace = cur->colorspace;
 	pix->xfer_func = cur->xfer_func;
 	pix->ycbcr_enc = cur->ycbcr_enc;
