@@ -15,8 +15,9 @@
  *      (DAEDALUS_READ_SIZE), otherwise read() fails with EINVAL.  O_NONBLOCK
  *      and poll() (EPOLLIN) work as usual.
  *   3. write() takes one or more struct daedalus_result records, back to
- *      back.  Each is checked; a bad record fails the write with EINVAL
- *      (records before it were taken) and is never trusted.
+ *      back.  Each is checked and a bad one is never trusted: the write
+ *      returns the bytes of the records taken before it, or fails with
+ *      EINVAL when it is the first.
  *
  * Every record starts with struct daedalus_hdr.  All fields have explicit
  * widths and natural alignment and are little-endian (the byte order of

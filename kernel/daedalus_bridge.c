@@ -622,12 +622,13 @@ static ssize_t bridge_write(struct file *file, const char __user *ubuf,
 	if (!count || count % sizeof(res))
 		return -EINVAL;
 
+	/* Records taken before a bad one count: the daemon must know. */
 	for (done = 0; done < count; done += sizeof(res)) {
 		if (copy_from_user(&res, ubuf + done, sizeof(res)))
-			return -EFAULT;
+			return done ? done : -EFAULT;
 		ret = bridge_take_result(br, &res);
 		if (ret)
-			return ret;
+			return done ? done : ret;
 	}
 	return count;
 }

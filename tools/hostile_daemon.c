@@ -9,7 +9,9 @@
  *   hostile  before each answer, write malformed records (bad magic, version,
  *            type, size, reserved fields, status, bytesused, unknown seq,
  *            wrong ctx_id, partial and oversize writes) and check each is
- *            refused with EINVAL; then at random answer OK, answer twice
+ *            refused with EINVAL; then at random answer OK, answer in a
+ *            batch followed by a bad record (the write must return the
+ *            size of the one record taken), answer twice
  *            (the duplicate must be refused), or not at all (the kernel's
  *            watchdog must fail it; a late answer must be refused)
  *   silent   read jobs and never answer
@@ -428,6 +430,17 @@ int main(int argc, char **argv)
 			}
 			result_init(&r, job, pick == 1 ? DAEDALUS_STATUS_CORRUPT :
 				     pick == 2 ? DAEDALUS_STATUS_FAILED : DAEDALUS_STATUS_OK);
+			if (pick == 4) {
+				/* A valid record then a bad one: one taken. */
+				struct daedalus_result two[2] = { r, r };
+				ssize_t n;
+
+				two[1].hdr.magic ^= 1;
+				n = write(fd, two, sizeof(two));
+				if (n != (ssize_t)sizeof(r))
+					bad("valid+bad batch did not return the valid record's size");
+				break;
+			}
 			put(fd, &r, sizeof(r), 1, "valid result");
 			if (pick == 3)
 				put(fd, &r, sizeof(r), 0, "duplicate result");
