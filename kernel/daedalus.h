@@ -193,10 +193,20 @@ static inline struct daedalus_ctx *file_to_ctx(struct file *file)
 	return container_of(file->private_data, struct daedalus_ctx, fh);
 }
 
+/*
+ * A control of the context's handler.  Its list is fixed once open() built
+ * it, so it is walked without the handler's lock: device_run holds that
+ * lock while it snapshots the controls.
+ */
 static inline struct v4l2_ctrl *daedalus_ctrl(struct daedalus_ctx *ctx,
 					      u32 id)
 {
-	return v4l2_ctrl_find(&ctx->hdl, id);
+	struct v4l2_ctrl *ctrl;
+
+	list_for_each_entry(ctrl, &ctx->hdl.ctrls, node)
+		if (ctrl->id == id)
+			return ctrl;
+	return NULL;
 }
 
 /* The current value of a control of the context's handler. */
