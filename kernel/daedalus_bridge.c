@@ -71,9 +71,13 @@ static bool run_claim_locked(struct daedalus_run *run)
 	return true;
 }
 
-/* Complete a claimed job: the one place buffers go back to the client. */
+/*
+ * Complete a claimed job: the one place buffers go back to the client.
+ * The CAPTURE payload is what the daemon's answer @res says (checked
+ * against sizeimage), the whole buffer when there is no answer.
+ */
 static void run_finish(struct daedalus_run *run, enum vb2_buffer_state state,
-		       bool from_watchdog)
+		       const struct daedalus_result *res, bool from_watchdog)
 {
 	struct daedalus_ctx *ctx = run_to_ctx(run);
 	struct daedalus_bridge *br = ctx_bridge(ctx);
@@ -84,7 +88,7 @@ static void run_finish(struct daedalus_run *run, enum vb2_buffer_state state,
 
 	dst = v4l2_m2m_next_dst_buf(ctx->fh.m2m_ctx);
 	if (dst)
-		vb2_set_plane_payload(&dst->vb2_buf, 0,
+		vb2_set_plane_payload(&dst->vb2_buf, 0, res ? res->bytesused :
 				      vb2_plane_size(&dst->vb2_buf, 0));
 	v4l2_m2m_buf_done_and_job_finish(ctx->m2m_dev, ctx->fh.m2m_ctx, state);
 
@@ -128,7 +132,7 @@ static void run_watchdog(struct work_struct *work)
 			     "job %llu (ctx %llu) timed out %s\n", seq, ctx->id,
 			     was == DAEDALUS_JOB_SENT ? "in the daemon" :
 			     "waiting for a daemon");
-	run_finish(run, VB2_BUF_STATE_ERROR, true);
+	run_finish(run, VB2_BUF_STATE_ERROR, NULL, true);
 }
 
 void daedalus_run_init(struct daedalus_ctx *ctx)
@@ -145,7 +149,7 @@ void daedalus_run_init(struct daedalus_ctx *ctx)
 void daedalus_bridge_fail_now(struct daedalus_ctx *ctx)
 {
 	atomic_inc(&ctx->completing);
-	run_finish(&ctx->run, VB2_BUF_STATE_ERROR, false);
+	run_finish(&ctx->run, VB2_BUF_STATE_ERROR, NULL, false);
 }
 
 /* device_run built ctx->run.rec: queue it for the daemon. */
@@ -188,7 +192,7 @@ void daedalus_bridge_abort(struct daedalus_ctx *ctx)
 	spin_unlock(&br->lock);
 
 	if (claimed)
-		run_finish(&ctx->run, VB2_BUF_STATE_ERROR, false);
+		run_finish(&ctx->run, VB2_BUF_STATE_ERROR, NULL, false);
 }
 
 void daedalus_bridge_streamon(struct daedalus_ctx *ctx)
@@ -234,7 +238,7 @@ void daedalus_bridge_ctx_close(struct daedalus_ctx *ctx)
 	spin_unlock(&br->lock);
 
 	if (claimed)
-		run_finish(&ctx->run, VB2_BUF_STATE_ERROR, false);
+		run_finish(&ctx->run, VB2_BUF_STATE_ERROR, NULL, false);
 	daedalus_bridge_wait_idle(ctx);
 }
 
@@ -354,11 +358,11 @@ static int bridge_release(struct inode *inode, struct file *file)
 	/* Queued jobs first, then those the daemon held. */
 	list_for_each_entry_safe(e, tmp, &queued, node) {
 		list_del_init(&e->node);
-		run_finish(e->run, VB2_BUF_STATE_ERROR, false);
+		run_finish(e->run, VB2_BUF_STATE_ERROR, NULL, false);
 	}
 	list_for_each_entry_safe(e, tmp, &sent, node) {
 		list_del_init(&e->node);
-		run_finish(e->run, VB2_BUF_STATE_ERROR, false);
+		run_finish(e->run, VB2_BUF_STATE_ERROR, NULL, false);
 	}
 	list_for_each_entry_safe(e, tmp, &msgs, node) {
 		list_del(&e->node);
@@ -491,7 +495,7 @@ fail:
 		run_claim_locked(run);
 	spin_unlock(&br->lock);
 	if (run)
-		run_finish(run, VB2_BUF_STATE_ERROR, false);
+		run_finish(run, VB2_BUF_STATE_ERROR, NULL, false);
 	return -EFAULT;
 }
 
@@ -595,7 +599,7 @@ static int bridge_take_result(struct daedalus_bridge *br,
 		goto reject;
 
 	run_finish(run, res->status == DAEDALUS_STATUS_OK ?
-		   VB2_BUF_STATE_DONE : VB2_BUF_STATE_ERROR, false);
+		   VB2_BUF_STATE_DONE : VB2_BUF_STATE_ERROR, res, false);
 	return 0;
 
 reject:

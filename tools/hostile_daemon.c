@@ -18,7 +18,8 @@
  *   crash    answer nothing and exit after JOBS jobs (default 1), holding them
  *   hold     like good, but never answer a job whose bitstream starts with
  *            "HOLD" ("holding seq N ctx M" is printed): a daemon slow on
- *            one client's frame
+ *            one client's frame; answers carry bytesused = the NV12
+ *            picture's size (bytesperline * height * 3 / 2)
  *
  * -G COUNT (hostile): keep writing malformed records for up to 50 ms per job
  * until COUNT of them have been refused; "garbage done" is printed then.
@@ -400,6 +401,10 @@ int main(int argc, char **argv)
 		case GOOD:
 			fill_picture(job);
 			result_init(&r, job, DAEDALUS_STATUS_OK);
+			/* hold: the picture's own size, which the client must see */
+			if (mode == HOLD)
+				r.bytesused = job->picture_format.bytesperline *
+					      job->picture_format.height * 3 / 2;
 			put(fd, &r, sizeof(r), 1, "OK result");
 			break;
 		case HOSTILE: {

@@ -12,18 +12,21 @@
  * B frame (queue to DQBUF) and A's STREAMOFF and close must take less than
  * MAX_MS (default 100) in one of three attempts per round (a stall comes
  * back every time; a slow moment of the emulated guest does not).
+ * B also checks that each CAPTURE buffer's bytesused is the daemon's.
  * Exit 0 = pass, 1 = fail, 2 = setup error.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "slclient.h"
 
 static struct sl_ctx a;
+static unsigned int cap_payload;	/* what the hold daemon answers */
 static double a_streamoff, a_close;
 static int a_round;
 static volatile int a_done;
@@ -114,6 +117,11 @@ static int run_round(struct sl_ctx *b, const char *log, int round,
 			fprintf(stderr, "stall_check: B got no frame in 5 s\n");
 			return 2;
 		}
+		if (cap.m.planes[0].bytesused != cap_payload) {
+			fprintf(stderr, "stall_check: CAPTURE bytesused %u, the daemon said %u\n",
+				cap.m.planes[0].bytesused, cap_payload);
+			return 2;
+		}
 		if (sl_now() - t0 > lmax)
 			lmax = sl_now() - t0;
 		if (q > qmax)
@@ -137,6 +145,7 @@ static int run_round(struct sl_ctx *b, const char *log, int round,
 
 int main(int argc, char **argv)
 {
+	struct v4l2_format f;
 	struct sl_ctx b;
 	double max_ms = argc > 2 ? atof(argv[2]) : 100;
 	int fail = 0, round, attempt, r = 1;
@@ -147,6 +156,12 @@ int main(int argc, char **argv)
 	}
 	if (sl_open(&b, 128, 128) || sl_start(&b))
 		return 2;
+	memset(&f, 0, sizeof(f));
+	f.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	if (ioctl(b.fd, VIDIOC_G_FMT, &f))
+		return 2;
+	cap_payload = f.fmt.pix_mp.plane_fmt[0].bytesperline *
+		      f.fmt.pix_mp.height * 3 / 2;
 	/*
 	 * A stall lasts job_timeout_ms every time; the guest (TCG, shared
 	 * cores) can be slow for 100 ms now and then: three attempts.
