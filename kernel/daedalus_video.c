@@ -141,6 +141,34 @@ static struct daedalus_ctx *ctrl_to_ctx(struct v4l2_ctrl *ctrl)
 	return container_of(ctrl->handler, struct daedalus_ctx, hdl);
 }
 
+/*
+ * The current codec's sequence control must fit the OUTPUT format (as in
+ * rkvdec), and may change the bit depth only while CAPTURE is free: its
+ * buffers were sized for the current one.
+ */
+static int daedalus_check_sequence(struct v4l2_ctrl *ctrl)
+{
+	struct daedalus_ctx *ctx = ctrl_to_ctx(ctrl);
+	const struct daedalus_codec_desc *desc = ctx->codec;
+	const struct v4l2_pix_format_mplane *coded = &ctx->coded_fmt.fmt.pix_mp;
+	bool p010 = ctx->decoded_fmt.fmt.pix_mp.pixelformat == V4L2_PIX_FMT_P010;
+	struct vb2_queue *cap;
+	u32 width, height;
+
+	if (!desc || !ctx->fh.m2m_ctx || ctrl->id != desc->depth_ctrl)
+		return 0;
+	if (desc->frame_size) {
+		desc->frame_size(ctrl->p_new.p, &width, &height);
+		if (width > coded->width || height > coded->height)
+			return -EINVAL;
+	}
+	cap = v4l2_m2m_get_vq(ctx->fh.m2m_ctx,
+			      V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
+	if (vb2_is_busy(cap) && (desc->depth(ctrl->p_new.p) > 8) != p010)
+		return -EBUSY;
+	return 0;
+}
+
 int daedalus_codec_try_ctrl(struct v4l2_ctrl *ctrl)
 {
 	unsigned int i;
@@ -153,7 +181,7 @@ int daedalus_codec_try_ctrl(struct v4l2_ctrl *ctrl)
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return daedalus_check_sequence(ctrl);
 }
 
 /*
