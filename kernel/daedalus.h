@@ -87,6 +87,7 @@ struct daedalus_buffer {
 	u64 id;				/* device-unique, assigned at buf_init */
 	struct dma_buf *dbuf;		/* exported or imported, taken once */
 	bool sent;			/* named in a job at least once */
+	struct daedalus_msg *gone;	/* its BUF_GONE record, ready */
 };
 
 static inline struct daedalus_buffer *
@@ -185,6 +186,7 @@ struct daedalus_ctx {
 	bool aborting;			/* job_abort seen since STREAMON */
 	u64 daemon_generation;		/* generation that saw our stream */
 
+	struct daedalus_msg *gone;	/* its CTX_GONE record, ready */
 	atomic_t completing;		/* completions in progress */
 	wait_queue_head_t idle_wq;	/* run went idle / completing hit 0 */
 	struct daedalus_run run;
@@ -245,6 +247,7 @@ void daedalus_bridge_fail_now(struct daedalus_ctx *ctx);
 void daedalus_bridge_abort(struct daedalus_ctx *ctx);
 void daedalus_bridge_streamon(struct daedalus_ctx *ctx);
 void daedalus_bridge_ctx_close(struct daedalus_ctx *ctx);
+struct daedalus_msg *daedalus_bridge_gone_alloc(bool ctx);
 void daedalus_bridge_ctx_gone(struct daedalus_ctx *ctx);
 void daedalus_bridge_wait_idle(struct daedalus_ctx *ctx);
 void daedalus_bridge_buf_gone(struct daedalus_dev *dev,

@@ -255,7 +255,12 @@ static void bridge_post(struct daedalus_bridge *br, struct daedalus_msg *msg)
 	kfree(msg);
 }
 
-static struct daedalus_msg *msg_alloc(u16 type, u32 size)
+/*
+ * The "gone" records are allocated when the context or buffer is made, so
+ * that telling the daemon it is gone cannot fail: a lost one would leave
+ * the daemon pinning client memory for good.
+ */
+struct daedalus_msg *daedalus_bridge_gone_alloc(bool ctx)
 {
 	struct daedalus_msg *msg = kzalloc(sizeof(*msg), GFP_KERNEL);
 
@@ -264,35 +269,29 @@ static struct daedalus_msg *msg_alloc(u16 type, u32 size)
 	msg->entry.run = NULL;
 	msg->hdr.magic = DAEDALUS_MAGIC;
 	msg->hdr.version = DAEDALUS_PROTO_VERSION;
-	msg->hdr.type = type;
-	msg->hdr.size = size;
+	msg->hdr.type = ctx ? DAEDALUS_MSG_CTX_GONE : DAEDALUS_MSG_BUF_GONE;
+	msg->hdr.size = ctx ? sizeof(msg->ctx_gone) : sizeof(msg->buf_gone);
 	return msg;
 }
 
 /* End of release: the context's buffers are gone; tell the daemon. */
 void daedalus_bridge_ctx_gone(struct daedalus_ctx *ctx)
 {
-	struct daedalus_msg *msg;
-
-	msg = msg_alloc(DAEDALUS_MSG_CTX_GONE, sizeof(msg->ctx_gone));
-	if (!msg)
-		return;
-	msg->ctx_gone.ctx_id = ctx->id;
-	bridge_post(ctx_bridge(ctx), msg);
+	ctx->gone->ctx_gone.ctx_id = ctx->id;
+	bridge_post(ctx_bridge(ctx), ctx->gone);
+	ctx->gone = NULL;
 }
 
 void daedalus_bridge_buf_gone(struct daedalus_dev *dev,
 			      struct daedalus_buffer *buf)
 {
-	struct daedalus_msg *msg;
-
-	if (!buf->sent)
-		return;
-	msg = msg_alloc(DAEDALUS_MSG_BUF_GONE, sizeof(msg->buf_gone));
-	if (!msg)
-		return;
-	msg->buf_gone.buf_id = buf->id;
-	bridge_post(&dev->bridge, msg);
+	if (buf->sent) {
+		buf->gone->buf_gone.buf_id = buf->id;
+		bridge_post(&dev->bridge, buf->gone);
+	} else {
+		kfree(buf->gone);
+	}
+	buf->gone = NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -543,8 +542,16 @@ static ssize_t bridge_read(struct file *file, char __user *ubuf, size_t count,
 
 	msg = container_of(e, struct daedalus_msg, entry);
 	ret = msg->hdr.size;
-	if (copy_to_user(ubuf, &msg->hdr, msg->hdr.size))
+	if (copy_to_user(ubuf, &msg->hdr, msg->hdr.size)) {
+		/* Not lost: first in line for the next read(). */
+		spin_lock(&br->lock);
+		if (br->attached) {
+			list_add(&msg->entry.node, &br->pending);
+			msg = NULL;
+		}
+		spin_unlock(&br->lock);
 		ret = -EFAULT;
+	}
 	kfree(msg);
 out:
 	mutex_unlock(&br->read_mutex);

@@ -198,6 +198,11 @@ static int daedalus_open(struct file *file)
 	ctx->id = atomic64_inc_return(&dev->next_ctx_id);
 	mutex_init(&ctx->vb_mutex);
 	daedalus_run_init(ctx);
+	ctx->gone = daedalus_bridge_gone_alloc(true);
+	if (!ctx->gone) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
 
 	ret = daedalus_init_ctrls(ctx);
 	if (ret)
@@ -229,6 +234,7 @@ err_m2m:
 err_ctrls:
 	v4l2_ctrl_handler_free(&ctx->hdl);
 err_free:
+	kfree(ctx->gone);
 	v4l2_fh_exit(&ctx->fh);
 	mutex_destroy(&ctx->vb_mutex);
 	kvfree(ctx);

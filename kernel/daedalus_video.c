@@ -422,6 +422,9 @@ static int daedalus_buf_init(struct vb2_buffer *vb)
 	struct daedalus_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
 	struct daedalus_buffer *buf = to_daedalus_buffer(to_vb2_v4l2_buffer(vb));
 
+	buf->gone = daedalus_bridge_gone_alloc(false);
+	if (!buf->gone)
+		return -ENOMEM;
 	buf->id = atomic64_inc_return(&ctx->dev->next_buf_id);
 	buf->dbuf = NULL;
 	buf->sent = false;
