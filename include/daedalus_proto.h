@@ -15,8 +15,9 @@
  *      (DAEDALUS_READ_SIZE), otherwise read() fails with EINVAL.  O_NONBLOCK
  *      and poll() (EPOLLIN) work as usual.
  *   3. write() takes one or more struct daedalus_result records, back to
- *      back.  Each is checked; a bad record fails the write with EINVAL
- *      (records before it were taken) and is never trusted.
+ *      back.  Each is checked and a bad one is never trusted: the write
+ *      returns the bytes of the records taken before it, or fails with
+ *      EINVAL when it is the first.
  *
  * Every record starts with struct daedalus_hdr.  All fields have explicit
  * widths and natural alignment and are little-endian (the byte order of
@@ -35,7 +36,8 @@
 #include <linux/types.h>
 #include <linux/v4l2-controls.h>
 
-#define DAEDALUS_PROTO_VERSION	1
+/* 2: ioctl magic 0xDA (was 'D', s390 dasd's); write() returns a partial count. */
+#define DAEDALUS_PROTO_VERSION	2
 #define DAEDALUS_MAGIC		0x44414544u	/* "DEAD" read as little-endian bytes */
 #define DAEDALUS_DEVICE_PATH	"/dev/daedalus-v4l2"
 
@@ -60,7 +62,9 @@ struct daedalus_hello {
 	__u32 reserved[6];	/* in: zero */
 };
 
-#define DAEDALUS_IOC_HELLO	_IOWR('D', 0x01, struct daedalus_hello)
+/* 0xDA: free in Documentation/userspace-api/ioctl/ioctl-number.rst */
+#define DAEDALUS_IOC_MAGIC	0xDA
+#define DAEDALUS_IOC_HELLO	_IOWR(DAEDALUS_IOC_MAGIC, 0x01, struct daedalus_hello)
 
 /* ------------------------------------------------------------------ */
 /* Record header                                                       */

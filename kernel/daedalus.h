@@ -65,6 +65,8 @@ struct daedalus_codec_desc {
 	/* The control carrying the bit depth (0: always 8) and its reader. */
 	u32 depth_ctrl;
 	unsigned int (*depth)(const void *payload);
+	/* The frame size that control carries (NULL: none), in pixels. */
+	void (*frame_size)(const void *payload, u32 *width, u32 *height);
 	/* Refuse what the daemon cannot decode; 0 for other controls. */
 	int (*try_ctrl)(struct v4l2_ctrl *ctrl);
 };
@@ -85,6 +87,7 @@ struct daedalus_buffer {
 	u64 id;				/* device-unique, assigned at buf_init */
 	struct dma_buf *dbuf;		/* exported or imported, taken once */
 	bool sent;			/* named in a job at least once */
+	struct daedalus_msg *gone;	/* its BUF_GONE record, ready */
 };
 
 static inline struct daedalus_buffer *
@@ -183,6 +186,7 @@ struct daedalus_ctx {
 	bool aborting;			/* job_abort seen since STREAMON */
 	u64 daemon_generation;		/* generation that saw our stream */
 
+	struct daedalus_msg *gone;	/* its CTX_GONE record, ready */
 	atomic_t completing;		/* completions in progress */
 	wait_queue_head_t idle_wq;	/* run went idle / completing hit 0 */
 	struct daedalus_run run;
@@ -193,10 +197,20 @@ static inline struct daedalus_ctx *file_to_ctx(struct file *file)
 	return container_of(file->private_data, struct daedalus_ctx, fh);
 }
 
+/*
+ * A control of the context's handler.  Its list is fixed once open() built
+ * it, so it is walked without the handler's lock: device_run holds that
+ * lock while it snapshots the controls.
+ */
 static inline struct v4l2_ctrl *daedalus_ctrl(struct daedalus_ctx *ctx,
 					      u32 id)
 {
-	return v4l2_ctrl_find(&ctx->hdl, id);
+	struct v4l2_ctrl *ctrl;
+
+	list_for_each_entry(ctrl, &ctx->hdl.ctrls, node)
+		if (ctrl->id == id)
+			return ctrl;
+	return NULL;
 }
 
 /* The current value of a control of the context's handler. */
@@ -233,6 +247,7 @@ void daedalus_bridge_fail_now(struct daedalus_ctx *ctx);
 void daedalus_bridge_abort(struct daedalus_ctx *ctx);
 void daedalus_bridge_streamon(struct daedalus_ctx *ctx);
 void daedalus_bridge_ctx_close(struct daedalus_ctx *ctx);
+struct daedalus_msg *daedalus_bridge_gone_alloc(bool ctx);
 void daedalus_bridge_ctx_gone(struct daedalus_ctx *ctx);
 void daedalus_bridge_wait_idle(struct daedalus_ctx *ctx);
 void daedalus_bridge_buf_gone(struct daedalus_dev *dev,

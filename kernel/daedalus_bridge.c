@@ -9,8 +9,10 @@
  *   IDLE --submit--> QUEUED --read()--> SENT --result--> IDLE (DONE/ERROR)
  *
  * and from QUEUED or SENT straight back to IDLE with ERROR when its
- * watchdog expires, when job_abort or close finds it still QUEUED, or when
- * the daemon's file is released.  Whoever moves it to IDLE ("claims" it)
+ * watchdog expires, at job_abort or close, or when the daemon's file is
+ * released.  job_abort and close never wait for the daemon: they run with
+ * the media device's req_queue_mutex held, which every other client's
+ * MEDIA_REQUEST_IOC_QUEUE, STREAMOFF and close need.  Whoever moves it to IDLE ("claims" it)
  * is the one and only caller of v4l2_m2m_buf_done_and_job_finish() for it;
  * everybody else finds IDLE and does nothing.  Every job has a watchdog
  * armed from the moment it is queued (attach_timeout_ms while no daemon is
@@ -18,7 +20,8 @@
  * so no waiter depends on the daemon's goodwill.
  *
  * A daemon still writing into a buffer after its job failed is harmless:
- * its fd holds a dma-buf reference, which keeps the memory alive.
+ * its fd holds a dma-buf reference, which keeps the memory alive; its
+ * late answer is refused, as its seq is no longer in flight.
  */
 
 #include <linux/capability.h>
@@ -68,9 +71,13 @@ static bool run_claim_locked(struct daedalus_run *run)
 	return true;
 }
 
-/* Complete a claimed job: the one place buffers go back to the client. */
+/*
+ * Complete a claimed job: the one place buffers go back to the client.
+ * The CAPTURE payload is what the daemon's answer @res says (checked
+ * against sizeimage), the whole buffer when there is no answer.
+ */
 static void run_finish(struct daedalus_run *run, enum vb2_buffer_state state,
-		       bool from_watchdog)
+		       const struct daedalus_result *res, bool from_watchdog)
 {
 	struct daedalus_ctx *ctx = run_to_ctx(run);
 	struct daedalus_bridge *br = ctx_bridge(ctx);
@@ -81,7 +88,7 @@ static void run_finish(struct daedalus_run *run, enum vb2_buffer_state state,
 
 	dst = v4l2_m2m_next_dst_buf(ctx->fh.m2m_ctx);
 	if (dst)
-		vb2_set_plane_payload(&dst->vb2_buf, 0,
+		vb2_set_plane_payload(&dst->vb2_buf, 0, res ? res->bytesused :
 				      vb2_plane_size(&dst->vb2_buf, 0));
 	v4l2_m2m_buf_done_and_job_finish(ctx->m2m_dev, ctx->fh.m2m_ctx, state);
 
@@ -125,7 +132,7 @@ static void run_watchdog(struct work_struct *work)
 			     "job %llu (ctx %llu) timed out %s\n", seq, ctx->id,
 			     was == DAEDALUS_JOB_SENT ? "in the daemon" :
 			     "waiting for a daemon");
-	run_finish(run, VB2_BUF_STATE_ERROR, true);
+	run_finish(run, VB2_BUF_STATE_ERROR, NULL, true);
 }
 
 void daedalus_run_init(struct daedalus_ctx *ctx)
@@ -142,7 +149,7 @@ void daedalus_run_init(struct daedalus_ctx *ctx)
 void daedalus_bridge_fail_now(struct daedalus_ctx *ctx)
 {
 	atomic_inc(&ctx->completing);
-	run_finish(&ctx->run, VB2_BUF_STATE_ERROR, false);
+	run_finish(&ctx->run, VB2_BUF_STATE_ERROR, NULL, false);
 }
 
 /* device_run built ctx->run.rec: queue it for the daemon. */
@@ -173,21 +180,19 @@ void daedalus_bridge_submit(struct daedalus_ctx *ctx)
 		daedalus_bridge_fail_now(ctx);
 }
 
-/* job_abort (STREAMOFF, close): fail a job the daemon has not seen yet. */
+/* job_abort (STREAMOFF, close): fail the job now, queued or sent. */
 void daedalus_bridge_abort(struct daedalus_ctx *ctx)
 {
 	struct daedalus_bridge *br = ctx_bridge(ctx);
-	bool claimed = false;
+	bool claimed;
 
 	spin_lock(&br->lock);
 	ctx->aborting = true;
-	if (ctx->run.state == DAEDALUS_JOB_QUEUED)
-		claimed = run_claim_locked(&ctx->run);
+	claimed = run_claim_locked(&ctx->run);
 	spin_unlock(&br->lock);
 
-	/* A SENT job ends by its result or at its watchdog. */
 	if (claimed)
-		run_finish(&ctx->run, VB2_BUF_STATE_ERROR, false);
+		run_finish(&ctx->run, VB2_BUF_STATE_ERROR, NULL, false);
 }
 
 void daedalus_bridge_streamon(struct daedalus_ctx *ctx)
@@ -212,26 +217,28 @@ static bool run_idle(struct daedalus_ctx *ctx)
 	return idle;
 }
 
-/* Bounded by the job's watchdog. */
+/*
+ * Once the job was claimed (abort, close), only a completion already
+ * running is waited for: never the daemon.
+ */
 void daedalus_bridge_wait_idle(struct daedalus_ctx *ctx)
 {
 	wait_event(ctx->idle_wq, run_idle(ctx));
 }
 
-/* Start of release: no new jobs; fail a queued one; wait out a sent one. */
+/* Start of release: no new jobs; fail the job, queued or sent. */
 void daedalus_bridge_ctx_close(struct daedalus_ctx *ctx)
 {
 	struct daedalus_bridge *br = ctx_bridge(ctx);
-	bool claimed = false;
+	bool claimed;
 
 	spin_lock(&br->lock);
 	WRITE_ONCE(ctx->closing, true);
-	if (ctx->run.state == DAEDALUS_JOB_QUEUED)
-		claimed = run_claim_locked(&ctx->run);
+	claimed = run_claim_locked(&ctx->run);
 	spin_unlock(&br->lock);
 
 	if (claimed)
-		run_finish(&ctx->run, VB2_BUF_STATE_ERROR, false);
+		run_finish(&ctx->run, VB2_BUF_STATE_ERROR, NULL, false);
 	daedalus_bridge_wait_idle(ctx);
 }
 
@@ -248,7 +255,12 @@ static void bridge_post(struct daedalus_bridge *br, struct daedalus_msg *msg)
 	kfree(msg);
 }
 
-static struct daedalus_msg *msg_alloc(u16 type, u32 size)
+/*
+ * The "gone" records are allocated when the context or buffer is made, so
+ * that telling the daemon it is gone cannot fail: a lost one would leave
+ * the daemon pinning client memory for good.
+ */
+struct daedalus_msg *daedalus_bridge_gone_alloc(bool ctx)
 {
 	struct daedalus_msg *msg = kzalloc(sizeof(*msg), GFP_KERNEL);
 
@@ -257,35 +269,29 @@ static struct daedalus_msg *msg_alloc(u16 type, u32 size)
 	msg->entry.run = NULL;
 	msg->hdr.magic = DAEDALUS_MAGIC;
 	msg->hdr.version = DAEDALUS_PROTO_VERSION;
-	msg->hdr.type = type;
-	msg->hdr.size = size;
+	msg->hdr.type = ctx ? DAEDALUS_MSG_CTX_GONE : DAEDALUS_MSG_BUF_GONE;
+	msg->hdr.size = ctx ? sizeof(msg->ctx_gone) : sizeof(msg->buf_gone);
 	return msg;
 }
 
 /* End of release: the context's buffers are gone; tell the daemon. */
 void daedalus_bridge_ctx_gone(struct daedalus_ctx *ctx)
 {
-	struct daedalus_msg *msg;
-
-	msg = msg_alloc(DAEDALUS_MSG_CTX_GONE, sizeof(msg->ctx_gone));
-	if (!msg)
-		return;
-	msg->ctx_gone.ctx_id = ctx->id;
-	bridge_post(ctx_bridge(ctx), msg);
+	ctx->gone->ctx_gone.ctx_id = ctx->id;
+	bridge_post(ctx_bridge(ctx), ctx->gone);
+	ctx->gone = NULL;
 }
 
 void daedalus_bridge_buf_gone(struct daedalus_dev *dev,
 			      struct daedalus_buffer *buf)
 {
-	struct daedalus_msg *msg;
-
-	if (!buf->sent)
-		return;
-	msg = msg_alloc(DAEDALUS_MSG_BUF_GONE, sizeof(msg->buf_gone));
-	if (!msg)
-		return;
-	msg->buf_gone.buf_id = buf->id;
-	bridge_post(&dev->bridge, msg);
+	if (buf->sent) {
+		buf->gone->buf_gone.buf_id = buf->id;
+		bridge_post(&dev->bridge, buf->gone);
+	} else {
+		kfree(buf->gone);
+	}
+	buf->gone = NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -351,11 +357,11 @@ static int bridge_release(struct inode *inode, struct file *file)
 	/* Queued jobs first, then those the daemon held. */
 	list_for_each_entry_safe(e, tmp, &queued, node) {
 		list_del_init(&e->node);
-		run_finish(e->run, VB2_BUF_STATE_ERROR, false);
+		run_finish(e->run, VB2_BUF_STATE_ERROR, NULL, false);
 	}
 	list_for_each_entry_safe(e, tmp, &sent, node) {
 		list_del_init(&e->node);
-		run_finish(e->run, VB2_BUF_STATE_ERROR, false);
+		run_finish(e->run, VB2_BUF_STATE_ERROR, NULL, false);
 	}
 	list_for_each_entry_safe(e, tmp, &msgs, node) {
 		list_del(&e->node);
@@ -419,7 +425,24 @@ static long bridge_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 }
 
-/* Hand one job to the daemon: fds are installed only if the copy worked. */
+/* The job the daemon holds under @seq, or NULL; bridge.lock held. */
+static struct daedalus_run *bridge_find_inflight(struct daedalus_bridge *br,
+						 u64 seq)
+{
+	struct daedalus_entry *e;
+
+	list_for_each_entry(e, &br->inflight, node)
+		if (e->run->rec.seq == seq)
+			return e->run;
+	return NULL;
+}
+
+/*
+ * Hand one job to the daemon: fds are installed only if the copy worked.
+ * Once bridge.lock is dropped the job may be claimed and its context freed
+ * (watchdog, abort, close): only the copy in rbuf and our dma-buf
+ * references are used after that, and the job is found again by seq.
+ */
 static ssize_t bridge_read_job(struct daedalus_bridge *br,
 			       struct daedalus_run *run, char __user *ubuf)
 {
@@ -427,7 +450,6 @@ static ssize_t bridge_read_job(struct daedalus_bridge *br,
 	struct daedalus_ctx *ctx = run_to_ctx(run);
 	struct dma_buf *dbuf[2];
 	int fd[2] = { -1, -1 };
-	bool claimed = false;
 	u64 seq;
 	int i;
 
@@ -467,11 +489,12 @@ fail:
 		dma_buf_put(dbuf[i]);
 	}
 	spin_lock(&br->lock);
-	if (run->state == DAEDALUS_JOB_SENT && run->rec.seq == seq)
-		claimed = run_claim_locked(run);
+	run = bridge_find_inflight(br, seq);
+	if (run)
+		run_claim_locked(run);
 	spin_unlock(&br->lock);
-	if (claimed)
-		run_finish(run, VB2_BUF_STATE_ERROR, false);
+	if (run)
+		run_finish(run, VB2_BUF_STATE_ERROR, NULL, false);
 	return -EFAULT;
 }
 
@@ -519,8 +542,16 @@ static ssize_t bridge_read(struct file *file, char __user *ubuf, size_t count,
 
 	msg = container_of(e, struct daedalus_msg, entry);
 	ret = msg->hdr.size;
-	if (copy_to_user(ubuf, &msg->hdr, msg->hdr.size))
+	if (copy_to_user(ubuf, &msg->hdr, msg->hdr.size)) {
+		/* Not lost: first in line for the next read(). */
+		spin_lock(&br->lock);
+		if (br->attached) {
+			list_add(&msg->entry.node, &br->pending);
+			msg = NULL;
+		}
+		spin_unlock(&br->lock);
 		ret = -EFAULT;
+	}
 	kfree(msg);
 out:
 	mutex_unlock(&br->read_mutex);
@@ -545,8 +576,7 @@ static int bridge_take_result(struct daedalus_bridge *br,
 			      const struct daedalus_result *res)
 {
 	struct daedalus_dev *dev = bridge_dev(br);
-	struct daedalus_run *run = NULL;
-	struct daedalus_entry *e;
+	struct daedalus_run *run;
 	const char *why = NULL;
 
 	if (res->hdr.magic != DAEDALUS_MAGIC ||
@@ -562,12 +592,7 @@ static int bridge_take_result(struct daedalus_bridge *br,
 		goto reject;
 
 	spin_lock(&br->lock);
-	list_for_each_entry(e, &br->inflight, node) {
-		if (e->run->rec.seq == res->seq) {
-			run = e->run;
-			break;
-		}
-	}
+	run = bridge_find_inflight(br, res->seq);
 	if (!run)
 		why = "unknown or stale seq";
 	else if (run->rec.ctx_id != res->ctx_id)
@@ -581,7 +606,7 @@ static int bridge_take_result(struct daedalus_bridge *br,
 		goto reject;
 
 	run_finish(run, res->status == DAEDALUS_STATUS_OK ?
-		   VB2_BUF_STATE_DONE : VB2_BUF_STATE_ERROR, false);
+		   VB2_BUF_STATE_DONE : VB2_BUF_STATE_ERROR, res, false);
 	return 0;
 
 reject:
@@ -608,12 +633,13 @@ static ssize_t bridge_write(struct file *file, const char __user *ubuf,
 	if (!count || count % sizeof(res))
 		return -EINVAL;
 
+	/* Records taken before a bad one count: the daemon must know. */
 	for (done = 0; done < count; done += sizeof(res)) {
 		if (copy_from_user(&res, ubuf + done, sizeof(res)))
-			return -EFAULT;
+			return done ? done : -EFAULT;
 		ret = bridge_take_result(br, &res);
 		if (ret)
-			return ret;
+			return done ? done : ret;
 	}
 	return count;
 }

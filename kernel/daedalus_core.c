@@ -21,6 +21,7 @@
  */
 
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
 #include <media/v4l2-event.h>
@@ -28,15 +29,44 @@
 
 #include "daedalus.h"
 
+/*
+ * The watchdogs' periods, writable at run time.  Below 10 ms no daemon
+ * could answer; above 60 s a client waits on a dead daemon for longer than
+ * any player tolerates.
+ */
+#define DAEDALUS_TIMEOUT_MIN_MS	10U
+#define DAEDALUS_TIMEOUT_MAX_MS	60000U
+
+static int daedalus_set_timeout(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int ret;
+
+	ret = kstrtouint(val, 0, &ms);
+	if (ret)
+		return ret;
+	if (ms < DAEDALUS_TIMEOUT_MIN_MS || ms > DAEDALUS_TIMEOUT_MAX_MS)
+		return -ERANGE;
+	WRITE_ONCE(*(unsigned int *)kp->arg, ms);
+	return 0;
+}
+
+static const struct kernel_param_ops daedalus_timeout_ops = {
+	.set	= daedalus_set_timeout,
+	.get	= param_get_uint,
+};
+
 unsigned int daedalus_job_timeout_ms = 800;
-module_param_named(job_timeout_ms, daedalus_job_timeout_ms, uint, 0644);
+module_param_cb(job_timeout_ms, &daedalus_timeout_ops,
+		&daedalus_job_timeout_ms, 0644);
 MODULE_PARM_DESC(job_timeout_ms,
-		 "a job the daemon has not answered after this fails (ms)");
+		 "a job the daemon has not answered after this fails (ms, 10-60000)");
 
 unsigned int daedalus_attach_timeout_ms = 5000;
-module_param_named(attach_timeout_ms, daedalus_attach_timeout_ms, uint, 0644);
+module_param_cb(attach_timeout_ms, &daedalus_timeout_ops,
+		&daedalus_attach_timeout_ms, 0644);
 MODULE_PARM_DESC(attach_timeout_ms,
-		 "a job waits this long for a daemon to attach, then fails (ms)");
+		 "a job waits this long for a daemon to attach, then fails (ms, 10-60000)");
 
 const struct daedalus_codec_desc * const daedalus_codecs[] = {
 	&daedalus_h264_desc,
@@ -168,6 +198,11 @@ static int daedalus_open(struct file *file)
 	ctx->id = atomic64_inc_return(&dev->next_ctx_id);
 	mutex_init(&ctx->vb_mutex);
 	daedalus_run_init(ctx);
+	ctx->gone = daedalus_bridge_gone_alloc(true);
+	if (!ctx->gone) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
 
 	ret = daedalus_init_ctrls(ctx);
 	if (ret)
@@ -199,6 +234,7 @@ err_m2m:
 err_ctrls:
 	v4l2_ctrl_handler_free(&ctx->hdl);
 err_free:
+	kfree(ctx->gone);
 	v4l2_fh_exit(&ctx->fh);
 	mutex_destroy(&ctx->vb_mutex);
 	kvfree(ctx);

@@ -105,7 +105,10 @@ void daedalus_device_run(void *priv)
 		ctx->decoded_fmt.fmt.pix_mp.plane_fmt[0].sizeimage;
 	daedalus_fill_buf(&job->bitstream, src, true);
 	daedalus_fill_buf(&job->picture, dst, false);
+	/* A concurrent S_EXT_CTRLS must not tear a control mid-copy. */
+	mutex_lock(ctx->hdl.lock);
 	ctx->codec->fill_job(ctx, req, job);
+	mutex_unlock(ctx->hdl.lock);
 
 	/* Everything is snapshotted: the request may complete now. */
 	if (req)

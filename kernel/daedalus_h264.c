@@ -77,6 +77,17 @@ static unsigned int daedalus_h264_depth(const void *payload)
 	return sps->bit_depth_luma_minus8 + 8;
 }
 
+static void daedalus_h264_frame_size(const void *payload, u32 *width,
+				     u32 *height)
+{
+	const struct v4l2_ctrl_h264_sps *sps = payload;
+
+	*width = (sps->pic_width_in_mbs_minus1 + 1) * 16;
+	*height = (sps->pic_height_in_map_units_minus1 + 1) * 16;
+	if (!(sps->flags & V4L2_H264_SPS_FLAG_FRAME_MBS_ONLY))
+		*height *= 2;
+}
+
 static int daedalus_h264_try_ctrl(struct v4l2_ctrl *ctrl)
 {
 	const struct v4l2_ctrl_h264_sps *sps = ctrl->p_new.p_h264_sps;
@@ -104,5 +115,6 @@ const struct daedalus_codec_desc daedalus_h264_desc = {
 	.fill_job = daedalus_h264_fill_job,
 	.depth_ctrl = V4L2_CID_STATELESS_H264_SPS,
 	.depth = daedalus_h264_depth,
+	.frame_size = daedalus_h264_frame_size,
 	.try_ctrl = daedalus_h264_try_ctrl,
 };

@@ -82,6 +82,21 @@ void daedalus_update_decoded_fmt(struct daedalus_ctx *ctx)
 	cap->quantization = out->quantization;
 }
 
+/* Colorimetry no V4L2 enum names comes back as the default. */
+static void daedalus_sanitize_colorimetry(struct v4l2_pix_format_mplane *pix)
+{
+	if (pix->colorspace == V4L2_COLORSPACE_DEFAULT ||
+	    pix->colorspace == V4L2_COLORSPACE_BT878 ||
+	    pix->colorspace > V4L2_COLORSPACE_DCI_P3)
+		pix->colorspace = V4L2_COLORSPACE_REC709;
+	if (pix->xfer_func > V4L2_XFER_FUNC_SMPTE2084)
+		pix->xfer_func = V4L2_XFER_FUNC_DEFAULT;
+	if (pix->ycbcr_enc > V4L2_YCBCR_ENC_SMPTE240M)
+		pix->ycbcr_enc = V4L2_YCBCR_ENC_DEFAULT;
+	if (pix->quantization > V4L2_QUANTIZATION_LIM_RANGE)
+		pix->quantization = V4L2_QUANTIZATION_DEFAULT;
+}
+
 static void daedalus_fill_coded(const struct daedalus_codec_desc *desc,
 				struct v4l2_pix_format_mplane *pix)
 {
@@ -93,6 +108,7 @@ static void daedalus_fill_coded(const struct daedalus_codec_desc *desc,
 	pix->field = V4L2_FIELD_NONE;
 	pix->num_planes = 1;
 	pix->flags = 0;
+	daedalus_sanitize_colorimetry(pix);
 	if (!size)
 		size = max_t(u32, DAEDALUS_MIN_CODED_SIZE,
 			     pix->width * pix->height * 3 / 4);
@@ -125,6 +141,34 @@ static struct daedalus_ctx *ctrl_to_ctx(struct v4l2_ctrl *ctrl)
 	return container_of(ctrl->handler, struct daedalus_ctx, hdl);
 }
 
+/*
+ * The current codec's sequence control must fit the OUTPUT format (as in
+ * rkvdec), and may change the bit depth only while CAPTURE is free: its
+ * buffers were sized for the current one.
+ */
+static int daedalus_check_sequence(struct v4l2_ctrl *ctrl)
+{
+	struct daedalus_ctx *ctx = ctrl_to_ctx(ctrl);
+	const struct daedalus_codec_desc *desc = ctx->codec;
+	const struct v4l2_pix_format_mplane *coded = &ctx->coded_fmt.fmt.pix_mp;
+	bool p010 = ctx->decoded_fmt.fmt.pix_mp.pixelformat == V4L2_PIX_FMT_P010;
+	struct vb2_queue *cap;
+	u32 width, height;
+
+	if (!desc || !ctx->fh.m2m_ctx || ctrl->id != desc->depth_ctrl)
+		return 0;
+	if (desc->frame_size) {
+		desc->frame_size(ctrl->p_new.p, &width, &height);
+		if (width > coded->width || height > coded->height)
+			return -EINVAL;
+	}
+	cap = v4l2_m2m_get_vq(ctx->fh.m2m_ctx,
+			      V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
+	if (vb2_is_busy(cap) && (desc->depth(ctrl->p_new.p) > 8) != p010)
+		return -EBUSY;
+	return 0;
+}
+
 int daedalus_codec_try_ctrl(struct v4l2_ctrl *ctrl)
 {
 	unsigned int i;
@@ -137,7 +181,7 @@ int daedalus_codec_try_ctrl(struct v4l2_ctrl *ctrl)
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return daedalus_check_sequence(ctrl);
 }
 
 /*
@@ -230,10 +274,12 @@ static int daedalus_try_fmt_cap(struct file *file, void *priv,
 	struct daedalus_ctx *ctx = file_to_ctx(file);
 	struct v4l2_pix_format_mplane *pix = &f->fmt.pix_mp;
 	struct v4l2_pix_format_mplane *cur = &ctx->decoded_fmt.fmt.pix_mp;
+	struct v4l2_pix_format_mplane *coded = &ctx->coded_fmt.fmt.pix_mp;
 
+	/* The coded size decides, as in rkvdec: a smaller picture cannot fit. */
 	daedalus_fill_decoded(ctx->codec,
 			      cur->pixelformat == V4L2_PIX_FMT_P010 ? 10 : 8,
-			      pix->width, pix->height, pix);
+			      coded->width, coded->height, pix);
 	pix->colorspace = cur->colorspace;
 	pix->xfer_func = cur->xfer_func;
 	pix->ycbcr_enc = cur->ycbcr_enc;
@@ -384,6 +430,9 @@ static int daedalus_buf_init(struct vb2_buffer *vb)
 	struct daedalus_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
 	struct daedalus_buffer *buf = to_daedalus_buffer(to_vb2_v4l2_buffer(vb));
 
+	buf->gone = daedalus_bridge_gone_alloc(false);
+	if (!buf->gone)
+		return -ENOMEM;
 	buf->id = atomic64_inc_return(&ctx->dev->next_buf_id);
 	buf->dbuf = NULL;
 	buf->sent = false;
@@ -486,6 +535,8 @@ int daedalus_queue_init(void *priv, struct vb2_queue *src_vq,
 	src_vq->lock = &ctx->vb_mutex;
 	src_vq->dev = ctx->dev->v4l2_dev.dev;
 	src_vq->supports_requests = true;
+	/* One frame's parameters travel with it: never a stale set. */
+	src_vq->requires_requests = true;
 	if (daedalus_codecs[0]->hold_capture)
 		src_vq->subsystem_flags |=
 			VB2_V4L2_FL_SUPPORTS_M2M_HOLD_CAPTURE_BUF;

@@ -2,18 +2,24 @@
 /*
  * hostile_daemon: a stand-in for daedalusd that tests the kernel's bridge.
  *
- *   hostile_daemon [-m good|hostile|silent|crash] [-n JOBS] [-s SEED]
+ *   hostile_daemon [-m good|hostile|silent|crash|hold] [-n JOBS] [-s SEED]
  *                  [-G COUNT] [-q]
  *
  *   good     answer every job OK after filling the picture (grey frame)
  *   hostile  before each answer, write malformed records (bad magic, version,
  *            type, size, reserved fields, status, bytesused, unknown seq,
  *            wrong ctx_id, partial and oversize writes) and check each is
- *            refused with EINVAL; then at random answer OK, answer twice
+ *            refused with EINVAL; then at random answer OK, answer in a
+ *            batch followed by a bad record (the write must return the
+ *            size of the one record taken), answer twice
  *            (the duplicate must be refused), or not at all (the kernel's
  *            watchdog must fail it; a late answer must be refused)
  *   silent   read jobs and never answer
  *   crash    answer nothing and exit after JOBS jobs (default 1), holding them
+ *   hold     like good, but never answer a job whose bitstream starts with
+ *            "HOLD" ("holding seq N ctx M" is printed): a daemon slow on
+ *            one client's frame; answers carry bytesused = the NV12
+ *            picture's size (bytesperline * height * 3 / 2)
  *
  * -G COUNT (hostile): keep writing malformed records for up to 50 ms per job
  * until COUNT of them have been refused; "garbage done" is printed then.
@@ -39,7 +45,7 @@
 
 #include "daedalus_proto.h"
 
-enum mode { GOOD, HOSTILE, SILENT, CRASH };
+enum mode { GOOD, HOSTILE, SILENT, CRASH, HOLD };
 
 static int quiet;
 static int failures;
@@ -115,6 +121,26 @@ static void result_init(struct daedalus_result *r, const struct daedalus_job *jo
 	r->ctx_id = job->ctx_id;
 	r->status = status;
 	r->bytesused = job->picture_format.sizeimage;
+}
+
+/* The job's bitstream starts with "HOLD" (mode hold). */
+static int wants_hold(const struct daedalus_job *job)
+{
+	const struct daedalus_buf *bs = &job->bitstream;
+	size_t len = (size_t)bs->offset + bs->bytesused;
+	uint8_t *p;
+	int hold;
+
+	if (bs->bytesused < 4)
+		return 0;
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, bs->fd, 0);
+	if (p == MAP_FAILED) {
+		say("mmap bitstream: %s\n", strerror(errno));
+		return 0;
+	}
+	hold = !memcmp(p + bs->offset, "HOLD", 4);
+	munmap(p, len);
+	return hold;
 }
 
 /* Write @len bytes; expect success or EINVAL. */
@@ -264,7 +290,8 @@ int main(int argc, char **argv)
 			mode = !strcmp(optarg, "good") ? GOOD :
 			       !strcmp(optarg, "hostile") ? HOSTILE :
 			       !strcmp(optarg, "silent") ? SILENT :
-			       !strcmp(optarg, "crash") ? CRASH : -1;
+			       !strcmp(optarg, "crash") ? CRASH :
+			       !strcmp(optarg, "hold") ? HOLD : -1;
 			if ((int)mode < 0) {
 				fprintf(stderr, "hostile: unknown mode %s\n", optarg);
 				return 2;
@@ -283,7 +310,7 @@ int main(int argc, char **argv)
 			quiet = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-m good|hostile|silent|crash] [-n JOBS] [-s SEED] [-G COUNT] [-q]\n",
+			fprintf(stderr, "usage: %s [-m good|hostile|silent|crash|hold] [-n JOBS] [-s SEED] [-G COUNT] [-q]\n",
 				argv[0]);
 			return 2;
 		}
@@ -363,9 +390,21 @@ int main(int argc, char **argv)
 		    job->picture_format.height, job->num_refs, job->bitstream.bytesused);
 
 		switch (mode) {
+		case HOLD:
+			if (wants_hold(job)) {
+				fprintf(stderr, "hostile: holding seq %llu ctx %llu\n",
+					(unsigned long long)job->seq,
+					(unsigned long long)job->ctx_id);
+				break;
+			}
+			/* fall through */
 		case GOOD:
 			fill_picture(job);
 			result_init(&r, job, DAEDALUS_STATUS_OK);
+			/* hold: the picture's own size, which the client must see */
+			if (mode == HOLD)
+				r.bytesused = job->picture_format.bytesperline *
+					      job->picture_format.height * 3 / 2;
 			put(fd, &r, sizeof(r), 1, "OK result");
 			break;
 		case HOSTILE: {
@@ -396,6 +435,17 @@ int main(int argc, char **argv)
 			}
 			result_init(&r, job, pick == 1 ? DAEDALUS_STATUS_CORRUPT :
 				     pick == 2 ? DAEDALUS_STATUS_FAILED : DAEDALUS_STATUS_OK);
+			if (pick == 4) {
+				/* A valid record then a bad one: one taken. */
+				struct daedalus_result two[2] = { r, r };
+				ssize_t n;
+
+				two[1].hdr.magic ^= 1;
+				n = write(fd, two, sizeof(two));
+				if (n != (ssize_t)sizeof(r))
+					bad("valid+bad batch did not return the valid record's size");
+				break;
+			}
 			put(fd, &r, sizeof(r), 1, "valid result");
 			if (pick == 3)
 				put(fd, &r, sizeof(r), 0, "duplicate result");

@@ -64,7 +64,7 @@ static void test_result_check_rejects(void)
 	r = good; r.hdr.magic ^= 1;
 	CHECK_EQ(dd_result_check(&r, 100, &why), -EINVAL);
 	CHECK_STR(why, "bad magic");
-	r = good; r.hdr.version = 2;
+	r = good; r.hdr.version = DAEDALUS_PROTO_VERSION + 1;
 	CHECK_EQ(dd_result_check(&r, 100, &why), -EINVAL);
 	r = good; r.hdr.type = DAEDALUS_MSG_JOB;
 	CHECK_EQ(dd_result_check(&r, 100, &why), -EINVAL);

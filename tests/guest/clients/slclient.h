@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * A minimal raw V4L2 stateless H.264 client for the kernel tests: one
+ * context, MMAP buffers, one request per OUTPUT buffer.  The bitstream is
+ * whatever the test writes (the tests run against a stand-in daemon, not a
+ * decoder); the controls are a consistent SPS/PPS/decode params for the
+ * OUTPUT size.
+ */
+#ifndef SLCLIENT_H
+#define SLCLIENT_H
+
+#include <stddef.h>
+#include <linux/videodev2.h>
+
+#define SL_BUFS 4
+
+struct sl_ctx {
+	int fd;			/* /dev/videoN */
+	int media;		/* /dev/mediaN */
+	unsigned int width, height;
+	void *out_map[SL_BUFS];
+	size_t out_len[SL_BUFS];
+	int req[SL_BUFS];
+};
+
+double sl_now(void);	/* CLOCK_MONOTONIC, seconds */
+/* Open both nodes ($DAEDALUS_VIDEO_DEV, $DAEDALUS_MEDIA_DEV); set formats. */
+int sl_open(struct sl_ctx *c, unsigned int width, unsigned int height);
+/* REQBUFS SL_BUFS on both queues, requests, CAPTURE queued, STREAMON. */
+int sl_start(struct sl_ctx *c);
+/*
+ * Queue OUTPUT buffer @i holding @data in its request (with controls);
+ * *qtime: the longer of REINIT + S_EXT_CTRLS + QBUF and
+ * MEDIA_REQUEST_IOC_QUEUE.
+ */
+int sl_queue(struct sl_ctx *c, unsigned int i, const char *data,
+	     double *qtime);
+/* Wait up to @ms for a CAPTURE buffer, dequeue it (index), requeue none. */
+int sl_dequeue_cap(struct sl_ctx *c, int ms, struct v4l2_buffer *b);
+int sl_dequeue_out(struct sl_ctx *c, struct v4l2_buffer *b);
+int sl_requeue_cap(struct sl_ctx *c, unsigned int i);
+int sl_streamoff(struct sl_ctx *c);
+void sl_close(struct sl_ctx *c);
+
+#endif
