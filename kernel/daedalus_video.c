@@ -82,21 +82,6 @@ void daedalus_update_decoded_fmt(struct daedalus_ctx *ctx)
 	cap->quantization = out->quantization;
 }
 
-/* Colorimetry no V4L2 enum names comes back as the default. */
-static void daedalus_sanitize_colorimetry(struct v4l2_pix_format_mplane *pix)
-{
-	if (pix->colorspace == V4L2_COLORSPACE_DEFAULT ||
-	    pix->colorspace == V4L2_COLORSPACE_BT878 ||
-	    pix->colorspace > V4L2_COLORSPACE_DCI_P3)
-		pix->colorspace = V4L2_COLORSPACE_REC709;
-	if (pix->xfer_func > V4L2_XFER_FUNC_SMPTE2084)
-		pix->xfer_func = V4L2_XFER_FUNC_DEFAULT;
-	if (pix->ycbcr_enc > V4L2_YCBCR_ENC_SMPTE240M)
-		pix->ycbcr_enc = V4L2_YCBCR_ENC_DEFAULT;
-	if (pix->quantization > V4L2_QUANTIZATION_LIM_RANGE)
-		pix->quantization = V4L2_QUANTIZATION_DEFAULT;
-}
-
 static void daedalus_fill_coded(const struct daedalus_codec_desc *desc,
 				struct v4l2_pix_format_mplane *pix)
 {
@@ -108,7 +93,6 @@ static void daedalus_fill_coded(const struct daedalus_codec_desc *desc,
 	pix->field = V4L2_FIELD_NONE;
 	pix->num_planes = 1;
 	pix->flags = 0;
-	daedalus_sanitize_colorimetry(pix);
 	if (!size)
 		size = max_t(u32, DAEDALUS_MIN_CODED_SIZE,
 			     pix->width * pix->height * 3 / 4);
