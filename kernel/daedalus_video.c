@@ -519,8 +519,6 @@ int daedalus_queue_init(void *priv, struct vb2_queue *src_vq,
 	src_vq->lock = &ctx->vb_mutex;
 	src_vq->dev = ctx->dev->v4l2_dev.dev;
 	src_vq->supports_requests = true;
-	/* One frame's parameters travel with it: never a stale set. */
-	src_vq->requires_requests = true;
 	if (daedalus_codecs[0]->hold_capture)
 		src_vq->subsystem_flags |=
 			VB2_V4L2_FL_SUPPORTS_M2M_HOLD_CAPTURE_BUF;
