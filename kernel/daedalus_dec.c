@@ -114,6 +114,11 @@ void daedalus_device_run(void *priv)
 	if (req)
 		v4l2_ctrl_request_complete(req, &ctx->hdl);
 
+	/* A buffer queued before a resolution change may be too small. */
+	if (job->picture.length < job->picture_format.sizeimage) {
+		daedalus_bridge_fail_now(ctx);
+		return;
+	}
 	ctx->run.dbuf[0] = daedalus_buf_dmabuf(src);
 	ctx->run.dbuf[1] = daedalus_buf_dmabuf(dst);
 	if (!ctx->run.dbuf[0] || !ctx->run.dbuf[1]) {

@@ -281,17 +281,15 @@ static int daedalus_s_fmt_out(struct file *file, void *priv,
 
 	out = v4l2_m2m_get_vq(m2m_ctx, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE);
 	cap = v4l2_m2m_get_vq(m2m_ctx, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
-	if (vb2_is_streaming(out) || vb2_is_streaming(cap))
-		return -EBUSY;
-
 	daedalus_try_fmt_out(file, priv, f);
 	desc = daedalus_find_codec(f->fmt.pix_mp.pixelformat);
 	/*
-	 * A new size with buffers still allocated is a dynamic resolution
-	 * change (a VP9 inter frame of another size): the client removes the
-	 * CAPTURE buffers it no longer needs and creates new ones, while the
-	 * old ones stay references; buf_prepare refuses a buffer too small for
-	 * the format.  A new codec needs both queues empty.
+	 * A new size with the same codec is a dynamic resolution change (as
+	 * hantro allows it; GStreamer 1.26 does it while both queues stream):
+	 * the client removes the CAPTURE buffers it no longer needs and
+	 * creates new ones, while the old ones stay references.  buf_prepare
+	 * and device_run refuse a CAPTURE buffer too small for the format.  A
+	 * new codec needs both queues empty.
 	 */
 	if (desc != ctx->codec && (vb2_is_busy(out) || vb2_is_busy(cap)))
 		return -EBUSY;
@@ -316,10 +314,14 @@ static int daedalus_s_fmt_cap(struct file *file, void *priv,
 
 	cap = v4l2_m2m_get_vq(ctx->fh.m2m_ctx,
 			      V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
-	/* Buffers of the old format may stay (see daedalus_s_fmt_out). */
-	if (vb2_is_streaming(cap))
-		return -EBUSY;
 	daedalus_try_fmt_cap(file, priv, f);
+	/*
+	 * Buffers of an old size may stay (see daedalus_s_fmt_out); buffers
+	 * of another pixel format may not.
+	 */
+	if (vb2_is_busy(cap) &&
+	    f->fmt.pix_mp.pixelformat != ctx->decoded_fmt.fmt.pix_mp.pixelformat)
+		return -EBUSY;
 	ctx->decoded_fmt = *f;
 	return 0;
 }
@@ -402,10 +404,15 @@ static int daedalus_buf_prepare(struct vb2_buffer *vb)
 	struct daedalus_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
 	u32 size = daedalus_q_fmt(ctx, vb->type)->fmt.pix_mp.plane_fmt[0].sizeimage;
 
+	/*
+	 * An OUTPUT buffer only has to hold its payload (vb2 checks that):
+	 * those allocated before a resolution change stay usable.
+	 */
+	if (V4L2_TYPE_IS_OUTPUT(vb->type))
+		return 0;
 	if (vb2_plane_size(vb, 0) < size)
 		return -EINVAL;
-	if (V4L2_TYPE_IS_CAPTURE(vb->type))
-		vb2_set_plane_payload(vb, 0, size);
+	vb2_set_plane_payload(vb, 0, size);
 	return 0;
 }
 
