@@ -27,7 +27,13 @@ struct h264_dec {
 	size_t sps_len, pps_len;
 
 	/* lavc's frame_num state, mirrored to predict gap frames. */
-	int prev_frame_num;		/* -1: unknown */
+	int prev_frame_num;		/* -1: no picture since a reset */
+	/*
+	 * Entered at a non-IDR picture with fewer invented frames than the
+	 * stream may hold references: lavc lacks some without even a stand-in
+	 * to taint, until the next IDR.
+	 */
+	int refs_lost;
 
 	/* The previous job: a second field shares its buffer and timestamp. */
 	uint64_t prev_buf_id;
@@ -46,6 +52,7 @@ static int h264_open(void **decoder, const struct dd_decoder_config *cfg)
 		free(dec);
 		return ret;
 	}
+	dec->prev_frame_num = -1;
 	*decoder = dec;
 	return 0;
 }
@@ -63,8 +70,8 @@ static void h264_reset(struct h264_dec *dec)
 {
 	dd_lavc_decoder_flush(&dec->lavc);
 	dec->prev_buf_id = 0;
-	/* measured with lavc 5.1: after a flush it fills gaps from frame_num 0 */
-	dec->prev_frame_num = 0;
+	dec->prev_frame_num = -1;
+	dec->refs_lost = 0;
 	dec->sps_len = dec->pps_len = 0;
 }
 
@@ -100,26 +107,28 @@ static int add_headers(struct h264_dec *dec, const struct daedalus_h264_params *
 
 /*
  * How many frames lavc will invent for a frame_num gap before this
- * picture (8.2.5.2), mirroring its bookkeeping: it compares with the
- * previous picture's frame_num (reference or not) and fills at most
- * max_num_ref_frames frames.
+ * picture (8.2.5.2), mirroring h264_field_start(): it compares with the
+ * previous picture's frame_num (reference or not; -1 on a fresh or flushed
+ * decoder, so a stream entered at frame_num n > 0 gets frames 0..n-1),
+ * unwrapped only when above, and fills at most max_num_ref_frames frames.
  */
-static unsigned predict_gaps(const struct h264_dec *dec,
-			     const struct daedalus_h264_params *p,
-			     int second_field)
+static unsigned int predict_gaps(const struct h264_dec *dec,
+				 const struct daedalus_h264_params *p,
+				 int second_field)
 {
 	const struct v4l2_ctrl_h264_decode_params *dp = &p->decode_params;
-	unsigned max = 1u << (p->sps.log2_max_frame_num_minus4 + 4);
-	unsigned prev, fn = dp->frame_num % max, d;
+	int max = 1 << (p->sps.log2_max_frame_num_minus4 + 4);
+	int fn = dp->frame_num % max, prev = dec->prev_frame_num, d;
 
-	if ((dp->flags & V4L2_H264_DECODE_PARAM_FLAG_IDR_PIC) || second_field ||
-	    dec->prev_frame_num < 0)
+	if ((dp->flags & V4L2_H264_DECODE_PARAM_FLAG_IDR_PIC) || second_field)
 		return 0;
-	prev = (unsigned)dec->prev_frame_num;
-	if (fn == prev || fn == (prev + 1) % max)
+	if (prev > fn)
+		prev -= max;
+	d = fn - prev - 1;
+	if (d <= 0)
 		return 0;
-	d = (fn + max - prev - 1) % max;
-	return d < p->sps.max_num_ref_frames ? d : p->sps.max_num_ref_frames;
+	return (unsigned int)d < p->sps.max_num_ref_frames ?
+	       (unsigned int)d : p->sps.max_num_ref_frames;
 }
 
 /*
@@ -171,9 +180,10 @@ static int h264_decode(void *decoder, const struct dd_job *job,
 	struct dd_lavc_pictures *pics = &dec->lavc.pics;
 	const struct daedalus_h264_params *p = &job->msg->params.h264;
 	const struct v4l2_ctrl_h264_decode_params *dp = &p->decode_params;
+	const int idr = !!(dp->flags & V4L2_H264_DECODE_PARAM_FLAG_IDR_PIC);
 	struct dd_lavc_pic *pic, *prev;
-	int second_field, intra, ret;
-	unsigned int gaps;
+	int second_field, intra, entry, ret;
+	unsigned int gaps, invented;
 	const char *corrupt = NULL;
 	long bytes;
 
@@ -209,6 +219,7 @@ static int h264_decode(void *decoder, const struct dd_job *job,
 		return 0;
 	}
 
+	entry = dec->prev_frame_num < 0 && !idr;
 	gaps = predict_gaps(dec, p, second_field);
 	ret = dd_lavc_decoder_send(&dec->lavc, job, gaps, &pic);
 	if (ret < 0)
@@ -223,18 +234,27 @@ static int h264_decode(void *decoder, const struct dd_job *job,
 		return 0;
 	}
 	/*
-	 * Frames lavc invented for a frame_num gap the SPS does not allow
-	 * stand for lost references (a stream entered at a non-IDR picture,
-	 * dropped jobs), unless this picture refers to none.
+	 * Frames lavc invented for a frame_num gap stand for lost references
+	 * (dropped jobs) where the SPS does not allow gaps, and always at an
+	 * entry (lavc decoded nothing before it): tainted.  A non-intra
+	 * picture decoded while lavc holds a tainted one may read it, so it
+	 * is CORRUPT and tainted in turn (below), down to the next IDR.  An
+	 * entry with fewer invented frames than the references the stream
+	 * may hold leaves lavc substituting for the others: nothing to taint.
 	 */
-	if (pics->calls > 1 && !intra &&
-	    !(p->sps.flags & V4L2_H264_SPS_FLAG_GAPS_IN_FRAME_NUM_VALUE_ALLOWED))
-		corrupt = "h264: frame_num gap: references are missing";
+	invented = pics->calls - (pics->calls > 0);
+	if (invented && (entry ||
+	    !(p->sps.flags & V4L2_H264_SPS_FLAG_GAPS_IN_FRAME_NUM_VALUE_ALLOWED)))
+		dd_lavc_pictures_taint_extra(pics);
+	if (idr)
+		dec->refs_lost = 0;
+	else if (entry && invented < p->sps.max_num_ref_frames)
+		dec->refs_lost = 1;
+	if (!intra && (dec->refs_lost || dd_lavc_pictures_tainted(pics)))
+		corrupt = "h264: references may be missing or wrong (entry at a non-IDR picture, frame_num gap, re-queued CAPTURE buffer)";
 	/* Decoded elsewhere than planned (lavc allocated differently). */
 	if (pic->plane[0] != job->picture.data && pics->capture_given)
 		corrupt = "h264: picture decoded out of place (misprediction)";
-	if (!intra && dd_lavc_pictures_clobbered(pics))
-		corrupt = "h264: a re-queued CAPTURE buffer overwrote a picture libavcodec still holds";
 	if (pic->error_flags)
 		corrupt = "h264: libavcodec concealed errors in the picture";
 	bytes = dd_lavc_pic_output(pics, pic, &job->picture);
@@ -249,11 +269,21 @@ static int h264_decode(void *decoder, const struct dd_job *job,
 	dec->prev_buf_id = job->picture.buf_id;
 	dec->prev_ts = job->msg->timestamp;
 	dd_lavc_pic_set_ts(pic, job->msg->timestamp);
+	/* What a CORRUPT picture passes on to pictures predicted from it. */
+	if (corrupt)
+		pic->tainted = 1;
+	if (idr && !second_field)
+		dd_lavc_pictures_restart(pics);
 	dd_lavc_pictures_done(pics);
 
 	result->status = corrupt ? DAEDALUS_STATUS_CORRUPT : DAEDALUS_STATUS_OK;
 	result->why = corrupt;
-	result->restart = !!(dp->flags & V4L2_H264_DECODE_PARAM_FLAG_IDR_PIC) || intra;
+	/*
+	 * An I picture needs no earlier one; what later pictures may still
+	 * read from before it is tainted above, so it ends the core's wait
+	 * for a key frame as an IDR does.
+	 */
+	result->restart = idr || intra;
 	result->bytesused = job->picture.format->sizeimage;
 	result->bytes_copied = (uint64_t)bytes;
 	return 0;

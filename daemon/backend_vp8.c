@@ -110,7 +110,7 @@ static int vp8_decode(void *decoder, const struct dd_job *job,
 		result->why = ret < 0 ? corrupt : "vp8: libavcodec decoded no single picture";
 		return 0;
 	}
-	if (!h.key_frame && dd_lavc_pictures_clobbered(pics))
+	if (!h.key_frame && dd_lavc_pictures_tainted(pics))
 		corrupt = "vp8: a re-queued CAPTURE buffer overwrote a picture libavcodec still holds";
 	if (pic->error_flags)
 		corrupt = "vp8: libavcodec concealed errors in the picture";

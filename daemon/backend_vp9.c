@@ -188,7 +188,7 @@ static int vp9_decode(void *decoder, const struct dd_job *job,
 		result->why = ret < 0 ? corrupt : "vp9: libavcodec decoded no single picture";
 		return 0;
 	}
-	if (!h.key_frame && !h.intra_only && dd_lavc_pictures_clobbered(pics))
+	if (!h.key_frame && !h.intra_only && dd_lavc_pictures_tainted(pics))
 		corrupt = "vp9: a re-queued CAPTURE buffer overwrote a picture libavcodec still holds";
 	if (pic->error_flags)
 		corrupt = "vp9: libavcodec concealed errors in the picture";

@@ -175,6 +175,7 @@ static int get_buffer(AVCodecContext *avctx, AVFrame *frame, int flags)
 	if (!pic)
 		return AVERROR(ENOMEM);
 	pic->owner = lp;
+	pic->packet = lp->packets;
 	pic->frame = frame;
 	pic->width = frame->width;
 	pic->height = frame->height;
@@ -288,6 +289,7 @@ void dd_lavc_pictures_begin(struct dd_lavc_pictures *lp, const struct dd_job *jo
 			    unsigned int target_call)
 {
 	dd_lavc_pictures_done(lp);
+	lp->packets++;
 	lp->job = job;
 	lp->calls = 0;
 	lp->target_call = target_call;
@@ -351,17 +353,31 @@ int dd_lavc_pictures_has_ref(const struct dd_lavc_pictures *lp, uint64_t ts)
 {
 	const struct dd_lavc_pic *pic = dd_lavc_pictures_find(lp, ts);
 
-	return pic && pic->bufs && !pic->clobbered && !pic->error_flags;
+	return pic && pic->bufs && !pic->tainted && !pic->error_flags;
 }
 
-int dd_lavc_pictures_clobbered(const struct dd_lavc_pictures *lp)
+int dd_lavc_pictures_tainted(const struct dd_lavc_pictures *lp)
 {
 	const struct dd_lavc_pic *pic;
 
 	for (pic = lp->live; pic; pic = pic->next)
-		if (pic->bufs && pic->clobbered)
+		if (pic->bufs && pic->tainted && pic->packet >= lp->restart_packet)
 			return 1;
 	return 0;
+}
+
+void dd_lavc_pictures_taint_extra(struct dd_lavc_pictures *lp)
+{
+	struct dd_lavc_pic *pic;
+
+	for (pic = lp->live; pic; pic = pic->next)
+		if (pic->packet == lp->packets && pic != lp->last)
+			pic->tainted = 1;
+}
+
+void dd_lavc_pictures_restart(struct dd_lavc_pictures *lp)
+{
+	lp->restart_packet = lp->packets;
 }
 
 void dd_lavc_pic_set_ts(struct dd_lavc_pic *pic, uint64_t ts)
@@ -411,7 +427,7 @@ long dd_lavc_pic_output(struct dd_lavc_pictures *lp, const struct dd_lavc_pic *p
 		/* lavc may still predict from what this buffer held. */
 		for (p = lp->live; p; p = p->next)
 			if (p != pic && p->buf_id == dst->buf_id)
-				p->clobbered = 1;
+				p->tainted = 1;
 		if (p010)
 			dd_pack_p010(dst->data, f->bytesperline,
 				     (struct dd_plane){ pic->plane[0], pic->linesize[0] },

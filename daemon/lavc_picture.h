@@ -14,10 +14,11 @@
  * It tracks what lavc holds: every live picture carries the timestamp of
  * the job it was decoded for, so a backend can check the references a
  * client names against the pictures lavc really has (never evicting a live
- * one), and a picture whose CAPTURE buffer was overwritten for a later job
- * while lavc still used it is marked clobbered.  A picture's decode error
- * flags (concealment, missing slices) and a clobbered reference make a job
- * CORRUPT.
+ * one).  A picture whose samples may differ from the stream's is marked
+ * tainted: its CAPTURE buffer was overwritten for a later job while lavc
+ * still used it, or its backend says so (a picture lavc invented, one
+ * answered CORRUPT).  A picture's decode error flags (concealment, missing
+ * slices) and a tainted reference make a job CORRUPT.
  *
  * Not thread-safe: one decoder, one thread (lavc's slice threads allocate
  * from the calling thread).
@@ -51,7 +52,8 @@ struct dd_lavc_pic {
 	int gray;			/* no chroma planes (4:0:0) */
 	uint64_t ts;			/* the job it was decoded for, if has_ts */
 	int has_ts;
-	int clobbered;			/* its CAPTURE buffer was rewritten */
+	uint64_t packet;		/* owner->packets when allocated */
+	int tainted;			/* its samples may be wrong */
 	int error_flags;		/* lavc's decode_error_flags */
 	unsigned int bufs;		/* AVBufferRefs lavc holds */
 	int pinned;			/* the current job's picture */
@@ -60,6 +62,9 @@ struct dd_lavc_pic {
 struct dd_lavc_pictures {
 	const struct dd_lavc *av;
 	struct dd_lavc_pic *live;	/* pictures lavc holds (or pinned) */
+
+	uint64_t packets;		/* packets begun */
+	uint64_t restart_packet;	/* nothing predicts from before it */
 
 	/* Per packet, between begin and end. */
 	const struct dd_job *job;
@@ -106,15 +111,26 @@ void dd_lavc_pictures_done(struct dd_lavc_pictures *lp);
 /* The live picture decoded for the job with timestamp @ts, or NULL. */
 struct dd_lavc_pic *dd_lavc_pictures_find(const struct dd_lavc_pictures *lp,
 					  uint64_t ts);
-/* A live, intact picture for @ts: a usable reference. */
+/* A live, untainted picture for @ts: a usable reference. */
 int dd_lavc_pictures_has_ref(const struct dd_lavc_pictures *lp, uint64_t ts);
 
 /*
- * lavc holds a picture whose CAPTURE buffer was rewritten (a client
- * re-queued a buffer lavc still used): whatever lavc predicts now may read
- * it, even where the client names no such reference.
+ * lavc holds a tainted picture: whatever it predicts now may read it, even
+ * where the client names no such reference.  A picture predicted then is
+ * to be tainted in turn (its backend answers it CORRUPT).
  */
-int dd_lavc_pictures_clobbered(const struct dd_lavc_pictures *lp);
+int dd_lavc_pictures_tainted(const struct dd_lavc_pictures *lp);
+/*
+ * Taints the pictures of the last packet other than the job's (H.264: the
+ * frames lavc invents for a frame_num gap).
+ */
+void dd_lavc_pictures_taint_extra(struct dd_lavc_pictures *lp);
+/*
+ * The last packet's picture starts afresh (an H.264 IDR): nothing later
+ * predicts from an earlier picture, tainted or not, though lavc may still
+ * hold some for output.
+ */
+void dd_lavc_pictures_restart(struct dd_lavc_pictures *lp);
 
 /* @pic is what decoding the job with timestamp @ts produced. */
 void dd_lavc_pic_set_ts(struct dd_lavc_pic *pic, uint64_t ts);
@@ -122,7 +138,7 @@ void dd_lavc_pic_set_ts(struct dd_lavc_pic *pic, uint64_t ts);
 /*
  * Writes @pic into @dst: luma unless decoded there in place, chroma always
  * (interleaved, or neutral for 4:0:0).  Pictures lavc holds in the same
- * CAPTURE buffer are marked clobbered.  Returns the bytes written, or -1
+ * CAPTURE buffer are tainted.  Returns the bytes written, or -1
  * when @pic does not fit @dst's format (nothing written).
  */
 long dd_lavc_pic_output(struct dd_lavc_pictures *lp, const struct dd_lavc_pic *pic,
