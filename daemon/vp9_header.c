@@ -42,10 +42,21 @@ static int color_config(struct dd_bitreader *br, struct dd_vp9_header *h,
 	return 0;
 }
 
-static void frame_size(struct dd_bitreader *br, struct dd_vp9_header *h)
+/*
+ * frame_width_minus_1 of 0xffff is a width of 65536, which the uint16_t
+ * fields (and a slot's "0: empty") cannot hold: it would read as 0.  No
+ * job can have it (DD_MAX_DIMENSION), so such a frame is refused here.
+ */
+static int frame_size(struct dd_bitreader *br, struct dd_vp9_header *h,
+		      const char **why)
 {
-	h->width = (uint16_t)(dd_br_bits(br, 16) + 1);
-	h->height = (uint16_t)(dd_br_bits(br, 16) + 1);
+	uint32_t w = dd_br_bits(br, 16) + 1, ht = dd_br_bits(br, 16) + 1;
+
+	if (w > UINT16_MAX || ht > UINT16_MAX)
+		FAIL("vp9: frame size of 65536");
+	h->width = (uint16_t)w;
+	h->height = (uint16_t)ht;
+	return 0;
 }
 
 static void render_size(struct dd_bitreader *br)
@@ -82,7 +93,8 @@ int dd_vp9_parse_header(const uint8_t *data, size_t size,
 			FAIL("vp9: bad sync code");
 		if (color_config(&br, h, why))
 			return -1;
-		frame_size(&br, h);
+		if (frame_size(&br, h, why))
+			return -1;
 		render_size(&br);
 		h->refresh_frame_flags = 0xff;
 	} else {
@@ -100,7 +112,8 @@ int dd_vp9_parse_header(const uint8_t *data, size_t size,
 				h->subsampling_x = h->subsampling_y = 1;
 			}
 			h->refresh_frame_flags = (uint8_t)dd_br_bits(&br, 8);
-			frame_size(&br, h);
+			if (frame_size(&br, h, why))
+				return -1;
 			render_size(&br);
 		} else {
 			h->bit_depth = slots->bit_depth;
@@ -118,10 +131,12 @@ int dd_vp9_parse_header(const uint8_t *data, size_t size,
 					break;
 				}
 			}
-			if (i == DD_VP9_REFS_PER_FRAME)
-				frame_size(&br, h);
-			else if (!h->width)
+			if (i == DD_VP9_REFS_PER_FRAME) {
+				if (frame_size(&br, h, why))
+					return -1;
+			} else if (!h->width) {
 				FAIL("vp9: frame size taken from an empty reference slot");
+			}
 			render_size(&br);
 		}
 	}

@@ -8,15 +8,20 @@
  * fuzz_h264_headers struct v4l2_ctrl_h264_sps, _pps, _scaling_matrix as
  *                   they sit in struct daedalus_h264_params (raw, back to
  *                   back), then optional bytes that pick output sizes.
- * fuzz_h264_decode  a job stream: chunks separated by FZ_SEP; a chunk is
- *                   the first FZ_JOB_PREFIX bytes of a daedalus_job
- *                   (everything up to the end of params.h264; the rest
- *                   is zero) followed by that job's bitstream.  FZ_SEP is
- *                   searched for only after a chunk's prefix; it cannot
- *                   occur in an escaped Annex-B stream (00 00 00 02).
+ * fuzz_vpx_headers  VP9/VP8 frame starts: per frame one length byte, then
+ *                   that many bytes (FZ_VPX_*).
+ * fuzz_<codec>_decode  (h264, vp9, vp8) a job stream: chunks separated by
+ *                   FZ_SEP; a chunk is the first fz_job_prefix(codec)
+ *                   bytes of a daedalus_job (everything up to the end of
+ *                   the codec's params; the rest is zero) followed by that
+ *                   job's bitstream.  FZ_SEP is searched for only after a
+ *                   chunk's prefix; it cannot occur in an escaped Annex-B
+ *                   stream (00 00 00 02).  A VP8/VP9 frame may hold it by
+ *                   chance (2^-64 a position): dd-fuzz-seed cuts a frame
+ *                   there rather than make a seed that splits elsewhere.
  *
  * fz_job_from_chunk() is the one place that turns a chunk into the job
- * the decode target (and `dd-fuzz-seed --to-recording`) uses, so a crash
+ * the decode targets (and `dd-fuzz-seed to-recording`) use, so a crash
  * input converted to a recording replays the same jobs.
  */
 #ifndef DD_FUZZ_INPUT_H
@@ -29,11 +34,24 @@
 #include "daedalus_proto.h"
 #include "proto_io.h"
 
-#define FZ_JOB_PREFIX \
-	(offsetof(struct daedalus_job, params) + sizeof(struct daedalus_h264_params))
+/* A decode chunk's job prefix: the job up to the end of @codec's params. */
+static inline size_t fz_job_prefix(enum daedalus_codec codec)
+{
+	size_t params = sizeof(struct daedalus_h264_params);
+
+	if (codec == DAEDALUS_CODEC_VP9)
+		params = sizeof(struct daedalus_vp9_params);
+	else if (codec == DAEDALUS_CODEC_VP8)
+		params = sizeof(struct daedalus_vp8_params);
+	return offsetof(struct daedalus_job, params) + params;
+}
+
 #define FZ_SEP		"\0\0\0\2DJB"
 #define FZ_SEP_LEN	8
 #define FZ_MAX_JOBS	8
+
+/* fuzz_vpx_headers: at most this many frames of at most 255 bytes each */
+#define FZ_VPX_FRAMES	16
 
 #define FZ_HEADERS_SIZE \
 	(sizeof(struct v4l2_ctrl_h264_sps) + sizeof(struct v4l2_ctrl_h264_pps) + \
@@ -60,8 +78,11 @@ static inline const uint8_t *fz_find_sep(const uint8_t *p, const uint8_t *end)
 	return NULL;
 }
 
-/* Splits a decode input into at most @max chunks; returns the count. */
-static inline size_t fz_split(const uint8_t *data, size_t size,
+/*
+ * Splits a decode input into at most @max chunks with job prefixes of
+ * @prefix bytes (fz_job_prefix()); returns the count.
+ */
+static inline size_t fz_split(const uint8_t *data, size_t size, size_t prefix,
 			      struct fz_chunk *out, size_t max)
 {
 	const uint8_t *p = data, *end = data + size;
@@ -72,8 +93,7 @@ static inline size_t fz_split(const uint8_t *data, size_t size,
 		const uint8_t *bs, *sep;
 
 		c->prefix = p;
-		c->prefix_len = (size_t)(end - p) < FZ_JOB_PREFIX ?
-				(size_t)(end - p) : FZ_JOB_PREFIX;
+		c->prefix_len = (size_t)(end - p) < prefix ? (size_t)(end - p) : prefix;
 		bs = p + c->prefix_len;
 		sep = fz_find_sep(bs, end);
 		c->bitstream = bs;
@@ -88,13 +108,14 @@ static inline size_t fz_split(const uint8_t *data, size_t size,
 /*
  * The job of chunk @index: the prefix, zero-extended, with what the
  * harness (standing in for the kernel) owns made consistent: header, seq
- * = index + 1, ctx_id 1, codec H.264, fds present, the OUTPUT buffer
+ * = index + 1, ctx_id 1, codec @codec, fds present, the OUTPUT buffer
  * exactly the chunk's bitstream (offset 0, length = bytesused), the
  * CAPTURE buffer exactly offset + sizeimage bytes.  Everything else (the
- * flags, sizes, picture format, ids and offset, the H.264 controls) is
+ * flags, sizes, picture format, ids and offset, the codec controls) is
  * the fuzzer's.  fuzz_job covers the header and buffer checks.
  */
 static inline void fz_job_from_chunk(const struct fz_chunk *c, size_t index,
+				     enum daedalus_codec codec,
 				     struct daedalus_job *job)
 {
 	uint64_t len;
@@ -104,7 +125,7 @@ static inline void fz_job_from_chunk(const struct fz_chunk *c, size_t index,
 	dd_hdr_init(&job->hdr, DAEDALUS_MSG_JOB, sizeof(*job));
 	job->seq = index + 1;
 	job->ctx_id = 1;
-	job->codec = DAEDALUS_CODEC_H264;
+	job->codec = codec;
 	job->reserved = 0;
 	job->bitstream.fd = 3;
 	job->picture.fd = 4;

@@ -3,19 +3,22 @@
  * dd-fuzz-seed: seeds for the fuzz targets, made from recorded jobs.
  *
  *   dd-fuzz-seed record REC_DIR [VECTOR...]
- *       Turns the first pictures of a few H.264 conformance vectors
- *       ($DAEDALUS_VECTORS, default /work/shared/vectors) into the jobs a
- *       client would send (tests/unit/h264_stream.c splits and fills the
- *       controls) and writes them with the daemon's recorder, exactly as
+ *       Turns the first pictures of a few H.264, VP9 and VP8 conformance
+ *       vectors ($DAEDALUS_VECTORS, default /work/shared/vectors) into the
+ *       jobs a client would send (H.264: tests/unit/h264_stream.c splits
+ *       and fills the controls; VP9/VP8: one job per IVF frame, superframes
+ *       split, the FRAME control filled from the daemon's own header
+ *       parsers) and writes them with the daemon's recorder, exactly as
  *       `daedalusd --record REC_DIR` does: REC_DIR/ctx<N>/<seq>.job/.bin.
  *   dd-fuzz-seed corpus CORPUS_DIR REC_DIR...
  *       Recordings (made above, or by a daemon) -> CORPUS_DIR/job (the
  *       .job records as they are), CORPUS_DIR/h264_headers (the distinct
- *       SPS/PPS/scaling-matrix controls) and CORPUS_DIR/h264_decode (runs
- *       of consecutive jobs with their bitstreams, fuzz_input.h).
- *   dd-fuzz-seed to-recording INPUT REC_DIR
- *       A fuzz_h264_decode input (a crash, say) -> a recording of the
- *       jobs the target ran, for `daedalus-replay REC_DIR`.
+ *       SPS/PPS/scaling-matrix controls), CORPUS_DIR/vpx_headers (the
+ *       starts of VP9/VP8 frames) and CORPUS_DIR/<codec>_decode (runs of
+ *       consecutive jobs with their bitstreams, fuzz_input.h).
+ *   dd-fuzz-seed to-recording INPUT REC_DIR [h264|vp9|vp8]
+ *       A fuzz_<codec>_decode input (a crash, say; default h264) -> a
+ *       recording of the jobs the target ran, for `daedalus-replay REC_DIR`.
  * Exit status 0, or 1 with a message.
  */
 #include <dirent.h>
@@ -32,12 +35,15 @@
 #include "h264_stream.h"
 #include "md5.h"
 #include "recorder.h"
+#include "vp8_header.h"
+#include "vp9_header.h"
 
 #define ALIGN(x, a)	(((x) + (a) - 1) / (a) * (a))
-#define PICS_PER_VECTOR	10
+#define PICS_PER_VECTOR	10		/* jobs per vector */
 #define CAPTURE_SLOTS	16
-#define DECODE_RUN	3		/* jobs per h264_decode seed */
-#define DECODE_MAX	(96u << 10)	/* bytes per h264_decode seed */
+#define DECODE_RUN	3		/* jobs per <codec>_decode seed */
+#define DECODE_MAX	(96u << 10)	/* bytes per <codec>_decode seed */
+#define VPX_HEADER_MAX	48		/* bytes of a frame per vpx_headers seed */
 #define DECODE_BIN_MAX	(24u << 10)	/* bitstream bytes per job, at most */
 #define MAX_FILE	(64u << 20)
 
@@ -53,6 +59,32 @@ static const char *const default_vectors[] = {
 	"FRExt1_Panasonic_D",	/* 8x8 transform, scaling matrices */
 	"HPCVMOLQ_BRCM_B",	/* 4:0:0 */
 	"PPH10I1_Panasonic_A",	/* High 10 -> P010 */
+	"vp90-2-10-show-existing-frame.webm",	/* show_existing_frame, superframes */
+	"tiny-8x8",		/* smaller than a superblock */
+	"odd-size-199x131",	/* odd size */
+	"error-resilient",	/* error resilient, reset contexts */
+	"multi-arf",		/* hidden frames in superframes */
+	"resize-dynamic-rt",	/* size change: scaled references */
+	"profile2-10bit",	/* profile 2 -> P010 */
+	"tiles-4col-2row-720p",	/* tile columns and rows */
+	"vp80-00-comprehensive-007",	/* odd size, many features */
+	"vp80-01-intra-1400",	/* key frames */
+	"vp80-02-inter-1402",	/* inter frames */
+	"vp80-03-segmentation-1401",	/* segmentation */
+	"vp80-04-partitions-1404",	/* several token partitions */
+	"vp80-05-sharpness-1428",	/* loop filter sharpness */
+};
+
+static const struct {
+	const char *suite;
+	enum daedalus_codec codec;
+} suites[] = {
+	{ "JVT-AVC_V1", DAEDALUS_CODEC_H264 },
+	{ "JVT-FR-EXT", DAEDALUS_CODEC_H264 },
+	{ "JVT-Professional_profiles", DAEDALUS_CODEC_H264 },
+	{ "VP9-TEST-VECTORS", DAEDALUS_CODEC_VP9 },
+	{ "VP9-LIBVPX-GEN", DAEDALUS_CODEC_VP9 },
+	{ "VP8-TEST-VECTORS", DAEDALUS_CODEC_VP8 },
 };
 
 static int die(const char *fmt, const char *arg)
@@ -98,34 +130,47 @@ static uint8_t *read_file(const char *path, size_t *size)
 
 /* ---- record: conformance vectors -> a recording ---- */
 
-/* The job of @pic, as tests/unit/test_h264_backend.c sends it. */
-static void fill_job(struct daedalus_job *msg, const struct h264_picture *pic,
-		     uint64_t seq, uint64_t ctx_id)
+/*
+ * A job for picture @frame (0, 1, ...) of @w x @h, as
+ * tests/unit/test_h264_backend.c sends one: NV12 (P010 with @p010) of
+ * 128-byte aligned rows and 32-row aligned height, @len bytes of
+ * bitstream, one of CAPTURE_SLOTS CAPTURE buffers; the params are zero.
+ */
+static void job_init(struct daedalus_job *msg, enum daedalus_codec codec,
+		     uint64_t seq, uint64_t ctx_id, unsigned int frame,
+		     uint32_t w, uint32_t h, int p010, size_t len)
 {
 	struct daedalus_picture_format *f = &msg->picture_format;
-	int p010 = pic->depth > 8;
 
 	memset(msg, 0, sizeof(*msg));
 	dd_hdr_init(&msg->hdr, DAEDALUS_MSG_JOB, sizeof(*msg));
 	msg->seq = seq;
 	msg->ctx_id = ctx_id;
-	msg->timestamp = (uint64_t)(pic->frame + 1) * 1000;
-	msg->codec = DAEDALUS_CODEC_H264;
-	msg->flags = pic->first_of_pair ? DAEDALUS_JOB_HOLD_CAPTURE : 0;
-	msg->coded_width = (uint32_t)pic->width;
-	msg->coded_height = (uint32_t)pic->height;
+	msg->timestamp = (uint64_t)(frame + 1) * 1000;
+	msg->codec = codec;
+	msg->coded_width = w;
+	msg->coded_height = h;
 	f->pixelformat = p010 ? V4L2_PIX_FMT_P010 : V4L2_PIX_FMT_NV12;
-	f->width = (uint32_t)pic->width;
-	f->height = ALIGN((uint32_t)pic->height, 32);
-	f->bytesperline = ALIGN((uint32_t)pic->width, 128) * (p010 ? 2 : 1);
+	f->width = w;
+	f->height = ALIGN(h, 32);
+	f->bytesperline = ALIGN(w, 128) * (p010 ? 2 : 1);
 	f->sizeimage = f->bytesperline * f->height * 3 / 2;
 	msg->bitstream.id = 1;
 	msg->bitstream.fd = 3;
-	msg->bitstream.length = (uint32_t)pic->slices_len;
-	msg->bitstream.bytesused = (uint32_t)pic->slices_len;
-	msg->picture.id = 100 + (uint64_t)(pic->frame % CAPTURE_SLOTS);
+	msg->bitstream.length = (uint32_t)len;
+	msg->bitstream.bytesused = (uint32_t)len;
+	msg->picture.id = 100 + (uint64_t)(frame % CAPTURE_SLOTS);
 	msg->picture.fd = 4;
 	msg->picture.length = f->sizeimage;
+}
+
+static void fill_job(struct daedalus_job *msg, const struct h264_picture *pic,
+		     uint64_t seq, uint64_t ctx_id)
+{
+	job_init(msg, DAEDALUS_CODEC_H264, seq, ctx_id, (unsigned int)pic->frame,
+		 (uint32_t)pic->width, (uint32_t)pic->height, pic->depth > 8,
+		 pic->slices_len);
+	msg->flags = pic->first_of_pair ? DAEDALUS_JOB_HOLD_CAPTURE : 0;
 	msg->params.h264 = pic->params;
 }
 
@@ -157,6 +202,216 @@ static int record_vector(struct dd_recorder *rec, const struct h264_vector *v,
 	return 0;
 }
 
+/*
+ * What a VP9 client tracks between frames to fill the FRAME control: the
+ * decoder's reference slots (dd_vp9_slots, as the backend mirrors them)
+ * and which frame each holds, and the profile of the last intra frame.
+ */
+struct vp9_client {
+	struct dd_vp9_slots slots;
+	uint64_t slot_ts[DD_VP9_NUM_REF_FRAMES];
+	uint8_t profile;
+};
+
+/*
+ * The job of VP9 frame @d (one frame, not a superframe), its FRAME
+ * control filled from the uncompressed header as far as the backend and
+ * dd_job_check() look at it; -1 for a frame the parser refuses.
+ */
+static int vp9_job(struct daedalus_job *msg, struct vp9_client *c,
+		   const uint8_t *d, size_t n, uint64_t seq, uint64_t ctx_id,
+		   unsigned int frame)
+{
+	struct v4l2_ctrl_vp9_frame *f = &msg->params.vp9.frame;
+	struct dd_vp9_header h;
+	const char *why;
+	unsigned int i, w, ht, depth;
+
+	if (dd_vp9_parse_header(d, n, &c->slots, &h, &why))
+		return -1;
+	if (h.show_existing_frame) {
+		/* decodes nothing: the control only has to pass dd_job_check() */
+		w = c->slots.width[h.frame_to_show];
+		ht = c->slots.height[h.frame_to_show];
+		depth = c->slots.bit_depth;
+		h.profile = c->profile;
+		h.show_frame = 1;
+	} else {
+		w = h.width;
+		ht = h.height;
+		depth = h.bit_depth;
+	}
+	if (!w || !ht)
+		return -1;
+	job_init(msg, DAEDALUS_CODEC_VP9, seq, ctx_id, frame, w, ht, depth > 8, n);
+	f->profile = h.profile;
+	f->bit_depth = (uint8_t)depth;
+	f->frame_width_minus_1 = f->render_width_minus_1 = (uint16_t)(w - 1);
+	f->frame_height_minus_1 = f->render_height_minus_1 = (uint16_t)(ht - 1);
+	f->flags = (h.key_frame ? V4L2_VP9_FRAME_FLAG_KEY_FRAME : 0) |
+		   (h.show_frame ? V4L2_VP9_FRAME_FLAG_SHOW_FRAME : 0) |
+		   (h.error_resilient ? V4L2_VP9_FRAME_FLAG_ERROR_RESILIENT : 0) |
+		   (h.intra_only ? V4L2_VP9_FRAME_FLAG_INTRA_ONLY : 0) |
+		   V4L2_VP9_FRAME_FLAG_X_SUBSAMPLING | V4L2_VP9_FRAME_FLAG_Y_SUBSAMPLING;
+	/* the bitstream's 0/1 both mean none; the control has 0..2 */
+	f->reset_frame_context = h.reset_frame_context > 1 ? h.reset_frame_context - 1 : 0;
+	if (h.show_existing_frame)
+		return 0;
+	if (!h.key_frame && !h.intra_only) {
+		for (i = 0; i < DD_VP9_REFS_PER_FRAME; i++)
+			f->ref_frame_sign_bias |= (uint8_t)(h.ref_sign_bias[i] << i);
+		f->last_frame_ts = c->slot_ts[h.ref_frame_idx[0]];
+		f->golden_frame_ts = c->slot_ts[h.ref_frame_idx[1]];
+		f->alt_frame_ts = c->slot_ts[h.ref_frame_idx[2]];
+	} else {
+		c->profile = h.profile;
+	}
+	dd_vp9_slots_update(&c->slots, &h);
+	for (i = 0; i < DD_VP9_NUM_REF_FRAMES; i++)
+		if (h.refresh_frame_flags & (1u << i))
+			c->slot_ts[i] = msg->timestamp;
+	return 0;
+}
+
+/*
+ * The frames of a VP9 packet: a superframe (Annex B: an index of frame
+ * sizes ends it) is split, as a client must; anything else is one frame.
+ */
+static size_t vp9_split(const uint8_t *d, size_t n, const uint8_t **frames,
+			size_t *sizes)
+{
+	uint8_t marker = n ? d[n - 1] : 0;
+	size_t count = (size_t)(marker & 7) + 1, mag = (size_t)(marker >> 3 & 3) + 1;
+	size_t index = 2 + mag * count, at = 0;
+
+	if ((marker & 0xe0) != 0xc0 || n < index || d[n - index] != marker)
+		goto one;
+	for (size_t i = 0; i < count; i++) {
+		const uint8_t *p = d + n - index + 1 + i * mag;
+		size_t size = 0;
+
+		for (size_t b = 0; b < mag; b++)
+			size |= (size_t)p[b] << (8 * b);
+		if (!size || size > n - index - at)
+			goto one;
+		frames[i] = d + at;
+		sizes[i] = size;
+		at += size;
+	}
+	return count;
+one:
+	frames[0] = d;
+	sizes[0] = n;
+	return 1;
+}
+
+/* What a VP8 client tracks: the last key frame's size, the references. */
+struct vp8_client {
+	struct dd_vp8_header key;	/* the last key frame's header */
+	uint64_t last_ts, golden_ts, alt_ts;
+};
+
+/*
+ * The job of VP8 frame @d, its FRAME control filled from the frame tag
+ * and key frame header.  What the first partition codes (token partition
+ * count, which references a frame refreshes) needs its boolean decoder;
+ * the backend checks neither, so: one token partition of the rest of the
+ * frame (the same bytes dd_job_check() bounds), key frames refresh all
+ * three references, a hidden frame the alt-ref, any other frame last.
+ */
+static int vp8_job(struct daedalus_job *msg, struct vp8_client *c,
+		   const uint8_t *d, size_t n, uint64_t seq, uint64_t ctx_id,
+		   unsigned int frame)
+{
+	struct v4l2_ctrl_vp8_frame *f = &msg->params.vp8.frame;
+	struct dd_vp8_header h;
+	const char *why;
+	uint64_t parts;
+
+	if (dd_vp8_parse_header(d, n, &h, &why))
+		return -1;
+	if (h.key_frame)
+		c->key = h;
+	parts = (uint64_t)h.header_size + h.first_part_size;
+	if (!c->key.width || !c->key.height || parts > n)
+		return -1;
+	job_init(msg, DAEDALUS_CODEC_VP8, seq, ctx_id, frame, c->key.width,
+		 c->key.height, 0, n);
+	f->flags = (h.key_frame ? V4L2_VP8_FRAME_FLAG_KEY_FRAME : 0) |
+		   (h.show_frame ? V4L2_VP8_FRAME_FLAG_SHOW_FRAME : 0);
+	f->version = h.version;
+	f->first_part_size = h.first_part_size;
+	f->width = c->key.width;
+	f->height = c->key.height;
+	f->horizontal_scale = c->key.horizontal_scale;
+	f->vertical_scale = c->key.vertical_scale;
+	f->num_dct_parts = 1;
+	f->dct_part_sizes[0] = (uint32_t)(n - parts);
+	if (h.key_frame) {
+		c->last_ts = c->golden_ts = c->alt_ts = msg->timestamp;
+		return 0;
+	}
+	f->last_frame_ts = c->last_ts;
+	f->golden_frame_ts = c->golden_ts;
+	f->alt_frame_ts = c->alt_ts;
+	if (h.show_frame)
+		c->last_ts = msg->timestamp;
+	else
+		c->alt_ts = msg->timestamp;
+	return 0;
+}
+
+/* The first PICS_PER_VECTOR frames of an IVF file, one job each. */
+static int record_ivf(struct dd_recorder *rec, const struct h264_vector *v,
+		      enum daedalus_codec codec, uint64_t ctx_id)
+{
+	static struct daedalus_job msg;
+	static struct vp9_client c9;
+	static struct vp8_client c8;
+	size_t size, pos, njobs = 0;
+	uint8_t *ivf = read_file(v->path, &size);
+	int ret = -1;
+
+	if (!ivf || size < 32 || memcmp(ivf, "DKIF", 4))
+		goto out;
+	memset(&c9, 0, sizeof(c9));
+	memset(&c8, 0, sizeof(c8));
+	pos = ivf[6] | (size_t)ivf[7] << 8;	/* header length */
+	while (njobs < PICS_PER_VECTOR && pos + 12 <= size) {
+		size_t len = ivf[pos] | (size_t)ivf[pos + 1] << 8 |
+			     (size_t)ivf[pos + 2] << 16 | (size_t)ivf[pos + 3] << 24;
+		const uint8_t *frames[8];
+		size_t sizes[8], nf = 1;
+
+		pos += 12;
+		if (len > size - pos)
+			break;
+		frames[0] = ivf + pos;
+		sizes[0] = len;
+		if (codec == DAEDALUS_CODEC_VP9)
+			nf = vp9_split(ivf + pos, len, frames, sizes);
+		for (size_t i = 0; i < nf && njobs < PICS_PER_VECTOR; i++) {
+			unsigned int frame = (unsigned int)njobs;
+			uint64_t seq = njobs + 1;
+
+			if (codec == DAEDALUS_CODEC_VP9 ?
+			    vp9_job(&msg, &c9, frames[i], sizes[i], seq, ctx_id, frame) :
+			    vp8_job(&msg, &c8, frames[i], sizes[i], seq, ctx_id, frame))
+				continue;
+			if (!njobs)
+				msg.flags |= DAEDALUS_JOB_NEW_STREAM;
+			if (dd_recorder_write(rec, &msg, frames[i], sizes[i]))
+				goto out;
+			njobs++;
+		}
+		pos += len;
+	}
+	ret = njobs ? 0 : -1;
+out:
+	free(ivf);
+	return ret;
+}
+
 static int wanted(const char *name, int argc, char **argv)
 {
 	size_t i;
@@ -175,9 +430,6 @@ static int wanted(const char *name, int argc, char **argv)
 
 static int cmd_record(const char *out, int argc, char **argv)
 {
-	static const char *const suites[] = {
-		"JVT-AVC_V1", "JVT-FR-EXT", "JVT-Professional_profiles",
-	};
 	const char *dir = h264_vectors_dir();
 	struct dd_recorder *rec;
 	uint64_t ctx_id = 0;
@@ -188,12 +440,19 @@ static int cmd_record(const char *out, int argc, char **argv)
 		return die("cannot create %s", out);
 	for (size_t s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
 		struct h264_vector *v;
-		int n = h264_suite_load(dir, suites[s], &v);
+		/* the fluster layout and suite files are the same for every codec */
+		int n = h264_suite_load(dir, suites[s].suite, &v);
 
 		for (int i = 0; i < n; i++) {
+			int ret;
+
 			if (!wanted(v[i].name, argc, argv))
 				continue;
-			if (record_vector(rec, &v[i], ++ctx_id))
+			if (suites[s].codec == DAEDALUS_CODEC_H264)
+				ret = record_vector(rec, &v[i], ++ctx_id);
+			else
+				ret = record_ivf(rec, &v[i], suites[s].codec, ++ctx_id);
+			if (ret)
 				fprintf(stderr, "dd-fuzz-seed: %s: not recorded\n", v[i].name);
 		}
 		if (n > 0)
@@ -227,9 +486,16 @@ static int put_seed(const char *dir, const void *a, size_t alen, const void *b,
 	return write_file(path, a, alen, b, blen);
 }
 
+/* The decode targets' codecs, as their corpus directories name them. */
+static const char *const decode_name[DAEDALUS_CODEC_COUNT] = {
+	[DAEDALUS_CODEC_H264] = "h264", [DAEDALUS_CODEC_VP9] = "vp9",
+	[DAEDALUS_CODEC_VP8] = "vp8",
+};
+
 struct corpus {
-	char job[4096], headers[4096], decode[4096];
-	int njob, nheaders, ndecode;
+	char job[4096], headers[4096], vpx_headers[4096];
+	char decode[DAEDALUS_CODEC_COUNT][4096];	/* "" without a target */
+	int njob;
 };
 
 /*
@@ -237,14 +503,14 @@ struct corpus {
  * (docs/fuzzing.md), so every run starts from them: a CAPTURE buffer at an
  * odd offset, and a bytesperline that changes after the first job.
  */
-static void put_run(struct corpus *c, uint8_t *run, size_t len,
+static void put_run(const char *dir, uint8_t *run, size_t len,
 		    const size_t *jobs, int n)
 {
 	const size_t off = offsetof(struct daedalus_job, picture.offset);
 	const size_t fmt = offsetof(struct daedalus_job, picture_format);
 	uint8_t *v = malloc(len);
 
-	put_seed(c->decode, run, len, NULL, 0);
+	put_seed(dir, run, len, NULL, 0);
 	if (!v)
 		return;
 	memcpy(v, run, len);
@@ -253,7 +519,7 @@ static void put_run(struct corpus *c, uint8_t *run, size_t len,
 
 		memcpy(v + jobs[i] + off, &one, sizeof(one));
 	}
-	put_seed(c->decode, v, len, NULL, 0);
+	put_seed(dir, v, len, NULL, 0);
 	memcpy(v, run, len);
 	for (int i = 1; i < n; i++) {
 		struct daedalus_picture_format f;
@@ -264,23 +530,63 @@ static void put_run(struct corpus *c, uint8_t *run, size_t len,
 		memcpy(v + jobs[i] + fmt, &f, sizeof(f));
 	}
 	if (n > 1)
-		put_seed(c->decode, v, len, NULL, 0);
+		put_seed(dir, v, len, NULL, 0);
 	free(v);
+}
+
+/* A run of decode jobs of one codec, written out as a seed when full. */
+struct run {
+	uint8_t *buf;
+	size_t len, at[DECODE_RUN];
+	int jobs;
+	enum daedalus_codec codec;
+};
+
+static void run_flush(const struct corpus *c, struct run *r)
+{
+	if (r->jobs)
+		put_run(c->decode[r->codec], r->buf, r->len, r->at, r->jobs);
+	r->len = 0;
+	r->jobs = 0;
+}
+
+static void run_add(const struct corpus *c, struct run *r, const uint8_t *rec,
+		    enum daedalus_codec codec, const uint8_t *bin, size_t bin_len)
+{
+	size_t prefix = fz_job_prefix(codec);
+
+	if (r->jobs && (r->codec != codec ||
+			r->len + FZ_SEP_LEN + prefix + bin_len > DECODE_MAX))
+		run_flush(c, r);
+	r->codec = codec;
+	if (r->jobs) {
+		memcpy(r->buf + r->len, FZ_SEP, FZ_SEP_LEN);
+		r->len += FZ_SEP_LEN;
+	}
+	r->at[r->jobs] = r->len;
+	memcpy(r->buf + r->len, rec, prefix);
+	memcpy(r->buf + r->len + prefix, bin, bin_len);
+	r->len += prefix + bin_len;
+	if (++r->jobs == DECODE_RUN)
+		run_flush(c, r);
 }
 
 static void corpus_context(struct corpus *c, const char *ctxdir)
 {
 	struct dd_recording_entry *jobs = NULL;
 	int n = dd_recording_list(ctxdir, "", ".job", &jobs);
-	uint8_t *run = malloc(DECODE_MAX);
-	size_t run_len = 0, run_at[DECODE_RUN];
-	int run_jobs = 0;
+	struct run r = { .buf = malloc(DECODE_MAX) };
+	/* fuzz_vpx_headers: the starts of the context's first frames */
+	uint8_t vpx[FZ_VPX_FRAMES * (1 + VPX_HEADER_MAX)];
+	size_t vpx_len = 0, vpx_frames = 0;
 
-	for (int i = 0; run && i < n; i++) {
+	for (int i = 0; r.buf && i < n; i++) {
 		char path[4096];
 		uint8_t *rec, *bin;
+		const uint8_t *sep;
 		size_t len, bin_len;
 		const struct daedalus_job *job;
+		enum daedalus_codec codec;
 
 		snprintf(path, sizeof(path), "%s/%s", ctxdir, jobs[i].name);
 		rec = read_file(path, &len);
@@ -290,12 +596,14 @@ static void corpus_context(struct corpus *c, const char *ctxdir)
 		if (i < 3 && !put_seed(c->job, rec, len, NULL, 0))
 			c->njob++;
 		job = (const struct daedalus_job *)rec;
-		if (len != sizeof(*job) || job->codec != DAEDALUS_CODEC_H264) {
+		codec = len == sizeof(*job) && job->codec < DAEDALUS_CODEC_COUNT ?
+			job->codec : DAEDALUS_CODEC_NONE;
+		if (!c->decode[codec][0]) {
 			free(rec);
 			continue;
 		}
 		/* fuzz_h264_headers: sps, pps, scaling matrix (put_seed dedups) */
-		{
+		if (codec == DAEDALUS_CODEC_H264) {
 			const struct daedalus_h264_params *p = &job->params.h264;
 			uint8_t hdr[FZ_HEADERS_SIZE];
 
@@ -305,38 +613,35 @@ static void corpus_context(struct corpus *c, const char *ctxdir)
 			       sizeof(p->scaling_matrix));
 			put_seed(c->headers, hdr, sizeof(hdr), NULL, 0);
 		}
-		/* fuzz_h264_decode: runs of DECODE_RUN consecutive jobs */
+		/* fuzz_<codec>_decode: runs of DECODE_RUN consecutive jobs */
 		snprintf(path + strlen(path) - 4, 5, ".bin");
 		bin = read_file(path, &bin_len);
 		/* big pictures (1080p, 10-bit): their first slices are enough */
 		if (bin_len > DECODE_BIN_MAX)
 			bin_len = DECODE_BIN_MAX;
+		/* a VP8/VP9 frame holding the separator by chance: cut it there */
+		sep = bin ? fz_find_sep(bin, bin + bin_len) : NULL;
+		if (sep)
+			bin_len = (size_t)(sep - bin);
 		if (bin && bin_len) {
-			if (run_jobs && run_len + FZ_SEP_LEN + FZ_JOB_PREFIX + bin_len > DECODE_MAX) {
-				put_run(c, run, run_len, run_at, run_jobs);
-				run_len = 0;
-				run_jobs = 0;
-			}
-			if (run_jobs) {
-				memcpy(run + run_len, FZ_SEP, FZ_SEP_LEN);
-				run_len += FZ_SEP_LEN;
-			}
-			run_at[run_jobs] = run_len;
-			memcpy(run + run_len, rec, FZ_JOB_PREFIX);
-			memcpy(run + run_len + FZ_JOB_PREFIX, bin, bin_len);
-			run_len += FZ_JOB_PREFIX + bin_len;
-			if (++run_jobs == DECODE_RUN) {
-				put_run(c, run, run_len, run_at, run_jobs);
-				run_len = 0;
-				run_jobs = 0;
+			run_add(c, &r, rec, codec, bin, bin_len);
+			if (codec != DAEDALUS_CODEC_H264 && vpx_frames < FZ_VPX_FRAMES) {
+				size_t l = bin_len < VPX_HEADER_MAX ? bin_len : VPX_HEADER_MAX;
+
+				vpx[vpx_len++] = (uint8_t)l;
+				memcpy(vpx + vpx_len, bin, l);
+				vpx_len += l;
+				vpx_frames++;
 			}
 		}
 		free(bin);
 		free(rec);
 	}
-	if (run && run_jobs)
-		put_run(c, run, run_len, run_at, run_jobs);
-	free(run);
+	if (r.buf)
+		run_flush(c, &r);
+	if (vpx_len)
+		put_seed(c->vpx_headers, vpx, vpx_len, NULL, 0);
+	free(r.buf);
 	free(jobs);
 }
 
@@ -356,16 +661,25 @@ static int count_files(const char *dir)
 
 static int cmd_corpus(const char *out, int argc, char **argv)
 {
-	struct corpus c = { 0 };
+	static struct corpus c;
+	char dirs[64];
 
 	mkdir(out, 0755);
 	snprintf(c.job, sizeof(c.job), "%s/job", out);
 	snprintf(c.headers, sizeof(c.headers), "%s/h264_headers", out);
-	snprintf(c.decode, sizeof(c.decode), "%s/h264_decode", out);
+	snprintf(c.vpx_headers, sizeof(c.vpx_headers), "%s/vpx_headers", out);
 	if ((mkdir(c.job, 0755) && errno != EEXIST) ||
 	    (mkdir(c.headers, 0755) && errno != EEXIST) ||
-	    (mkdir(c.decode, 0755) && errno != EEXIST))
+	    (mkdir(c.vpx_headers, 0755) && errno != EEXIST))
 		return die("cannot create the corpus directories under %s", out);
+	for (int k = 0; k < DAEDALUS_CODEC_COUNT; k++) {
+		if (!decode_name[k])
+			continue;
+		snprintf(c.decode[k], sizeof(c.decode[k]), "%s/%s_decode", out,
+			 decode_name[k]);
+		if (mkdir(c.decode[k], 0755) && errno != EEXIST)
+			return die("cannot create %s", c.decode[k]);
+	}
 	for (int a = 0; a < argc; a++) {
 		struct dd_recording_entry *ctxs = NULL;
 		int n = dd_recording_list(argv[a], "ctx", "", &ctxs);
@@ -382,29 +696,40 @@ static int cmd_corpus(const char *out, int argc, char **argv)
 		}
 		free(ctxs);
 	}
-	printf("dd-fuzz-seed: %s: %d job, %d h264_headers, %d h264_decode seeds\n",
-	       out, count_files(c.job), count_files(c.headers), count_files(c.decode));
+	snprintf(dirs, sizeof(dirs), "%d/%d/%d", count_files(c.decode[DAEDALUS_CODEC_H264]),
+		 count_files(c.decode[DAEDALUS_CODEC_VP9]),
+		 count_files(c.decode[DAEDALUS_CODEC_VP8]));
+	printf("dd-fuzz-seed: %s: %d job, %d h264_headers, %d vpx_headers, %s h264/vp9/vp8_decode seeds\n",
+	       out, count_files(c.job), count_files(c.headers),
+	       count_files(c.vpx_headers), dirs);
 	return count_files(c.job) ? 0 : die("no recorded jobs found%s", "");
 }
 
 /* ---- to-recording: a decode input -> the recording it stands for ---- */
 
-static int cmd_to_recording(const char *input, const char *out)
+static int cmd_to_recording(const char *input, const char *out,
+			    const char *codec_name)
 {
 	static struct daedalus_job msg;
 	struct fz_chunk chunks[FZ_MAX_JOBS];
 	struct dd_recorder *rec;
+	enum daedalus_codec codec = DAEDALUS_CODEC_NONE;
 	uint8_t *data;
 	size_t size, n;
 
+	for (int k = 0; k < DAEDALUS_CODEC_COUNT; k++)
+		if (decode_name[k] && !strcmp(decode_name[k], codec_name))
+			codec = (enum daedalus_codec)k;
+	if (codec == DAEDALUS_CODEC_NONE)
+		return die("no decode target for codec %s", codec_name);
 	data = read_file(input, &size);
 	if (!data)
 		return die("cannot read %s", input);
 	if (dd_recorder_new(out, &rec))
 		return die("cannot create %s", out);
-	n = fz_split(data, size, chunks, FZ_MAX_JOBS);
+	n = fz_split(data, size, fz_job_prefix(codec), chunks, FZ_MAX_JOBS);
 	for (size_t i = 0; i < n; i++) {
-		fz_job_from_chunk(&chunks[i], i, &msg);
+		fz_job_from_chunk(&chunks[i], i, codec, &msg);
 		if (dd_recorder_write(rec, &msg, chunks[i].bitstream,
 				      chunks[i].bitstream_len))
 			return die("cannot write into %s", out);
@@ -421,11 +746,11 @@ int main(int argc, char **argv)
 		return cmd_record(argv[2], argc - 3, argv + 3);
 	if (argc >= 4 && !strcmp(argv[1], "corpus"))
 		return cmd_corpus(argv[2], argc - 3, argv + 3);
-	if (argc == 4 && !strcmp(argv[1], "to-recording"))
-		return cmd_to_recording(argv[2], argv[3]);
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "to-recording"))
+		return cmd_to_recording(argv[2], argv[3], argc == 5 ? argv[4] : "h264");
 	fprintf(stderr,
 		"usage: dd-fuzz-seed record REC_DIR [VECTOR...]\n"
 		"       dd-fuzz-seed corpus CORPUS_DIR REC_DIR...\n"
-		"       dd-fuzz-seed to-recording DECODE_INPUT REC_DIR\n");
+		"       dd-fuzz-seed to-recording DECODE_INPUT REC_DIR [h264|vp9|vp8]\n");
 	return 2;
 }

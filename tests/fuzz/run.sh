@@ -17,7 +17,7 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd -P)
 SECS=${1:-25}
 [ $# -gt 0 ] && shift
 TARGETS=("$@")
-[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(fuzz_job fuzz_h264_headers fuzz_h264_decode)
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(fuzz_job fuzz_h264_headers fuzz_h264_decode fuzz_vpx_headers fuzz_vp9_decode fuzz_vp8_decode)
 BUILD=${DAEDALUS_FUZZ_BUILD:-$REPO/build/fuzz}
 WORK=${DAEDALUS_FUZZ_WORK:-$BUILD/fuzz-work}
 PAR=${DAEDALUS_FUZZ_JOBS:-1}
@@ -52,6 +52,7 @@ max_len() {
 	case $1 in
 	fuzz_job) echo 16384 ;;
 	fuzz_h264_headers) echo 2048 ;;
+	fuzz_vpx_headers) echo 4112 ;;	# FZ_VPX_FRAMES frames of 1 + 255 bytes
 	*) echo 131072 ;;
 	esac
 }
