@@ -198,6 +198,8 @@ static int vp9_decode(void *decoder, const struct dd_job *job,
 		result->why = "vp9: the picture does not fit the CAPTURE format";
 		return 0;
 	}
+	if (corrupt)
+		pic->tainted = 1;	/* what predicts from it is wrong too */
 	dd_lavc_pic_set_ts(pic, job->msg->timestamp);
 	dd_lavc_pictures_done(pics);
 	dd_vp9_slots_update(&dec->slots, &h);
