@@ -65,7 +65,11 @@ struct daedalus_codec_desc {
 	/* The control carrying the bit depth (0: always 8) and its reader. */
 	u32 depth_ctrl;
 	unsigned int (*depth)(const void *payload);
-	/* The frame size that control carries (NULL: none), in pixels. */
+	/*
+	 * The frame size that control carries, in pixels, checked against
+	 * the OUTPUT format (NULL: not checked; GStreamer sets VP9's frame
+	 * control of the previous size right after a resolution change).
+	 */
 	void (*frame_size)(const void *payload, u32 *width, u32 *height);
 	/* Refuse what the daemon cannot decode; 0 for other controls. */
 	int (*try_ctrl)(struct v4l2_ctrl *ctrl);

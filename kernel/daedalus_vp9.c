@@ -54,15 +54,6 @@ static unsigned int daedalus_vp9_depth(const void *payload)
 	return frame->bit_depth > 8 ? 10 : 8;
 }
 
-static void daedalus_vp9_frame_size(const void *payload, u32 *width,
-				    u32 *height)
-{
-	const struct v4l2_ctrl_vp9_frame *frame = payload;
-
-	*width = frame->frame_width_minus_1 + 1;
-	*height = frame->frame_height_minus_1 + 1;
-}
-
 static int daedalus_vp9_try_ctrl(struct v4l2_ctrl *ctrl)
 {
 	const struct v4l2_ctrl_vp9_frame *frame = ctrl->p_new.p_vp9_frame;
@@ -87,6 +78,5 @@ const struct daedalus_codec_desc daedalus_vp9_desc = {
 	.fill_job = daedalus_vp9_fill_job,
 	.depth_ctrl = V4L2_CID_STATELESS_VP9_FRAME,
 	.depth = daedalus_vp9_depth,
-	.frame_size = daedalus_vp9_frame_size,
 	.try_ctrl = daedalus_vp9_try_ctrl,
 };
