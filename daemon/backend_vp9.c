@@ -105,7 +105,12 @@ static const char *check_control(const struct v4l2_ctrl_vp9_frame *f,
 	return NULL;
 }
 
-/* The references the client names are the frames lavc predicts from. */
+/*
+ * The references the client names are the frames lavc predicts from, and
+ * intact.  Only these three are read for prediction: the previous frame lavc
+ * also keeps lends motion vectors and segment ids from its own buffers,
+ * never samples, so the client may have re-queued its CAPTURE buffer.
+ */
 static int refs_match(const struct vp9_dec *dec, const struct v4l2_ctrl_vp9_frame *f,
 		      const struct dd_vp9_header *h)
 {
@@ -188,8 +193,6 @@ static int vp9_decode(void *decoder, const struct dd_job *job,
 		result->why = ret < 0 ? corrupt : "vp9: libavcodec decoded no single picture";
 		return 0;
 	}
-	if (!h.key_frame && !h.intra_only && dd_lavc_pictures_tainted(pics))
-		corrupt = "vp9: a re-queued CAPTURE buffer overwrote a picture libavcodec still holds";
 	if (pic->error_flags)
 		corrupt = "vp9: libavcodec concealed errors in the picture";
 	bytes = dd_lavc_pic_output(pics, pic, &job->picture);
