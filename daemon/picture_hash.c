@@ -5,8 +5,9 @@
 #include "md5.h"
 #include "picture_hash.h"
 
-static void hash_plane_samples(struct dd_md5 *md5, const uint8_t *row,
-			       size_t count, size_t step, int p010)
+static void planar_samples(dd_picture_sink *sink, void *opaque,
+			   const uint8_t *row, size_t count, size_t step,
+			   int p010)
 {
 	uint8_t out[256];
 	size_t used = 0;
@@ -23,26 +24,62 @@ static void hash_plane_samples(struct dd_md5 *md5, const uint8_t *row,
 			out[used++] = s[0];
 		}
 		if (used >= sizeof(out) - 1) {
-			dd_md5_update(md5, out, used);
+			sink(opaque, out, used);
 			used = 0;
 		}
 	}
-	dd_md5_update(md5, out, used);
+	if (used)
+		sink(opaque, out, used);
+}
+
+/* 0 if @width x @height fits @fmt, else -EINVAL. */
+static int check_area(const struct daedalus_picture_format *fmt,
+		      uint32_t width, uint32_t height)
+{
+	size_t bps = fmt->pixelformat == V4L2_PIX_FMT_P010 ? 2 : 1;
+
+	if (!width || !height || width > fmt->width || height > fmt->height ||
+	    2 * (size_t)((width + 1) / 2) * bps > fmt->bytesperline)
+		return -EINVAL;
+	return 0;
+}
+
+int dd_picture_planar(const uint8_t *data, const struct daedalus_picture_format *fmt,
+		      uint32_t width, uint32_t height, dd_picture_sink *sink,
+		      void *opaque)
+{
+	int p010 = fmt->pixelformat == V4L2_PIX_FMT_P010;
+	size_t bps = p010 ? 2 : 1, stride = fmt->bytesperline;
+	size_t cw = (width + 1) / 2, ch = (height + 1) / 2;
+	const uint8_t *chroma = data + stride * fmt->height;
+
+	if (check_area(fmt, width, height))
+		return -EINVAL;
+	for (size_t y = 0; y < height; y++)
+		planar_samples(sink, opaque, data + y * stride, width, 1, p010);
+	for (size_t plane = 0; plane < 2; plane++)
+		for (size_t y = 0; y < ch; y++)
+			planar_samples(sink, opaque, chroma + y * stride + plane * bps,
+				       cw, 2, p010);
+	return 0;
+}
+
+static void md5_sink(void *opaque, const uint8_t *bytes, size_t size)
+{
+	dd_md5_update(opaque, bytes, size);
 }
 
 int dd_picture_md5(const uint8_t *data, const struct daedalus_picture_format *fmt,
 		   uint32_t width, uint32_t height, char capture_hex[33],
 		   char i420_hex[33])
 {
-	int p010 = fmt->pixelformat == V4L2_PIX_FMT_P010;
-	size_t bps = p010 ? 2 : 1, stride = fmt->bytesperline;
-	size_t cw = (width + 1) / 2, ch = (height + 1) / 2;
+	size_t bps = fmt->pixelformat == V4L2_PIX_FMT_P010 ? 2 : 1;
+	size_t stride = fmt->bytesperline, cw = (width + 1) / 2, ch = (height + 1) / 2;
 	const uint8_t *chroma = data + stride * fmt->height;
 	struct dd_md5 cap, planar;
 	uint8_t digest[16];
 
-	if (!width || !height || width > fmt->width || height > fmt->height ||
-	    2 * cw * bps > stride)
+	if (check_area(fmt, width, height))
 		return -EINVAL;
 
 	dd_md5_init(&cap);
@@ -54,12 +91,7 @@ int dd_picture_md5(const uint8_t *data, const struct daedalus_picture_format *fm
 	dd_md5_hex(digest, capture_hex);
 
 	dd_md5_init(&planar);
-	for (size_t y = 0; y < height; y++)
-		hash_plane_samples(&planar, data + y * stride, width, 1, p010);
-	for (size_t plane = 0; plane < 2; plane++)
-		for (size_t y = 0; y < ch; y++)
-			hash_plane_samples(&planar, chroma + y * stride + plane * bps,
-					   cw, 2, p010);
+	dd_picture_planar(data, fmt, width, height, md5_sink, &planar);
 	dd_md5_final(&planar, digest);
 	dd_md5_hex(digest, i420_hex);
 	return 0;

@@ -11,6 +11,8 @@
  *   i420     planar Y, then Cb, then Cr: 8-bit for NV12 (like
  *            ffmpeg -pix_fmt yuv420p), 16-bit little-endian with the
  *            value in the low 10 bits for P010 (like yuv420p10le).
+ * dd_picture_planar() hands out the i420 bytes themselves (daedalus-replay
+ * --frames writes them).
  */
 #ifndef DAEDALUS_PICTURE_HASH_H
 #define DAEDALUS_PICTURE_HASH_H
@@ -28,5 +30,17 @@
 int dd_picture_md5(const uint8_t *data, const struct daedalus_picture_format *fmt,
 		   uint32_t width, uint32_t height, char capture_hex[33],
 		   char i420_hex[33]);
+
+/* Receives a picture's planar bytes, piece by piece, in order. */
+typedef void dd_picture_sink(void *opaque, const uint8_t *bytes, size_t size);
+
+/*
+ * Passes the @width x @height area of @data to @sink as the i420 bytes
+ * above (planar Y, Cb, Cr; yuv420p or yuv420p10le).  Same checks and
+ * return as dd_picture_md5(); nothing is passed on -EINVAL.
+ */
+int dd_picture_planar(const uint8_t *data, const struct daedalus_picture_format *fmt,
+		      uint32_t width, uint32_t height, dd_picture_sink *sink,
+		      void *opaque);
 
 #endif /* DAEDALUS_PICTURE_HASH_H */

@@ -103,9 +103,16 @@ step dmesg-negative dmesg_negative
 step guest-visl tests/vm/run --visl -- tests/guest/run-all.sh --visl
 step guest-device tests/vm/run -- tests/guest/run-all.sh
 # tests marked "# boot: no-daemon" (or "any") need a boot without daedalusd
+# (its results in build/check/guest-device-nodaemon: the next step reads them)
+NODAEMON=$LOGS/guest-device-nodaemon
+rm -rf "$NODAEMON"
 if grep -qsE '^# *boot: *(no-daemon|any)' tests/guest/*.test; then
-	step guest-device-nodaemon tests/vm/run --no-daemon -- tests/guest/run-all.sh
+	step guest-device-nodaemon tests/vm/run --no-daemon --results "$NODAEMON" -- tests/guest/run-all.sh
 fi
+
+# 8. the VP9/VP8 jobs GStreamer sent in that boot (tests/guest/39-vpx-record.test),
+# replayed on the host through the vp9/vp8 backends: md5-exact against the suites
+step vpx-replay python3 tests/vpx-replay.py "$NODAEMON/tests/39-vpx-record/rec"
 
 echo
 echo "######## summary"

@@ -4,7 +4,7 @@
  * the daemon's own code on the host: the same job checks, buffer mapping
  * (memfds stand in for the dma-bufs), context handling and backends.
  *
- *   daedalus-replay [--backend NAME] [-v] DIR...
+ *   daedalus-replay [--backend NAME] [--frames OUT] [-v] DIR...
  *
  * DIR is a recording (containing ctx<id>/ directories) or one ctx<id>/
  * directory.  Contexts run one after the other, each in seq order, each
@@ -14,7 +14,17 @@
  *
  * status OK/CORRUPT/FAILED; the md5s are those of picture_hash.h (the
  * coded area in the CAPTURE layout, and as planar I420 / yuv420p10le), or
- * "-" for FAILED.  Exit status 0 unless a recording could not be read.
+ * "-" for FAILED.
+ *
+ * --frames OUT writes the picture of every job not FAILED to
+ * OUT/<seq, 8 digits>.yuv: planar I420 (8-bit) or yuv420p10le (the i420
+ * bytes above), of the area a client shows: the frame size the VP8/VP9
+ * FRAME control carries, else the coded size.  Which of them a client
+ * displays, and in which order, is for the caller to know (hidden frames,
+ * VP9 show_existing_frame that never became a job, reordering).
+ *
+ * Exit status 0 unless a recording could not be read or a frame could not
+ * be written.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -94,13 +104,71 @@ static int make_buffer(uint32_t length, uint32_t offset, const uint8_t *data,
 	return fd;
 }
 
-static void replay_job(struct dd_context *ctx, struct dd_bufmap_cache *cache,
-		       struct daedalus_job *msg, size_t len, const uint8_t *bin,
-		       size_t bin_size)
+/* The area of the picture a client shows (see the top). */
+static void shown_size(const struct daedalus_job *msg, uint32_t *w, uint32_t *h)
+{
+	switch (msg->codec) {
+	case DAEDALUS_CODEC_VP9:
+		*w = msg->params.vp9.frame.frame_width_minus_1 + 1u;
+		*h = msg->params.vp9.frame.frame_height_minus_1 + 1u;
+		break;
+	case DAEDALUS_CODEC_VP8:
+		*w = msg->params.vp8.frame.width;
+		*h = msg->params.vp8.frame.height;
+		break;
+	default:
+		*w = msg->coded_width;
+		*h = msg->coded_height;
+	}
+}
+
+struct frame_file {
+	FILE *f;
+	int error;
+};
+
+static void frame_sink(void *opaque, const uint8_t *bytes, size_t size)
+{
+	struct frame_file *out = opaque;
+
+	if (fwrite(bytes, 1, size, out->f) != size)
+		out->error = 1;
+}
+
+/* --frames: OUT/<seq>.yuv for the job's picture @data.  0 or -1. */
+static int write_frame(const char *dir, const struct daedalus_job *msg,
+		       const uint8_t *data)
+{
+	struct frame_file out = { 0 };
+	char path[4096];
+	uint32_t w, h;
+
+	shown_size(msg, &w, &h);
+	snprintf(path, sizeof(path), "%s/%08" PRIu64 ".yuv", dir, (uint64_t)msg->seq);
+	out.f = fopen(path, "wbe");
+	if (!out.f) {
+		fprintf(stderr, "daedalus-replay: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (dd_picture_planar(data, &msg->picture_format, w, h, frame_sink, &out)) {
+		fprintf(stderr, "daedalus-replay: job %" PRIu64 ": %ux%u does not fit the picture\n",
+			(uint64_t)msg->seq, w, h);
+		out.error = 1;
+	}
+	if (fclose(out.f))
+		out.error = 1;
+	return out.error ? -1 : 0;
+}
+
+/* Replays one job, prints its line; 0, or -1 if its frame was not written. */
+static int replay_job(struct dd_context *ctx, struct dd_bufmap_cache *cache,
+		      struct daedalus_job *msg, size_t len, const uint8_t *bin,
+		      size_t bin_size, const char *frames)
 {
 	struct dd_prepared_job job = { .msg = msg };
 	struct daedalus_result res;
 	char cap[33] = "-", i420[33] = "-";
+	int ret = 0;
 
 	/* The recorded fd numbers mean nothing here: fresh memfds or none. */
 	if (len != sizeof(*msg)) {
@@ -130,10 +198,14 @@ static void replay_job(struct dd_context *ctx, struct dd_bufmap_cache *cache,
 		dd_info("job %" PRIu64 ": %s", (uint64_t)msg->seq, job.reject);
 	printf("%" PRIu64 " %s %s %s\n", (uint64_t)msg->seq,
 	       dd_status_name(res.status), cap, i420);
+	if (frames && res.status != DAEDALUS_STATUS_FAILED && job.picture)
+		ret = write_frame(frames, msg, dd_bufmap_data(job.picture) +
+				  msg->picture.offset);
 	dd_job_release(&job);
+	return ret;
 }
 
-static int replay_context(const char *dir, const char *backend)
+static int replay_context(const char *dir, const char *backend, const char *frames)
 {
 	struct dd_bufmap_cache *cache = dd_bufmap_cache_new();
 	struct dd_context ctx;
@@ -170,7 +242,8 @@ static int replay_context(const char *dir, const char *backend)
 		snprintf(path, sizeof(path), "%s/%.*s.bin", dir,
 			 (int)(strlen(jobs[i].name) - 4), jobs[i].name);
 		bin = read_file(path, MAX_BUFFER, &bin_size);
-		replay_job(&ctx, cache, msg, len, bin, bin_size);
+		if (replay_job(&ctx, cache, msg, len, bin, bin_size, frames))
+			ret = -1;
 		free(bin);
 	}
 	if (inited)
@@ -182,14 +255,14 @@ out:
 	return ret;
 }
 
-static int replay_dir(const char *dir, const char *backend)
+static int replay_dir(const char *dir, const char *backend, const char *frames)
 {
 	struct dd_recording_entry *v = NULL;
 	int n = dd_recording_list(dir, "", ".job", &v), ret = 0;
 
 	free(v);
 	if (n > 0)
-		return replay_context(dir, backend);
+		return replay_context(dir, backend, frames);
 	v = NULL;
 	n = dd_recording_list(dir, "ctx", "", &v);
 	if (n <= 0) {
@@ -201,7 +274,7 @@ static int replay_dir(const char *dir, const char *backend)
 		char path[4096];
 
 		snprintf(path, sizeof(path), "%s/%s", dir, v[i].name);
-		if (replay_context(path, backend))
+		if (replay_context(path, backend, frames))
 			ret = -1;
 	}
 	free(v);
@@ -212,14 +285,15 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "backend", required_argument, NULL, 'b' },
+		{ "frames", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *backend = NULL;
+	const char *backend = NULL, *frames = NULL;
 	int c, verbosity = 0, ret = 0;
 
-	while ((c = getopt_long(argc, argv, "b:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:f:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			if (!dd_backend_exists(optarg)) {
@@ -228,25 +302,33 @@ int main(int argc, char **argv)
 			}
 			backend = optarg;
 			break;
+		case 'f':
+			frames = optarg;
+			break;
 		case 'v':
 			verbosity++;
 			break;
 		case 'h':
-			printf("Usage: daedalus-replay [--backend NAME] [-v] DIR...\n"
+			printf("Usage: daedalus-replay [--backend NAME] [--frames OUT] [-v] DIR...\n"
 			       "Replays jobs recorded by daedalusd --record; prints\n"
-			       "<seq> <status> <capture-md5> <i420-md5> per job.\n");
+			       "<seq> <status> <capture-md5> <i420-md5> per job.\n"
+			       "--frames OUT: each picture as OUT/<seq>.yuv (planar).\n");
 			return 0;
 		default:
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "Usage: daedalus-replay [--backend NAME] [-v] DIR...\n");
+		fprintf(stderr, "Usage: daedalus-replay [--backend NAME] [--frames OUT] [-v] DIR...\n");
 		return 2;
+	}
+	if (frames && mkdir(frames, 0755) && errno != EEXIST) {
+		fprintf(stderr, "daedalus-replay: %s: %s\n", frames, strerror(errno));
+		return 1;
 	}
 	dd_log_set_level(DD_LOG_WARN + verbosity);
 	for (int i = optind; i < argc; i++)
-		if (replay_dir(argv[i], backend))
+		if (replay_dir(argv[i], backend, frames))
 			ret = 1;
 	return ret;
 }

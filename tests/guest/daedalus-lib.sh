@@ -118,6 +118,19 @@ dd_fluster() {
 	return $rc
 }
 
+# dd_vector ROOT SUITE NAME: "INPUT OUTPUT-FORMAT MD5" of vector NAME of
+# ROOT/suites/SUITE.json (fluster layout: the input in ROOT/SUITE/NAME/),
+# or nothing if there is no such vector.
+dd_vector() {
+	python3 - "$@" <<-'EOF'
+	import json, sys
+	v, suite, name = sys.argv[1:]
+	for t in json.load(open(f"{v}/suites/{suite}.json"))["test_vectors"]:
+	    if t["name"] == name:
+	        print(f"{v}/{suite}/{name}/{t['input_file']}", t["output_format"], t["result"])
+	EOF
+}
+
 # ---- V4L2 buffer tracing (kernel tracepoints v4l2:v4l2_qbuf/v4l2_dqbuf) ----
 # What a client really got back, without trusting GStreamer to report it:
 # every VIDIOC_QBUF/DQBUF with its process, CLOCK_MONOTONIC time and flags.

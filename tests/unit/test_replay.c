@@ -29,6 +29,21 @@ static void md5_hex_of(const uint8_t *p, size_t n, char hex[33])
 	dd_md5_hex(d, hex);
 }
 
+struct collect {
+	uint8_t bytes[64];
+	size_t used;
+};
+
+static void collect_sink(void *opaque, const uint8_t *bytes, size_t size)
+{
+	struct collect *c = opaque;
+
+	CHECK(c->used + size <= sizeof(c->bytes));
+	if (c->used + size <= sizeof(c->bytes))
+		memcpy(c->bytes + c->used, bytes, size);
+	c->used += size;
+}
+
 static void test_picture_hash(void)
 {
 	/* 4x2 NV12, stride 6: Y 1..8, CbCr 9 10 11 12, padding 0xee. */
@@ -54,6 +69,22 @@ static void test_picture_hash(void)
 	md5_hex_of(i420_bytes, sizeof(i420_bytes), want);
 	CHECK_STR(i420, want);
 	CHECK_EQ(dd_picture_md5(pic, &fmt, 6, 2, cap, i420), -EINVAL);
+	{
+		struct collect c = { .used = 0 };
+		const uint8_t crop[] = { 1, 2, 3, 5, 6, 7, 9, 11, 10, 12 };
+
+		CHECK_EQ(dd_picture_planar(pic, &fmt, 4, 2, collect_sink, &c), 0);
+		CHECK_EQ(c.used, sizeof(i420_bytes));
+		CHECK(!memcmp(c.bytes, i420_bytes, sizeof(i420_bytes)));
+		/* 3x2: odd width, chroma ceil(3 / 2) = 2 samples a row. */
+		c.used = 0;
+		CHECK_EQ(dd_picture_planar(pic, &fmt, 3, 2, collect_sink, &c), 0);
+		CHECK_EQ(c.used, sizeof(crop));
+		CHECK(!memcmp(c.bytes, crop, sizeof(crop)));
+		c.used = 0;
+		CHECK_EQ(dd_picture_planar(pic, &fmt, 4, 3, collect_sink, &c), -EINVAL);
+		CHECK_EQ(c.used, 0);
+	}
 
 	memset(pic10, 0xee, sizeof(pic10));
 	for (int y = 0; y < 3; y++)
@@ -181,6 +212,44 @@ static void test_replay(const char *replay)
 	}
 	CHECK_EQ(out ? pclose(out) : -1, 0);
 	CHECK_EQ(n, 1);
+
+	/*
+	 * --frames: the VP9 job's picture, planar, cropped to the FRAME
+	 * control's 30x14; nothing for the FAILED job.
+	 */
+	jobs[3].params.vp9.frame.frame_width_minus_1 = 29;
+	jobs[3].params.vp9.frame.frame_height_minus_1 = 13;
+	CHECK_EQ(dd_recorder_new(rec_dir, &rec), 0);
+	CHECK_EQ(dd_recorder_write(rec, &jobs[3], bits, sizeof(bits)), 0);
+	dd_recorder_free(rec);
+	snprintf(cmd, sizeof(cmd), "%s --backend pattern --frames %s/frames %s >/dev/null 2>&1",
+		 replay, tmp, rec_dir);
+	CHECK_EQ(system(cmd), 0);
+	{
+		const struct daedalus_picture_format *f = &jobs[3].picture_format;
+		uint8_t *buf = calloc(1, f->sizeimage);
+		struct dd_job dj = { .msg = &jobs[3] };
+		struct dd_result res;
+		char frames[128], cap[33], i420[33];
+		void *dec;
+
+		dj.picture.data = buf;
+		dj.picture.size = f->sizeimage;
+		dj.picture.format = f;
+		dd_backend_pattern.open(&dec, &(struct dd_decoder_config){ .threads = 1 });
+		dd_backend_pattern.decode(dec, &dj, &res);
+		dd_backend_pattern.close(dec);
+		CHECK_EQ(dd_picture_md5(buf, f, 30, 14, cap, i420), 0);
+		free(buf);
+		snprintf(frames, sizeof(frames), "%s/frames", tmp);
+		CHECK_EQ(file_size(frames, "00000005.yuv"), 30 * 14 * 2 + 2 * 15 * 7 * 2);
+		CHECK_EQ(file_size(frames, "00000002.yuv"), -1);
+		snprintf(cmd, sizeof(cmd), "md5sum <%s/00000005.yuv", frames);
+		out = popen(cmd, "r");
+		CHECK(out && fgets(line, sizeof(line), out));
+		CHECK(!strncmp(line, i420, 32));
+		CHECK_EQ(out ? pclose(out) : -1, 0);
+	}
 
 	/* Nothing recorded there: an error. */
 	snprintf(cmd, sizeof(cmd), "%s %s 2>/dev/null", replay, tmp);

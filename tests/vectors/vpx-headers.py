@@ -193,6 +193,7 @@ class VP9State:
             if refresh >> i & 1:
                 self.ref_size[i] = (w, hgt)
         h.update(size=(w, hgt), bitdepth=self.bitdepth, profile=self.profile,
+                 refresh=refresh,
                  refresh_ctx=refresh_ctx, parallel=parallel,
                  lossless=int(base_q == 0 and not any(deltas)),
                  tile_cols_log2=cols, tile_rows_log2=rows, ref_scaled=int(scaled))
