@@ -101,13 +101,13 @@ step dmesg-negative dmesg_negative
 
 # 6-7. the guest tests: visl, then our device
 step guest-visl tests/vm/run --visl -- tests/guest/run-all.sh --visl
-step guest-device tests/vm/run -- tests/guest/run-all.sh
+step guest-device tests/vm/run --timeout 1800 -- tests/guest/run-all.sh
 # tests marked "# boot: no-daemon" (or "any") need a boot without daedalusd
 # (its results in build/check/guest-device-nodaemon: the next step reads them)
 NODAEMON=$LOGS/guest-device-nodaemon
 rm -rf "$NODAEMON"
 if grep -qsE '^# *boot: *(no-daemon|any)' tests/guest/*.test; then
-	step guest-device-nodaemon tests/vm/run --no-daemon --results "$NODAEMON" -- tests/guest/run-all.sh
+	step guest-device-nodaemon tests/vm/run --no-daemon --timeout 1800 --results "$NODAEMON" -- tests/guest/run-all.sh
 fi
 
 # 8. the VP9/VP8 jobs GStreamer sent in that boot (tests/guest/39-vpx-record.test),
