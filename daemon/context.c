@@ -80,7 +80,7 @@ void dd_context_close_decoder(struct dd_context *ctx)
 	if (ctx->decoder) {
 		ctx->backend->close(ctx->decoder);
 		if (ctx->budget)
-			atomic_fetch_sub(&ctx->budget->decoders, 1);
+			dd_thread_budget_close(ctx->budget);
 	}
 	ctx->decoder = NULL;
 	ctx->backend = NULL;
@@ -109,7 +109,6 @@ static int ensure_decoder(struct dd_context *ctx, const struct daedalus_job *msg
 		return 0;
 
 	struct dd_decoder_config cfg = { 1 };
-	unsigned int open_now;
 
 	backend = dd_backend_find(msg->codec, ctx->forced_backend);
 	if (!backend) {
@@ -118,16 +117,12 @@ static int ensure_decoder(struct dd_context *ctx, const struct daedalus_job *msg
 			  ctx->ctx_id, dd_codec_name(msg->codec));
 		return -ENOSYS;
 	}
-	if (ctx->budget) {
-		open_now = atomic_fetch_add(&ctx->budget->decoders, 1) + 1;
-		cfg.threads = ctx->budget->cores / open_now;
-		if (!cfg.threads)
-			cfg.threads = 1;
-	}
+	if (ctx->budget)
+		cfg.threads = dd_thread_budget_open(ctx->budget);
 	ret = backend->open(&ctx->decoder, &cfg);
 	if (ret) {
 		if (ctx->budget)
-			atomic_fetch_sub(&ctx->budget->decoders, 1);
+			dd_thread_budget_close(ctx->budget);
 		ctx->decoder = NULL;
 		warn_once(ctx, DD_WARNED_OPEN, DD_LOG_WARN,
 			  "context %" PRIu64 ": %s backend failed to open: %s",
@@ -135,6 +130,7 @@ static int ensure_decoder(struct dd_context *ctx, const struct daedalus_job *msg
 		return ret;
 	}
 	ctx->backend = backend;
+	ctx->threads = cfg.threads;
 	ctx->codec = msg->codec;
 	ctx->need_key = 1;
 	dd_dbg("context %" PRIu64 ": %s decoder opened for %s, %u threads",
@@ -172,6 +168,7 @@ static enum daedalus_status decode(struct dd_context *ctx,
 	const struct daedalus_job *msg = job->msg;
 	struct dd_result result = { .status = DAEDALUS_STATUS_FAILED };
 	struct dd_job dj;
+	unsigned int tokens;
 	int ret;
 
 	if (ensure_decoder(ctx, msg))
@@ -186,7 +183,10 @@ static enum daedalus_status decode(struct dd_context *ctx,
 	dj.picture.buf_id = msg->picture.id;
 	dj.picture.map = job->picture;
 
+	tokens = ctx->budget ? dd_thread_budget_take(ctx->budget, ctx->threads) : 0;
 	ret = ctx->backend->decode(ctx->decoder, &dj, &result);
+	if (ctx->budget)
+		dd_thread_budget_give(ctx->budget, tokens);
 	if (ret) {
 		warn_once(ctx, DD_WARNED_DECODE, DD_LOG_WARN,
 			  "context %" PRIu64 ": job %" PRIu64 ": %s decoder failed: %s",

@@ -15,13 +15,13 @@
 #ifndef DAEDALUS_CONTEXT_H
 #define DAEDALUS_CONTEXT_H
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "backend.h"
 #include "bufmap.h"
 #include "recorder.h"
+#include "thread_budget.h"
 
 /* A job record after the reader looked at it. */
 struct dd_prepared_job {
@@ -31,22 +31,13 @@ struct dd_prepared_job {
 	struct dd_bufmap *picture;
 };
 
-/*
- * The cores the decoders share: each decoder gets cores / decoders open
- * (at least one) when it opens, so N streams do not oversubscribe the
- * cores.  Shared by all contexts of a process; thread-safe.
- */
-struct dd_thread_budget {
-	unsigned int cores;
-	atomic_uint decoders;		/* open now */
-};
-
 #define DD_WHY_REMEMBERED	8
 
 struct dd_context {
 	uint64_t ctx_id;
 	const char *forced_backend;	/* --backend, or NULL */
-	struct dd_thread_budget *budget;
+	struct dd_thread_budget *budget;	/* NULL: one thread, no waiting */
+	unsigned int threads;			/* of the open decoder */
 	const struct dd_backend *backend;	/* of the open decoder */
 	void *decoder;			/* NULL: none open */
 	enum daedalus_codec codec;	/* of the open decoder */

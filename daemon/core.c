@@ -69,13 +69,13 @@ int dd_core_new(const struct dd_core_config *cfg, int dev_fd,
 	if (!core)
 		return -ENOMEM;
 	core->cfg = *cfg;
-	core->budget.cores = cfg->threads;
-	atomic_init(&core->budget.decoders, 0);
+	dd_thread_budget_init(&core->budget, cfg->threads);
 	core->dev_fd = dev_fd;
 	core->cache = dd_bufmap_cache_new();
 	core->workers = calloc(cfg->threads, sizeof(*core->workers));
 	if (!core->cache || !core->workers) {
 		dd_bufmap_cache_free(core->cache);
+		dd_thread_budget_fini(&core->budget);
 		free(core->workers);
 		free(core);
 		return -ENOMEM;
@@ -467,6 +467,7 @@ void dd_core_free(struct dd_core *core)
 	pthread_cond_destroy(&core->ready_cv);
 	pthread_cond_destroy(&core->idle_cv);
 	pthread_mutex_destroy(&core->lock);
+	dd_thread_budget_fini(&core->budget);
 	free(core->workers);
 	free(core);
 }

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "thread_budget.h"
+
+void dd_thread_budget_init(struct dd_thread_budget *b, unsigned int cores)
+{
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->freed, NULL);
+	b->cores = cores ? cores : 1;
+	b->decoders = 0;
+	b->idle = b->cores;
+}
+
+void dd_thread_budget_fini(struct dd_thread_budget *b)
+{
+	pthread_cond_destroy(&b->freed);
+	pthread_mutex_destroy(&b->lock);
+}
+
+unsigned int dd_thread_budget_open(struct dd_thread_budget *b)
+{
+	unsigned int threads;
+
+	pthread_mutex_lock(&b->lock);
+	b->decoders++;
+	threads = b->cores / b->decoders;
+	pthread_mutex_unlock(&b->lock);
+	return threads ? threads : 1;
+}
+
+void dd_thread_budget_close(struct dd_thread_budget *b)
+{
+	pthread_mutex_lock(&b->lock);
+	b->decoders--;
+	pthread_mutex_unlock(&b->lock);
+}
+
+unsigned int dd_thread_budget_take(struct dd_thread_budget *b,
+				   unsigned int threads)
+{
+	unsigned int tokens = threads < b->cores ? threads : b->cores;
+
+	if (!tokens)
+		tokens = 1;
+	pthread_mutex_lock(&b->lock);
+	while (b->idle < tokens)
+		pthread_cond_wait(&b->freed, &b->lock);
+	b->idle -= tokens;
+	pthread_mutex_unlock(&b->lock);
+	return tokens;
+}
+
+void dd_thread_budget_give(struct dd_thread_budget *b, unsigned int tokens)
+{
+	pthread_mutex_lock(&b->lock);
+	b->idle += tokens;
+	pthread_cond_broadcast(&b->freed);
+	pthread_mutex_unlock(&b->lock);
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The cores all decoders of the daemon share.  A decoder opening gets
+ * cores / decoders open (at least one) threads; libavcodec and dav1d fix
+ * their thread count at open, so decoders opened earlier keep a larger
+ * share.  That can never oversubscribe the cores: a decode holds one token
+ * per thread of its decoder (at most all of them) while it runs, and waits
+ * for them when other decodes hold them.  Thread-safe.
+ */
+#ifndef DAEDALUS_THREAD_BUDGET_H
+#define DAEDALUS_THREAD_BUDGET_H
+
+#include <pthread.h>
+
+struct dd_thread_budget {
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	unsigned int cores;
+	unsigned int decoders;		/* open now */
+	unsigned int idle;		/* tokens no decode holds */
+};
+
+void dd_thread_budget_init(struct dd_thread_budget *b, unsigned int cores);
+void dd_thread_budget_fini(struct dd_thread_budget *b);
+
+/* A decoder opens: its thread count.  Closes: dd_thread_budget_close(). */
+unsigned int dd_thread_budget_open(struct dd_thread_budget *b);
+void dd_thread_budget_close(struct dd_thread_budget *b);
+
+/*
+ * Around one decode by a decoder of @threads threads: takes that many
+ * tokens (at most cores), waiting while other decodes hold them; returns
+ * how many were taken, for dd_thread_budget_give().
+ */
+unsigned int dd_thread_budget_take(struct dd_thread_budget *b,
+				   unsigned int threads);
+void dd_thread_budget_give(struct dd_thread_budget *b, unsigned int tokens);
+
+#endif /* DAEDALUS_THREAD_BUDGET_H */
