@@ -11,7 +11,12 @@
 
 #include "daedalus.h"
 
-/* The buffer's dma-buf, exported (MMAP) or taken (DMABUF) once. */
+/*
+ * The buffer's dma-buf, exported (MMAP) or taken (DMABUF) once.  The daemon
+ * only reads the bitstream: an OUTPUT buffer is exported read-only, so its
+ * fd cannot be mapped for writing.  A client's own dma-buf (DMABUF) keeps
+ * the mode the client gave it.
+ */
 static struct dma_buf *daedalus_buf_dmabuf(struct vb2_v4l2_buffer *vbuf)
 {
 	struct daedalus_buffer *buf = to_daedalus_buffer(vbuf);
@@ -24,7 +29,8 @@ static struct dma_buf *daedalus_buf_dmabuf(struct vb2_v4l2_buffer *vbuf)
 	if (vb->memory == VB2_MEMORY_MMAP && vb->vb2_queue->mem_ops->get_dmabuf) {
 		dbuf = vb->vb2_queue->mem_ops->get_dmabuf(vb,
 							  vb->planes[0].mem_priv,
-							  O_RDWR);
+							  V4L2_TYPE_IS_OUTPUT(vb->type) ?
+							  O_RDONLY : O_RDWR);
 		if (IS_ERR(dbuf))
 			dbuf = NULL;
 	} else if (vb->memory == VB2_MEMORY_DMABUF && vb->planes[0].dbuf) {

@@ -25,8 +25,10 @@
  * until COUNT of them have been refused; "garbage done" is printed then.
  * The number refused is always printed at exit.
  *
- * It also checks the handshake: a wrong version must give EPROTO and the
- * kernel's version.  Exit status 0 when the kernel behaved, 1 when it
+ * Every job record is checked (sizes, ids, fds), and its bitstream fd must
+ * not be mappable for writing (the tests' clients queue MMAP OUTPUT
+ * buffers, which the kernel exports read-only).  It also checks the
+ * handshake: a wrong version must give EPROTO and the kernel's version.  Exit status 0 when the kernel behaved, 1 when it
  * accepted something it must refuse (or refused something valid), 2 on setup
  * errors.  Build: cc -O2 -Wall -I include -o hostile_daemon tools/hostile_daemon.c
  */
@@ -254,6 +256,8 @@ static int hello(int fd)
 
 static int check_job(const struct daedalus_job *job, ssize_t n)
 {
+	void *p;
+
 	if (n != (ssize_t)sizeof(*job) || job->hdr.size != sizeof(*job) ||
 	    job->hdr.magic != DAEDALUS_MAGIC ||
 	    job->hdr.version != DAEDALUS_PROTO_VERSION) {
@@ -266,6 +270,12 @@ static int check_job(const struct daedalus_job *job, ssize_t n)
 	    job->picture_format.sizeimage > job->picture.length) {
 		bad("inconsistent job record");
 		return -1;
+	}
+	/* The tests' clients queue MMAP OUTPUT buffers: exported read-only. */
+	p = mmap(NULL, 1, PROT_READ | PROT_WRITE, MAP_SHARED, job->bitstream.fd, 0);
+	if (p != MAP_FAILED) {
+		munmap(p, 1);
+		bad("the bitstream fd can be mapped for writing");	/* still answered */
 	}
 	return 0;
 }
@@ -381,8 +391,13 @@ int main(int argc, char **argv)
 				    "buf_gone" : "ctx_gone", (unsigned long long)g->buf_id);
 			continue;
 		}
-		if (check_job(job, n))
+		if (check_job(job, n)) {
+			if (job->bitstream.fd >= 0)
+				close(job->bitstream.fd);
+			if (job->picture.fd >= 0)
+				close(job->picture.fd);
 			continue;
+		}
 		jobs++;
 		say("job seq %llu ctx %llu codec %u flags 0x%x %ux%u refs %u bytes %u\n",
 		    (unsigned long long)job->seq, (unsigned long long)job->ctx_id,
