@@ -12,7 +12,6 @@
  * layer (lavc_picture.h); docs/h264.md has the corner cases.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "backend.h"
@@ -20,7 +19,7 @@
 #include "lavc_decoder.h"
 
 struct h264_dec {
-	struct dd_lavc_decoder lavc;
+	struct dd_lavc_decoder lavc;	/* first: dd_lavc_backend_open() */
 
 	/* The parameter sets last sent to lavc (resent only when changed). */
 	uint8_t sps_nal[DD_H264_PS_MAX], pps_nal[DD_H264_PS_MAX];
@@ -42,27 +41,12 @@ struct h264_dec {
 
 static int h264_open(void **decoder, const struct dd_decoder_config *cfg)
 {
-	struct h264_dec *dec = calloc(1, sizeof(*dec));
-	int ret;
+	int ret = dd_lavc_backend_open(decoder, sizeof(struct h264_dec),
+				       AV_CODEC_ID_H264, cfg);
 
-	if (!dec)
-		return -ENOMEM;
-	ret = dd_lavc_decoder_open(&dec->lavc, AV_CODEC_ID_H264, cfg->threads);
-	if (ret) {
-		free(dec);
-		return ret;
-	}
-	dec->prev_frame_num = -1;
-	*decoder = dec;
-	return 0;
-}
-
-static void h264_close(void *decoder)
-{
-	struct h264_dec *dec = decoder;
-
-	dd_lavc_decoder_close(&dec->lavc);
-	free(dec);
+	if (!ret)
+		((struct h264_dec *)*decoder)->prev_frame_num = -1;
+	return ret;
 }
 
 /* Back to a fresh stream: lavc's DPB, our mirrors of it, the sent headers. */
@@ -294,5 +278,5 @@ const struct dd_backend dd_backend_h264 = {
 	.codec = DAEDALUS_CODEC_H264,
 	.open = h264_open,
 	.decode = h264_decode,
-	.close = h264_close,
+	.close = dd_lavc_backend_close,
 };

@@ -12,39 +12,19 @@
  * decoded and still holds intact; that is also all a new stream (STREAMON,
  * a seek) changes.
  */
-#include <errno.h>
-#include <stdlib.h>
 
 #include "backend.h"
 #include "lavc_decoder.h"
 #include "vp8_header.h"
 
 struct vp8_dec {
-	struct dd_lavc_decoder lavc;
+	struct dd_lavc_decoder lavc;	/* first: dd_lavc_backend_open() */
 };
 
 static int vp8_open(void **decoder, const struct dd_decoder_config *cfg)
 {
-	struct vp8_dec *dec = calloc(1, sizeof(*dec));
-	int ret;
-
-	if (!dec)
-		return -ENOMEM;
-	ret = dd_lavc_decoder_open(&dec->lavc, AV_CODEC_ID_VP8, cfg->threads);
-	if (ret) {
-		free(dec);
-		return ret;
-	}
-	*decoder = dec;
-	return 0;
-}
-
-static void vp8_close(void *decoder)
-{
-	struct vp8_dec *dec = decoder;
-
-	dd_lavc_decoder_close(&dec->lavc);
-	free(dec);
+	return dd_lavc_backend_open(decoder, sizeof(struct vp8_dec),
+				    AV_CODEC_ID_VP8, cfg);
 }
 
 /* Why the FRAME control contradicts the frame, or NULL. */
@@ -78,12 +58,9 @@ static int vp8_decode(void *decoder, const struct dd_job *job,
 		      struct dd_result *result)
 {
 	struct vp8_dec *dec = decoder;
-	struct dd_lavc_pictures *pics = &dec->lavc.pics;
 	const struct v4l2_ctrl_vp8_frame *f = &job->msg->params.vp8.frame;
 	struct dd_vp8_header h;
-	struct dd_lavc_pic *pic;
 	const char *corrupt = NULL;
-	long bytes;
 	int ret;
 
 	result->status = DAEDALUS_STATUS_FAILED;
@@ -97,40 +74,15 @@ static int vp8_decode(void *decoder, const struct dd_job *job,
 	if (!h.key_frame && !refs_held(dec, f))
 		corrupt = "vp8: the client's references are not frames this decoder holds (seek or dropped jobs?)";
 
-	dd_lavc_packet_reset(&dec->lavc);
-	ret = dd_lavc_packet_append(&dec->lavc, job->bitstream.data,
-				    job->bitstream.size);
-	if (ret)
-		return ret;
-	ret = dd_lavc_decoder_send(&dec->lavc, job, 0, &pic);
-	if (ret < 0)
-		corrupt = "vp8: libavcodec reported an error in the bitstream";
-	if (!pic || pics->calls != 1) {
-		dd_lavc_pictures_done(pics);
-		result->why = ret < 0 ? corrupt : "vp8: libavcodec decoded no single picture";
-		return 0;
-	}
-	if (!h.key_frame && dd_lavc_pictures_tainted(pics))
-		corrupt = "vp8: a re-queued CAPTURE buffer overwrote a picture libavcodec still holds";
-	if (pic->error_flags)
-		corrupt = "vp8: libavcodec concealed errors in the picture";
-	bytes = dd_lavc_pic_output(pics, pic, &job->picture);
-	if (bytes < 0) {
-		dd_lavc_pictures_done(pics);
-		result->why = "vp8: the picture does not fit the CAPTURE format";
-		return 0;
-	}
-	if (corrupt)
-		pic->tainted = 1;	/* what predicts from it is wrong too */
-	dd_lavc_pic_set_ts(pic, job->msg->timestamp);
-	dd_lavc_pictures_done(pics);
-
-	result->status = corrupt ? DAEDALUS_STATUS_CORRUPT : DAEDALUS_STATUS_OK;
-	result->why = corrupt;
+	/*
+	 * Without the refresh flags (coded inside the first partition) the
+	 * golden and alt-ref lavc predicts from are not mirrored: any
+	 * tainted picture it holds counts.
+	 */
+	ret = dd_lavc_decode_picture(&dec->lavc, job, corrupt, !h.key_frame,
+				     result);
 	result->restart = h.key_frame;
-	result->bytesused = job->picture.format->sizeimage;
-	result->bytes_copied = (uint64_t)bytes;
-	return 0;
+	return ret;
 }
 
 const struct dd_backend dd_backend_vp8 = {
@@ -138,5 +90,5 @@ const struct dd_backend dd_backend_vp8 = {
 	.codec = DAEDALUS_CODEC_VP8,
 	.open = vp8_open,
 	.decode = vp8_decode,
-	.close = vp8_close,
+	.close = dd_lavc_backend_close,
 };

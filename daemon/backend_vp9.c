@@ -17,42 +17,22 @@
  * predicting from the frames decoded before, and after a seek the
  * references they name show whether this decoder holds them.
  */
-#include <errno.h>
-#include <stdlib.h>
 
 #include "backend.h"
 #include "lavc_decoder.h"
 #include "vp9_header.h"
 
 struct vp9_dec {
-	struct dd_lavc_decoder lavc;
+	struct dd_lavc_decoder lavc;	/* first: dd_lavc_backend_open() */
 	struct dd_vp9_slots slots;
 	uint64_t slot_ts[DD_VP9_NUM_REF_FRAMES];	/* job whose frame each holds */
 };
 
 static int vp9_open(void **decoder, const struct dd_decoder_config *cfg)
 {
-	struct vp9_dec *dec = calloc(1, sizeof(*dec));
-	int ret;
-
-	if (!dec)
-		return -ENOMEM;
 	/* Slice threads are tile-column threads in lavc's vp9. */
-	ret = dd_lavc_decoder_open(&dec->lavc, AV_CODEC_ID_VP9, cfg->threads);
-	if (ret) {
-		free(dec);
-		return ret;
-	}
-	*decoder = dec;
-	return 0;
-}
-
-static void vp9_close(void *decoder)
-{
-	struct vp9_dec *dec = decoder;
-
-	dd_lavc_decoder_close(&dec->lavc);
-	free(dec);
+	return dd_lavc_backend_open(decoder, sizeof(struct vp9_dec),
+				    AV_CODEC_ID_VP9, cfg);
 }
 
 /* A superframe index ends the buffer (Annex B): the client must split. */
@@ -154,13 +134,10 @@ static int vp9_decode(void *decoder, const struct dd_job *job,
 		      struct dd_result *result)
 {
 	struct vp9_dec *dec = decoder;
-	struct dd_lavc_pictures *pics = &dec->lavc.pics;
 	const struct v4l2_ctrl_vp9_frame *f = &job->msg->params.vp9.frame;
 	struct dd_vp9_header h;
-	struct dd_lavc_pic *pic;
 	const char *corrupt = NULL;
 	unsigned int i;
-	long bytes;
 	int ret;
 
 	result->status = DAEDALUS_STATUS_FAILED;
@@ -180,46 +157,21 @@ static int vp9_decode(void *decoder, const struct dd_job *job,
 	if (!h.key_frame && !h.intra_only && !refs_match(dec, f, &h))
 		corrupt = "vp9: the client's references are not the frames this decoder holds (seek or dropped jobs?)";
 
-	dd_lavc_packet_reset(&dec->lavc);
-	ret = dd_lavc_packet_append(&dec->lavc, job->bitstream.data,
-				    job->bitstream.size);
-	if (ret)
+	/* The three named references decide (refs_match), not all lavc holds. */
+	ret = dd_lavc_decode_picture(&dec->lavc, job, corrupt, 0, result);
+	if (ret || result->status == DAEDALUS_STATUS_FAILED)
 		return ret;
-	ret = dd_lavc_decoder_send(&dec->lavc, job, 0, &pic);
-	if (ret < 0)
-		corrupt = "vp9: libavcodec reported an error in the bitstream";
-	if (!pic || pics->calls != 1) {
-		dd_lavc_pictures_done(pics);
-		result->why = ret < 0 ? corrupt : "vp9: libavcodec decoded no single picture";
-		return 0;
-	}
-	if (pic->error_flags)
-		corrupt = "vp9: libavcodec concealed errors in the picture";
-	bytes = dd_lavc_pic_output(pics, pic, &job->picture);
-	if (bytes < 0) {
-		dd_lavc_pictures_done(pics);
-		result->why = "vp9: the picture does not fit the CAPTURE format";
-		return 0;
-	}
-	if (corrupt)
-		pic->tainted = 1;	/* what predicts from it is wrong too */
-	dd_lavc_pic_set_ts(pic, job->msg->timestamp);
-	dd_lavc_pictures_done(pics);
 	dd_vp9_slots_update(&dec->slots, &h);
 	for (i = 0; i < DD_VP9_NUM_REF_FRAMES; i++)
 		if (h.refresh_frame_flags & (1u << i))
 			dec->slot_ts[i] = job->msg->timestamp;
 
-	result->status = corrupt ? DAEDALUS_STATUS_CORRUPT : DAEDALUS_STATUS_OK;
-	result->why = corrupt;
 	/*
 	 * Decoding may restart where nothing earlier is used: a key frame, or
 	 * an intra-only frame that resets every probability context.
 	 */
 	result->restart = h.key_frame ||
 			  (h.intra_only && (h.error_resilient || h.reset_frame_context == 3));
-	result->bytesused = job->picture.format->sizeimage;
-	result->bytes_copied = (uint64_t)bytes;
 	return 0;
 }
 
@@ -228,5 +180,5 @@ const struct dd_backend dd_backend_vp9 = {
 	.codec = DAEDALUS_CODEC_VP9,
 	.open = vp9_open,
 	.decode = vp9_decode,
-	.close = vp9_close,
+	.close = dd_lavc_backend_close,
 };

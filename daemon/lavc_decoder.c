@@ -105,3 +105,71 @@ int dd_lavc_decoder_send(struct dd_lavc_decoder *d, const struct dd_job *job,
 	}
 	return ret;
 }
+
+int dd_lavc_backend_open(void **decoder, size_t size, enum AVCodecID id,
+			 const struct dd_decoder_config *cfg)
+{
+	struct dd_lavc_decoder *d = calloc(1, size);
+	int ret;
+
+	if (!d)
+		return -ENOMEM;
+	ret = dd_lavc_decoder_open(d, id, cfg->threads);
+	if (ret) {
+		free(d);
+		return ret;
+	}
+	*decoder = d;
+	return 0;
+}
+
+void dd_lavc_backend_close(void *decoder)
+{
+	dd_lavc_decoder_close(decoder);
+	free(decoder);
+}
+
+int dd_lavc_decode_picture(struct dd_lavc_decoder *d, const struct dd_job *job,
+			   const char *corrupt, int reads_any_held,
+			   struct dd_result *result)
+{
+	struct dd_lavc_pictures *pics = &d->pics;
+	struct dd_lavc_pic *pic;
+	long bytes;
+	int ret;
+
+	result->status = DAEDALUS_STATUS_FAILED;
+	result->bytesused = 0;
+	dd_lavc_packet_reset(d);
+	ret = dd_lavc_packet_append(d, job->bitstream.data, job->bitstream.size);
+	if (ret)
+		return ret;
+	ret = dd_lavc_decoder_send(d, job, 0, &pic);
+	if (ret < 0)
+		corrupt = "libavcodec reported an error in the bitstream";
+	if (!pic || pics->calls != 1) {
+		dd_lavc_pictures_done(pics);
+		result->why = ret < 0 ? corrupt : "libavcodec decoded no single picture";
+		return 0;
+	}
+	if (reads_any_held && dd_lavc_pictures_tainted(pics))
+		corrupt = "a re-queued CAPTURE buffer overwrote a picture libavcodec still holds";
+	if (pic->error_flags)
+		corrupt = "libavcodec concealed errors in the picture";
+	bytes = dd_lavc_pic_output(pics, pic, &job->picture);
+	if (bytes < 0) {
+		dd_lavc_pictures_done(pics);
+		result->why = "the picture does not fit the CAPTURE format";
+		return 0;
+	}
+	if (corrupt)
+		pic->tainted = 1;	/* what predicts from it is wrong too */
+	dd_lavc_pic_set_ts(pic, job->msg->timestamp);
+	dd_lavc_pictures_done(pics);
+
+	result->status = corrupt ? DAEDALUS_STATUS_CORRUPT : DAEDALUS_STATUS_OK;
+	result->why = corrupt;
+	result->bytesused = job->picture.format->sizeimage;
+	result->bytes_copied = (uint64_t)bytes;
+	return 0;
+}

@@ -44,4 +44,25 @@ int dd_lavc_packet_append(struct dd_lavc_decoder *d, const uint8_t *data,
 int dd_lavc_decoder_send(struct dd_lavc_decoder *d, const struct dd_job *job,
 			 unsigned int target_call, struct dd_lavc_pic **pic);
 
+/*
+ * A backend's decoder that begins with a struct dd_lavc_decoder: @size
+ * bytes, zeroed, with the decoder opened for @id.  0, -ENOENT or -ENOMEM.
+ */
+int dd_lavc_backend_open(void **decoder, size_t size, enum AVCodecID id,
+			 const struct dd_decoder_config *cfg);
+void dd_lavc_backend_close(void *decoder);
+
+/*
+ * Decodes a packet that is exactly the job's bitstream and holds one
+ * picture (VP8, VP9), and writes that picture to the CAPTURE buffer.
+ * @corrupt: the backend's reason to answer CORRUPT so far, or NULL;
+ * @reads_any_held: the picture may predict from any picture lavc holds (the
+ * backend cannot tell which), so a tainted one makes it CORRUPT.  Fills
+ * @result: FAILED with a reason, or OK/CORRUPT with bytesused and
+ * bytes_copied.  Returns 0, or -ENOMEM.
+ */
+int dd_lavc_decode_picture(struct dd_lavc_decoder *d, const struct dd_job *job,
+			   const char *corrupt, int reads_any_held,
+			   struct dd_result *result);
+
 #endif /* DAEDALUS_LAVC_DECODER_H */
