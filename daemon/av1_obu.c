@@ -55,12 +55,26 @@ void dd_av1_slots_update(struct dd_av1_slots *s,
 		if (!(refresh & (1u << i)))
 			continue;
 		s->valid[i] = 1;
+		s->key_frame[i] = f->frame_type == V4L2_AV1_KEY_FRAME;
 		s->order_hint[i] = f->order_hint;
 		s->timestamp[i] = timestamp;
 		for (r = 0; r < DD_AV1_NUM_REF_FRAMES; r++)
 			memcpy(s->gm_params[i][r],
 			       frame_is_intra(f) ? gm_identity :
 			       f->global_motion.params[r], sizeof(gm_identity));
+	}
+}
+
+void dd_av1_slots_show_key_frame(struct dd_av1_slots *s, unsigned int slot)
+{
+	for (unsigned int i = 0; i < DD_AV1_NUM_REF_FRAMES; i++) {
+		if (i == slot)
+			continue;
+		s->valid[i] = s->valid[slot];
+		s->key_frame[i] = s->key_frame[slot];
+		s->order_hint[i] = s->order_hint[slot];
+		s->timestamp[i] = s->timestamp[slot];
+		memcpy(s->gm_params[i], s->gm_params[slot], sizeof(s->gm_params[i]));
 	}
 }
 
@@ -243,6 +257,18 @@ size_t dd_av1_write_sequence_header(const struct v4l2_ctrl_av1_sequence *seq,
 
 /* ------------------------------------------------------------------ */
 /* Frame header (5.9)                                                   */
+
+size_t dd_av1_write_show_existing(unsigned int slot, uint8_t *out, size_t cap)
+{
+	uint8_t buf[2];
+	struct dd_bitwriter bw;
+
+	dd_bw_init(&bw, buf, sizeof(buf));
+	dd_bw_flag(&bw, 1);	/* show_existing_frame */
+	dd_bw_bits(&bw, 3, slot);
+	dd_bw_trailing(&bw);
+	return put_obu(out, cap, OBU_FRAME_HEADER, &bw);
+}
 
 /* What the header syntax derives from the controls as it goes. */
 struct frame_ctx {
