@@ -858,7 +858,7 @@ static void put_frame_size(struct dd_bitwriter *bw, const struct frame_ctx *c)
 static int frame_geometry(struct frame_ctx *c)
 {
 	const struct v4l2_ctrl_av1_frame *f = c->f;
-	uint32_t denom = 8;
+	uint32_t denom = 8, down, min;
 
 	c->frame_width = f->frame_width_minus_1 + 1;
 	c->frame_height = f->frame_height_minus_1 + 1;
@@ -870,7 +870,10 @@ static int frame_geometry(struct frame_ctx *c)
 		if (denom < 9 || denom > 16)
 			FAIL(c, "av1: superres_denom out of range");
 		c->upscaled_width = f->upscaled_width;
-		if ((c->upscaled_width * 8 + denom / 2) / denom != c->frame_width)
+		/* never below min(16, UpscaledWidth), as dav1d and libaom compute it */
+		down = (c->upscaled_width * 8 + denom / 2) / denom;
+		min = c->upscaled_width < 16 ? c->upscaled_width : 16;
+		if ((down > min ? down : min) != c->frame_width)
 			FAIL(c, "av1: frame width is not the upscaled width over superres_denom");
 	}
 	if (c->upscaled_width > c->seq->max_frame_width_minus_1 + 1u ||
