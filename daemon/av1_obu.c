@@ -495,10 +495,14 @@ static void compute_lossless(struct frame_ctx *c)
 	const struct v4l2_av1_quantization *q = &c->f->quantization;
 	const struct v4l2_av1_segmentation *sg = &c->f->segmentation;
 	int seg_on = !!(sg->flags & V4L2_AV1_SEGMENTATION_FLAG_ENABLED);
+	/* The chroma deltas as coded: none for 4:0:0, V = U unless diff_uv_delta. */
+	int diff_uv = (c->seq->flags & V4L2_AV1_SEQUENCE_FLAG_SEPARATE_UV_DELTA_Q) &&
+		      (q->flags & V4L2_AV1_QUANTIZATION_FLAG_DIFF_UV_DELTA);
+	int chroma = !c->mono && (q->delta_q_u_dc || q->delta_q_u_ac ||
+				  (diff_uv && (q->delta_q_v_dc || q->delta_q_v_ac)));
 	int i;
 
-	c->coded_lossless = !q->delta_q_y_dc && !q->delta_q_u_dc &&
-			    !q->delta_q_u_ac && !q->delta_q_v_dc && !q->delta_q_v_ac;
+	c->coded_lossless = !q->delta_q_y_dc && !chroma;
 	for (i = 0; i < V4L2_AV1_MAX_SEGMENTS && c->coded_lossless; i++) {
 		int qindex = q->base_q_idx;
 
@@ -860,6 +864,9 @@ static int frame_geometry(struct frame_ctx *c)
 	const struct v4l2_ctrl_av1_frame *f = c->f;
 	uint32_t denom = 8, down, min;
 
+	if (f->frame_width_minus_1 > 0xffff || f->frame_height_minus_1 > 0xffff ||
+	    f->upscaled_width > 0x10000)
+		FAIL(c, "av1: frame size beyond 16 bits");
 	c->frame_width = f->frame_width_minus_1 + 1;
 	c->frame_height = f->frame_height_minus_1 + 1;
 	c->upscaled_width = c->frame_width;
@@ -1074,6 +1081,10 @@ size_t dd_av1_write_frame(const struct daedalus_av1_params *p,
 	size_t n, payload, i;
 
 	*why = NULL;
+	if (c.order_hint_bits > 8) {
+		*why = "av1: order_hint_bits > 8";
+		return 0;
+	}
 	if (p->num_tiles > DAEDALUS_MAX_TILES) {
 		*why = "av1: more tile entries than V4L2_AV1_MAX_TILE_COUNT";
 		return 0;
