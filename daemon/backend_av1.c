@@ -174,6 +174,8 @@ static int build(struct av1_dec *dec, const struct dd_job *job, Dav1dData *data,
 	}
 	data->sz = n + m;
 	if (new_seq) {
+		/* dav1d drops every reference at a new sequence header. */
+		dd_av1_slots_reset(&dec->slots);
 		dec->seq = p->sequence;
 		dec->seq_sent = 1;
 	}
