@@ -94,5 +94,8 @@ extern const struct dd_backend dd_backend_pattern;
 extern const struct dd_backend dd_backend_h264;
 extern const struct dd_backend dd_backend_vp8;
 extern const struct dd_backend dd_backend_vp9;
+#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
+extern const struct dd_backend dd_backend_av1;
+#endif
 
 #endif /* DAEDALUS_BACKEND_H */

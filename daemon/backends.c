@@ -15,6 +15,9 @@ static const struct dd_backend *const dd_backends[] = {
 	&dd_backend_h264,
 	&dd_backend_vp8,
 	&dd_backend_vp9,
+#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
+	&dd_backend_av1,
+#endif
 };
 
 #define DD_NUM_BACKENDS (sizeof(dd_backends) / sizeof(dd_backends[0]))

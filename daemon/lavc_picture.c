@@ -392,65 +392,28 @@ void dd_lavc_pic_set_ts(struct dd_lavc_pic *pic, uint64_t ts)
 	pic->has_ts = 1;
 }
 
-/* The CAPTURE format can take this picture (8-bit NV12, any depth P010). */
-static int output_fits(const struct dd_lavc_pic *pic, const struct dd_picture *dst)
-{
-	const struct daedalus_picture_format *f = dst->format;
-	size_t bpl_needed;
-
-	if (f->pixelformat == V4L2_PIX_FMT_NV12 && pic->depth != 8)
-		return 0;
-	if (f->pixelformat != V4L2_PIX_FMT_NV12 &&
-	    f->pixelformat != V4L2_PIX_FMT_P010)
-		return 0;
-	bpl_needed = (size_t)pic->width *
-		     (f->pixelformat == V4L2_PIX_FMT_P010 ? 2 : 1);
-	return bpl_needed <= f->bytesperline &&
-	       (uint32_t)pic->height <= f->height &&
-	       (size_t)f->bytesperline * f->height * 3 / 2 <= dst->size;
-}
-
 long dd_lavc_pic_output(struct dd_lavc_pictures *lp, const struct dd_lavc_pic *pic,
 			const struct dd_picture *dst)
 {
-	const struct daedalus_picture_format *f = dst->format;
-	int p010 = f->pixelformat == V4L2_PIX_FMT_P010;
-	unsigned int cw = (unsigned int)(pic->width + 1) / 2;
-	unsigned int ch = (unsigned int)(pic->height + 1) / 2;
-	uint8_t *uv = dst->data + (size_t)f->bytesperline * f->height;
+	const struct dd_planar planar = {
+		.plane = {
+			{ pic->plane[0], pic->linesize[0] },
+			{ pic->plane[1], pic->linesize[1] },
+			{ pic->plane[2], pic->linesize[2] },
+		},
+		.width = (unsigned int)pic->width,
+		.height = (unsigned int)pic->height,
+		.depth = (unsigned int)pic->depth,
+		.gray = pic->gray,
+	};
+	int in_place = pic->plane[0] == dst->data;
 	struct dd_lavc_pic *p;
-	long bytes = 0;
 
-	if (!output_fits(pic, dst))
+	if (!dd_pack_fits(&planar, dst->format, dst->size))
 		return -1;
-	if (pic->plane[0] != dst->data) {
-		/* lavc may still predict from what this buffer held. */
+	if (!in_place)	/* lavc may still predict from what this buffer held. */
 		for (p = lp->live; p; p = p->next)
 			if (p != pic && p->buf_id == dst->buf_id)
 				p->tainted = 1;
-		if (p010)
-			dd_pack_p010(dst->data, f->bytesperline,
-				     (struct dd_plane){ pic->plane[0], pic->linesize[0] },
-				     (unsigned int)pic->depth,
-				     (unsigned int)pic->width, (unsigned int)pic->height);
-		else
-			dd_pack_copy(dst->data, f->bytesperline,
-				     (struct dd_plane){ pic->plane[0], pic->linesize[0] },
-				     (unsigned int)pic->width, (unsigned int)pic->height);
-		bytes += (long)pic->width * pic->height * (p010 ? 2 : 1);
-	}
-	if (pic->gray)
-		dd_pack_gray_chroma(uv, f->bytesperline, p010, cw, ch);
-	else if (p010)
-		dd_pack_p010_chroma(uv, f->bytesperline,
-				    (struct dd_plane){ pic->plane[1], pic->linesize[1] },
-				    (struct dd_plane){ pic->plane[2], pic->linesize[2] },
-				    (unsigned int)pic->depth, cw, ch);
-	else
-		dd_pack_nv12_chroma(uv, f->bytesperline,
-				    (struct dd_plane){ pic->plane[1], pic->linesize[1] },
-				    (struct dd_plane){ pic->plane[2], pic->linesize[2] },
-				    cw, ch);
-	bytes += (long)cw * ch * 2 * (p010 ? 2 : 1);
-	return bytes;
+	return (long)dd_pack_picture(dst->data, dst->format, &planar, in_place);
 }

@@ -6,6 +6,8 @@
  */
 #include <string.h>
 
+#include <linux/videodev2.h>
+
 #include "pack.h"
 
 static inline void store16(uint8_t *p, uint16_t v)
@@ -95,4 +97,46 @@ void dd_pack_gray_chroma(uint8_t *dst, size_t dst_stride, int p010,
 		for (unsigned int x = 0; x < 2 * width; x++)
 			store16(d + 2 * x, 0x8000);
 	}
+}
+
+int dd_pack_fits(const struct dd_planar *pic,
+		 const struct daedalus_picture_format *f, size_t size)
+{
+	int p010 = f->pixelformat == V4L2_PIX_FMT_P010;
+
+	if (f->pixelformat != V4L2_PIX_FMT_NV12 && !p010)
+		return 0;
+	if (!p010 && pic->depth != 8)
+		return 0;
+	return (size_t)pic->width * (p010 ? 2 : 1) <= f->bytesperline &&
+	       pic->height <= f->height &&
+	       (size_t)f->bytesperline * f->height * 3 / 2 <= size;
+}
+
+size_t dd_pack_picture(uint8_t *dst, const struct daedalus_picture_format *f,
+		       const struct dd_planar *pic, int luma_in_place)
+{
+	int p010 = f->pixelformat == V4L2_PIX_FMT_P010;
+	unsigned int cw = (pic->width + 1) / 2, ch = (pic->height + 1) / 2;
+	uint8_t *uv = dst + (size_t)f->bytesperline * f->height;
+	size_t bytes = 0;
+
+	if (!luma_in_place) {
+		if (p010)
+			dd_pack_p010(dst, f->bytesperline, pic->plane[0], pic->depth,
+				     pic->width, pic->height);
+		else
+			dd_pack_copy(dst, f->bytesperline, pic->plane[0],
+				     pic->width, pic->height);
+		bytes += (size_t)pic->width * pic->height * (p010 ? 2 : 1);
+	}
+	if (pic->gray)
+		dd_pack_gray_chroma(uv, f->bytesperline, p010, cw, ch);
+	else if (p010)
+		dd_pack_p010_chroma(uv, f->bytesperline, pic->plane[1],
+				    pic->plane[2], pic->depth, cw, ch);
+	else
+		dd_pack_nv12_chroma(uv, f->bytesperline, pic->plane[1],
+				    pic->plane[2], cw, ch);
+	return bytes + (size_t)cw * ch * 2 * (p010 ? 2 : 1);
 }

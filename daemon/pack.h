@@ -16,10 +16,35 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "daedalus_proto.h"
+
 struct dd_plane {
 	const uint8_t *data;
 	ptrdiff_t stride;
 };
+
+/* A decoded planar 4:2:0 (or 4:0:0) picture. */
+struct dd_planar {
+	struct dd_plane plane[3];	/* Y, U, V; U and V unused when gray */
+	unsigned int width, height;	/* luma samples */
+	unsigned int depth;		/* bits per sample: 8 or 10 */
+	int gray;
+};
+
+/*
+ * Whether @pic fits a CAPTURE buffer of format @f and @size bytes: 8-bit
+ * into NV12, any depth into P010.
+ */
+int dd_pack_fits(const struct dd_planar *pic,
+		 const struct daedalus_picture_format *f, size_t size);
+
+/*
+ * Writes @pic (dd_pack_fits()) into the CAPTURE buffer @dst of format @f,
+ * the luma too unless @luma_in_place (the decoder wrote it there itself).
+ * Returns the bytes written.
+ */
+size_t dd_pack_picture(uint8_t *dst, const struct daedalus_picture_format *f,
+		       const struct dd_planar *pic, int luma_in_place);
 
 /* Copies @rows rows of @width 8-bit samples (NV12 luma). */
 void dd_pack_copy(uint8_t *dst, size_t dst_stride, struct dd_plane src,

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * libdav1d loaded at run time, like libavcodec (lavc.h): the daemon is
+ * compiled against dav1d's headers (Dav1dSettings and Dav1dPicture change
+ * between API versions: 6 on Debian 12, 7 on Debian 13) and dlopen()s the
+ * soname of the headers' API major version when the first AV1 context
+ * opens.
+ */
+#ifndef DAEDALUS_DAV1D_H
+#define DAEDALUS_DAV1D_H
+
+#include <dav1d/dav1d.h>
+
+/* The functions the AV1 backend uses; NULL until dd_dav1d_load() succeeded. */
+struct dd_dav1d {
+	const char *(*dav1d_version)(void);
+	void (*dav1d_default_settings)(Dav1dSettings *s);
+	int (*dav1d_open)(Dav1dContext **c, const Dav1dSettings *s);
+	void (*dav1d_close)(Dav1dContext **c);
+	void (*dav1d_flush)(Dav1dContext *c);
+	int (*dav1d_send_data)(Dav1dContext *c, Dav1dData *in);
+	int (*dav1d_get_picture)(Dav1dContext *c, Dav1dPicture *out);
+	void (*dav1d_picture_unref)(Dav1dPicture *p);
+	uint8_t *(*dav1d_data_create)(Dav1dData *data, size_t sz);
+	void (*dav1d_data_unref)(Dav1dData *data);
+};
+
+/*
+ * Loads libdav1d and resolves every symbol, once per process (thread-safe;
+ * later calls return the first outcome).  Returns the table, or NULL after
+ * logging why once.
+ */
+const struct dd_dav1d *dd_dav1d_load(void);
+
+#endif /* DAEDALUS_DAV1D_H */
