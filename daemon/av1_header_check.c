@@ -168,7 +168,9 @@ const char *dd_av1_header_mismatch(const Dav1dFrameHeader *h,
 	SAME(h->super_res.enabled, !!(f->flags & V4L2_AV1_FRAME_FLAG_USE_SUPERRES), "use_superres");
 	if (h->super_res.enabled)
 		SAME(h->width[1], f->upscaled_width, "upscaled width");
-	SAME(h->refresh_context, !(f->flags & V4L2_AV1_FRAME_FLAG_DISABLE_FRAME_END_UPDATE_CDF),
+	/* disable_cdf_update implies disable_frame_end_update_cdf. */
+	SAME(h->refresh_context, !(f->flags & (V4L2_AV1_FRAME_FLAG_DISABLE_FRAME_END_UPDATE_CDF |
+					       V4L2_AV1_FRAME_FLAG_DISABLE_CDF_UPDATE)),
 	     "disable_frame_end_update_cdf");
 	SAME(h->txfm_mode, f->tx_mode, "tx_mode");
 	SAME(h->reduced_txtp_set, !!(f->flags & V4L2_AV1_FRAME_FLAG_REDUCED_TX_SET),

@@ -763,8 +763,10 @@ static int put_film_grain(struct dd_bitwriter *bw, struct frame_ctx *c,
 			return 0;
 		}
 	}
-	if (fg->num_y_points > 14 || fg->num_cb_points > 10 || fg->num_cr_points > 10)
+	if (fg->num_y_points > 14 || ncb > 10 || ncr > 10)
 		FAIL(c, "av1: too many film grain points");
+	if (!ncb != !ncr && !c->mono && !csfl && fg->num_y_points)
+		FAIL(c, "av1: film grain points for one chroma plane of 4:2:0");
 	put_points(bw, fg->num_y_points, fg->point_y_value, fg->point_y_scaling);
 	if (!c->mono)
 		dd_bw_flag(bw, csfl);
