@@ -31,20 +31,8 @@ if [ "${1:-}" != --in-guest ]; then
 fi
 shift
 THREADS=1 RUNS=3 FRAMES=60
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--threads) THREADS=$2; shift ;;
-	--runs) RUNS=$2; shift ;;
-	--frames) FRAMES=$2; shift ;;
-	*) echo "usage: $0 [--threads N] [--runs N] [--frames N]" >&2; exit 2 ;;
-	esac
-	shift
-done
 . bench/bench-lib.sh
-export DAEDALUS_TEST_RESULTS=$OUT DAEDALUS_TEST_NAME=bench
-. tests/guest/daedalus-lib.sh
-W=$(mktemp -d /var/tmp/bench.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+bench_args "$0 [--threads N] [--runs N] [--frames N]" "$@"
 chain="parsebin ! v4l2slav1dec"
 
 # The clip is kept in build/guest/bench (SVT-AV1 takes a minute under TCG).

@@ -2,6 +2,30 @@
 # bench itself. Everything said also goes to $DAEDALUS_RESULTS/bench.txt.
 
 OUT=${DAEDALUS_RESULTS:-/tmp}
+export DAEDALUS_TEST_RESULTS=$OUT DAEDALUS_TEST_NAME=bench
+. tests/guest/daedalus-lib.sh
+W=$(mktemp -d /var/tmp/bench.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+
+# bench_args USAGE ARGS...: --runs N and --frames N into RUNS and FRAMES,
+# --threads N into THREADS where the caller set a default for it; any other
+# argument goes to the caller's bench_flag (if it has one), else it is a
+# usage error.
+bench_args() {
+	local usage=$1
+	shift
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--runs) RUNS=$2; shift ;;
+		--frames) FRAMES=$2; shift ;;
+		--threads) [ -n "${THREADS:-}" ] && THREADS=$2 && shift || bench_usage "$usage" ;;
+		*) declare -F bench_flag >/dev/null && bench_flag "$1" || bench_usage "$usage" ;;
+		esac
+		shift
+	done
+}
+bench_usage() { echo "usage: $1" >&2; exit 2; }
+
 say() { echo "bench: $*" | tee -a "$OUT/bench.txt"; }
 now() { date +%s.%N; }
 dt() { echo "$(now) $1" | awk '{printf "%.2f", $1-$2}'; }

@@ -20,17 +20,8 @@ if [ "${1:-}" != --in-guest ]; then
 fi
 shift
 RUNS=3 FRAMES=90
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--runs) RUNS=$2; shift ;;
-	--frames) FRAMES=$2; shift ;;
-	*) echo "usage: $0 [--runs N] [--frames N]" >&2; exit 2 ;;
-	esac
-	shift
-done
 . bench/bench-lib.sh
-W=$(mktemp -d /var/tmp/bench.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+bench_args "$0 [--runs N] [--frames N]" "$@"
 CLIP=$W/clip1080.h264
 
 t0=$(now)

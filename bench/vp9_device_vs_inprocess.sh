@@ -31,21 +31,9 @@ if [ "${1:-}" != --in-guest ]; then
 fi
 shift
 CODEC=vp9 THREADS=1 RUNS=3 FRAMES=60
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--vp8) CODEC=vp8 ;;
-	--threads) THREADS=$2; shift ;;
-	--runs) RUNS=$2; shift ;;
-	--frames) FRAMES=$2; shift ;;
-	*) echo "usage: $0 [--vp8] [--threads N] [--runs N] [--frames N]" >&2; exit 2 ;;
-	esac
-	shift
-done
+bench_flag() { [ "$1" = --vp8 ] && CODEC=vp8; }
 . bench/bench-lib.sh
-export DAEDALUS_TEST_RESULTS=$OUT DAEDALUS_TEST_NAME=bench
-. tests/guest/daedalus-lib.sh
-W=$(mktemp -d /var/tmp/bench.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+bench_args "$0 [--vp8] [--threads N] [--runs N] [--frames N]" "$@"
 
 if [ "$CODEC" = vp9 ]; then
 	enc=(--codec=vp9 --tile-columns=2 --frame-parallel=0)
