@@ -55,12 +55,26 @@ void dd_av1_slots_update(struct dd_av1_slots *s,
 		if (!(refresh & (1u << i)))
 			continue;
 		s->valid[i] = 1;
+		s->key_frame[i] = f->frame_type == V4L2_AV1_KEY_FRAME;
 		s->order_hint[i] = f->order_hint;
 		s->timestamp[i] = timestamp;
 		for (r = 0; r < DD_AV1_NUM_REF_FRAMES; r++)
 			memcpy(s->gm_params[i][r],
 			       frame_is_intra(f) ? gm_identity :
 			       f->global_motion.params[r], sizeof(gm_identity));
+	}
+}
+
+void dd_av1_slots_show_key_frame(struct dd_av1_slots *s, unsigned int slot)
+{
+	for (unsigned int i = 0; i < DD_AV1_NUM_REF_FRAMES; i++) {
+		if (i == slot)
+			continue;
+		s->valid[i] = s->valid[slot];
+		s->key_frame[i] = s->key_frame[slot];
+		s->order_hint[i] = s->order_hint[slot];
+		s->timestamp[i] = s->timestamp[slot];
+		memcpy(s->gm_params[i], s->gm_params[slot], sizeof(s->gm_params[i]));
 	}
 }
 
@@ -243,6 +257,18 @@ size_t dd_av1_write_sequence_header(const struct v4l2_ctrl_av1_sequence *seq,
 
 /* ------------------------------------------------------------------ */
 /* Frame header (5.9)                                                   */
+
+size_t dd_av1_write_show_existing(unsigned int slot, uint8_t *out, size_t cap)
+{
+	uint8_t buf[2];
+	struct dd_bitwriter bw;
+
+	dd_bw_init(&bw, buf, sizeof(buf));
+	dd_bw_flag(&bw, 1);	/* show_existing_frame */
+	dd_bw_bits(&bw, 3, slot);
+	dd_bw_trailing(&bw);
+	return put_obu(out, cap, OBU_FRAME_HEADER, &bw);
+}
 
 /* What the header syntax derives from the controls as it goes. */
 struct frame_ctx {
@@ -469,10 +495,14 @@ static void compute_lossless(struct frame_ctx *c)
 	const struct v4l2_av1_quantization *q = &c->f->quantization;
 	const struct v4l2_av1_segmentation *sg = &c->f->segmentation;
 	int seg_on = !!(sg->flags & V4L2_AV1_SEGMENTATION_FLAG_ENABLED);
+	/* The chroma deltas as coded: none for 4:0:0, V = U unless diff_uv_delta. */
+	int diff_uv = (c->seq->flags & V4L2_AV1_SEQUENCE_FLAG_SEPARATE_UV_DELTA_Q) &&
+		      (q->flags & V4L2_AV1_QUANTIZATION_FLAG_DIFF_UV_DELTA);
+	int chroma = !c->mono && (q->delta_q_u_dc || q->delta_q_u_ac ||
+				  (diff_uv && (q->delta_q_v_dc || q->delta_q_v_ac)));
 	int i;
 
-	c->coded_lossless = !q->delta_q_y_dc && !q->delta_q_u_dc &&
-			    !q->delta_q_u_ac && !q->delta_q_v_dc && !q->delta_q_v_ac;
+	c->coded_lossless = !q->delta_q_y_dc && !chroma;
 	for (i = 0; i < V4L2_AV1_MAX_SEGMENTS && c->coded_lossless; i++) {
 		int qindex = q->base_q_idx;
 
@@ -832,8 +862,11 @@ static void put_frame_size(struct dd_bitwriter *bw, const struct frame_ctx *c)
 static int frame_geometry(struct frame_ctx *c)
 {
 	const struct v4l2_ctrl_av1_frame *f = c->f;
-	uint32_t denom = 8;
+	uint32_t denom = 8, down, min;
 
+	if (f->frame_width_minus_1 > 0xffff || f->frame_height_minus_1 > 0xffff ||
+	    f->upscaled_width > 0x10000)
+		FAIL(c, "av1: frame size beyond 16 bits");
 	c->frame_width = f->frame_width_minus_1 + 1;
 	c->frame_height = f->frame_height_minus_1 + 1;
 	c->upscaled_width = c->frame_width;
@@ -844,7 +877,10 @@ static int frame_geometry(struct frame_ctx *c)
 		if (denom < 9 || denom > 16)
 			FAIL(c, "av1: superres_denom out of range");
 		c->upscaled_width = f->upscaled_width;
-		if ((c->upscaled_width * 8 + denom / 2) / denom != c->frame_width)
+		/* never below min(16, UpscaledWidth), as dav1d and libaom compute it */
+		down = (c->upscaled_width * 8 + denom / 2) / denom;
+		min = c->upscaled_width < 16 ? c->upscaled_width : 16;
+		if ((down > min ? down : min) != c->frame_width)
 			FAIL(c, "av1: frame width is not the upscaled width over superres_denom");
 	}
 	if (c->upscaled_width > c->seq->max_frame_width_minus_1 + 1u ||
@@ -1045,6 +1081,10 @@ size_t dd_av1_write_frame(const struct daedalus_av1_params *p,
 	size_t n, payload, i;
 
 	*why = NULL;
+	if (c.order_hint_bits > 8) {
+		*why = "av1: order_hint_bits > 8";
+		return 0;
+	}
 	if (p->num_tiles > DAEDALUS_MAX_TILES) {
 		*why = "av1: more tile entries than V4L2_AV1_MAX_TILE_COUNT";
 		return 0;

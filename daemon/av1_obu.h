@@ -27,6 +27,7 @@
 /* What the decoder holds in each reference slot, as far as syntax needs. */
 struct dd_av1_slots {
 	uint8_t valid[DD_AV1_NUM_REF_FRAMES];
+	uint8_t key_frame[DD_AV1_NUM_REF_FRAMES];
 	uint32_t order_hint[DD_AV1_NUM_REF_FRAMES];
 	/* SavedGmParams: the frame's global motion, per reference frame. */
 	int32_t gm_params[DD_AV1_NUM_REF_FRAMES][DD_AV1_NUM_REF_FRAMES][6];
@@ -37,6 +38,15 @@ void dd_av1_slots_reset(struct dd_av1_slots *s);
 /* After the frame of @p (from job @timestamp) was decoded. */
 void dd_av1_slots_update(struct dd_av1_slots *s,
 			 const struct daedalus_av1_params *p, uint64_t timestamp);
+
+/*
+ * A shown-again key frame (show_existing_frame of a key frame in @slot)
+ * refreshes every slot with it.
+ */
+void dd_av1_slots_show_key_frame(struct dd_av1_slots *s, unsigned int slot);
+
+/* OBU_FRAME_HEADER showing @slot again; bytes written to @out, 0 if short. */
+size_t dd_av1_write_show_existing(unsigned int slot, uint8_t *out, size_t cap);
 
 /*
  * OBU_SEQUENCE_HEADER for @seq; bytes written to @out, or 0 if @cap is short

@@ -98,6 +98,54 @@ static const char *refs_mismatch(const struct av1_dec *dec,
 	return NULL;
 }
 
+static int run(struct av1_dec *dec, Dav1dData *data, Dav1dPicture *pic,
+	       const char **why);
+
+/*
+ * A client never sends show_existing_frame: it shows the slot's picture
+ * again itself.  Showing a hidden key frame again also refreshes every slot
+ * with it, in the client's view, and must in dav1d's.  That happened when
+ * every slot the client names other than ours holds, in its view, the key
+ * frame one of our slots holds: dav1d is shown that slot again, and the
+ * picture it outputs dropped.  Returns 0, or a dav1d error with *why set.
+ */
+static int catch_up_shown_key_frame(struct av1_dec *dec,
+				    const struct v4l2_ctrl_av1_frame *f,
+				    const char **why)
+{
+	const struct dd_av1_slots *s = &dec->slots;
+	const struct dd_dav1d *lib = dec->lib;
+	unsigned int k, i, differs;
+	Dav1dPicture pic;
+	Dav1dData data;
+	uint8_t *buf;
+
+	for (k = 0; k < DD_AV1_NUM_REF_FRAMES; k++) {
+		if (!s->valid[k] || !s->key_frame[k])
+			continue;
+		for (i = 0, differs = 0; i < DD_AV1_NUM_REF_FRAMES; i++) {
+			if (f->reference_frame_ts[i] == s->timestamp[i])
+				continue;
+			if (f->reference_frame_ts[i] != s->timestamp[k])
+				break;
+			differs = 1;
+		}
+		if (i == DD_AV1_NUM_REF_FRAMES && differs)
+			break;
+	}
+	if (k == DD_AV1_NUM_REF_FRAMES)
+		return 0;
+	buf = lib->dav1d_data_create(&data, 16);
+	if (!buf)
+		return -ENOMEM;
+	data.sz = dd_av1_write_show_existing(k, buf, 16);
+	if (run(dec, &data, &pic, why) < 0)
+		return -EINVAL;
+	lib->dav1d_picture_unref(&pic);
+	dd_av1_slots_show_key_frame(&dec->slots, k);
+	return 0;
+}
+
 /* The job's OBUs: a sequence header when it changed, the frame. */
 static int build(struct av1_dec *dec, const struct dd_job *job, Dav1dData *data,
 		 const char **why)
@@ -204,6 +252,13 @@ static int av1_decode(void *decoder, const struct dd_job *job,
 
 	result->status = DAEDALUS_STATUS_FAILED;
 	result->bytesused = 0;
+	if (f->frame_type != V4L2_AV1_KEY_FRAME) {
+		ret = catch_up_shown_key_frame(dec, f, &result->why);
+		if (ret == -ENOMEM)
+			return ret;
+		if (ret)
+			return 0;
+	}
 	if (!intra) {
 		corrupt = refs_mismatch(dec, f, !!(p->sequence.flags &
 						   V4L2_AV1_SEQUENCE_FLAG_ENABLE_ORDER_HINT));

@@ -316,6 +316,7 @@ static int check_av1(const struct daedalus_job *job, const char **why)
 	const struct v4l2_ctrl_av1_film_grain *fg = &p->film_grain;
 	const uint32_t s420 = V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_X |
 			      V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_Y;
+	uint64_t tile_bytes = 0;
 
 	CHECK(!p->reserved[0] && !p->reserved[1], "av1: reserved field not zero");
 
@@ -364,7 +365,15 @@ static int check_av1(const struct daedalus_job *job, const char **why)
 		      "av1: tile outside the bitstream");
 		CHECK(t->tile_row < ti->tile_rows && t->tile_col < ti->tile_cols,
 		      "av1: tile position out of range");
+		tile_bytes += t->tile_size;
 	}
+	/*
+	 * A frame's tiles are disjoint bytes of the buffer.  Entries that
+	 * overlap would make the backend allocate and copy up to 512 times
+	 * the buffer (the OBUs are rebuilt around copies of the tiles).
+	 */
+	CHECK(tile_bytes <= job->bitstream.bytesused,
+	      "av1: tile sizes add up to more than the bitstream");
 
 	/* Film grain, 5.9.30 */
 	if (fg->flags & V4L2_AV1_FILM_GRAIN_FLAG_APPLY_GRAIN) {

@@ -24,8 +24,9 @@
  *     which owns it;
  *   - the answer must be a valid one (status, bytesused <= sizeimage), and
  *     a picture answered OK/CORRUPT is read back (picture hash).
- * libavcodec is dlopen()ed and not instrumented: a crash inside it counts
- * as ours only when our input broke its contract (docs/fuzzing.md).
+ * libavcodec and dav1d are dlopen()ed and not instrumented: a crash inside
+ * them counts as ours only when our input broke their contract
+ * (docs/fuzzing.md).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,6 +39,9 @@
 
 #include "backend.h"
 #include "bufmap.h"
+#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
+#include "dav1d.h"
+#endif
 #include "fuzz_decode.h"
 #include "fuzz_input.h"
 #include "job_check.h"
@@ -61,7 +65,7 @@ struct capture {
 
 static const char *target;
 static int token_fd = -1;
-static int have_lavc;
+static int have_lib;	/* the backend's decoder library loaded */
 /* jobs seen, refused by dd_job_check(), refused by the harness, answered per status */
 static unsigned long n_jobs, n_rejected, n_skipped, n_status[3];
 
@@ -77,22 +81,38 @@ static void bug(const char *what, unsigned long long a)
 	abort();
 }
 
-void fz_decode_init(const char *name)
+/* The decoder library the backend will dlopen(): 0 if it loads. */
+static int load_library(const struct dd_backend *backend)
+{
+#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
+	if (backend->codec == DAEDALUS_CODEC_AV1) {
+		if (dd_dav1d_load())
+			return 0;
+		fprintf(stderr, "%s: no dav1d: nothing runs\n", target);
+		return -1;
+	}
+#else
+	(void)backend;
+#endif
+	if (dd_lavc_load()) {
+		dd_lavc_load()->av_log_set_level(AV_LOG_QUIET);
+		return 0;
+	}
+	fprintf(stderr, "%s: no libavcodec (%s): nothing runs\n", target,
+		dd_lavc_error());
+	return -1;
+}
+
+void fz_decode_init(const char *name, const struct dd_backend *backend)
 {
 	target = name;
 	dd_log_set_level(getenv("DD_FUZZ_VERBOSE") ? DD_LOG_TRACE : DD_LOG_ERROR);
 	token_fd = memfd_create("fuzz-token", MFD_CLOEXEC);
 	if (token_fd < 0 || ftruncate(token_fd, PAGE))
 		bug("memfd", (unsigned long long)errno);
-	if (dd_lavc_load()) {
-		dd_lavc_load()->av_log_set_level(AV_LOG_QUIET);
-		have_lavc = 1;
-		if (getenv("DD_FUZZ_VERBOSE"))
-			atexit(report);
-	} else {
-		fprintf(stderr, "%s: no libavcodec (%s): only job checks run\n",
-			target, dd_lavc_error());
-	}
+	have_lib = !load_library(backend);
+	if (have_lib && getenv("DD_FUZZ_VERBOSE"))
+		atexit(report);
 }
 
 static int capture_new(struct capture *c, struct dd_bufmap_cache *cache,
@@ -237,7 +257,7 @@ void fz_decode_input(const struct dd_backend *backend, const uint8_t *data,
 	size_t n = fz_split(data, size, fz_job_prefix(backend->codec), chunks,
 			    FZ_MAX_JOBS);
 
-	if (!have_lavc)
+	if (!have_lib)
 		return;
 	memset(&s, 0, sizeof(s));
 	s.backend = backend;

@@ -10,7 +10,13 @@
  *                   back), then optional bytes that pick output sizes.
  * fuzz_vpx_headers  VP9/VP8 frame starts: per frame one length byte, then
  *                   that many bytes (FZ_VPX_*).
- * fuzz_<codec>_decode  (h264, vp9, vp8) a job stream: chunks separated by
+ * fuzz_av1_obu     AV1 frames (FZ_AV1_*): per frame the controls of
+ *                   struct daedalus_av1_params up to its tiles[], then
+ *                   min(num_tiles, DAEDALUS_MAX_TILES) tile entries, a
+ *                   32-bit little-endian bitstream length and that many
+ *                   bytes (each part cut short by the end of the input,
+ *                   the rest zero).
+ * fuzz_<codec>_decode  (h264, vp9, vp8, av1) a job stream: chunks separated by
  *                   FZ_SEP; a chunk is the first fz_job_prefix(codec)
  *                   bytes of a daedalus_job (everything up to the end of
  *                   the codec's params; the rest is zero) followed by that
@@ -43,6 +49,10 @@ static inline size_t fz_job_prefix(enum daedalus_codec codec)
 		params = sizeof(struct daedalus_vp9_params);
 	else if (codec == DAEDALUS_CODEC_VP8)
 		params = sizeof(struct daedalus_vp8_params);
+#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
+	else if (codec == DAEDALUS_CODEC_AV1)
+		params = sizeof(struct daedalus_av1_params);	/* 10192: 8 KiB of tiles */
+#endif
 	return offsetof(struct daedalus_job, params) + params;
 }
 
@@ -52,6 +62,12 @@ static inline size_t fz_job_prefix(enum daedalus_codec codec)
 
 /* fuzz_vpx_headers: at most this many frames of at most 255 bytes each */
 #define FZ_VPX_FRAMES	16
+
+/* fuzz_av1_obu: at most this many frames, slots carried over */
+#define FZ_AV1_FRAMES	4
+#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
+#define FZ_AV1_CONTROLS	offsetof(struct daedalus_av1_params, tiles)
+#endif
 
 #define FZ_HEADERS_SIZE \
 	(sizeof(struct v4l2_ctrl_h264_sps) + sizeof(struct v4l2_ctrl_h264_pps) + \

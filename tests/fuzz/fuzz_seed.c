@@ -14,9 +14,14 @@
  *       Recordings (made above, or by a daemon) -> CORPUS_DIR/job (the
  *       .job records as they are), CORPUS_DIR/h264_headers (the distinct
  *       SPS/PPS/scaling-matrix controls), CORPUS_DIR/vpx_headers (the
- *       starts of VP9/VP8 frames) and CORPUS_DIR/<codec>_decode (runs of
- *       consecutive jobs with their bitstreams, fuzz_input.h).
- *   dd-fuzz-seed to-recording INPUT REC_DIR [h264|vp9|vp8]
+ *       starts of VP9/VP8 frames), CORPUS_DIR/av1_obu (AV1 controls with
+ *       the first bytes of each tile) and CORPUS_DIR/<codec>_decode (runs
+ *       of consecutive jobs with their bitstreams, fuzz_input.h).  There
+ *       is no host-side AV1 client to record with, so AV1 seeds come from
+ *       recordings made in the guest, plus one synthetic key frame
+ *       (av1_synthetic()) so the AV1 targets start from a job the daemon
+ *       accepts even without one.
+ *   dd-fuzz-seed to-recording INPUT REC_DIR [h264|vp9|vp8|av1]
  *       A fuzz_<codec>_decode input (a crash, say; default h264) -> a
  *       recording of the jobs the target ran, for `daedalus-replay REC_DIR`.
  * Exit status 0, or 1 with a message.
@@ -44,7 +49,8 @@
 #define DECODE_RUN	3		/* jobs per <codec>_decode seed */
 #define DECODE_MAX	(96u << 10)	/* bytes per <codec>_decode seed */
 #define VPX_HEADER_MAX	48		/* bytes of a frame per vpx_headers seed */
-#define DECODE_BIN_MAX	(24u << 10)	/* bitstream bytes per job, at most */
+#define DECODE_BIN_MAX	(24u << 10)	/* bitstream bytes per job, at most (not AV1) */
+#define AV1_TILE_HEAD	48		/* bytes of each tile per av1_obu seed */
 #define MAX_FILE	(64u << 20)
 
 /* One vector per feature, small pictures first. */
@@ -490,10 +496,13 @@ static int put_seed(const char *dir, const void *a, size_t alen, const void *b,
 static const char *const decode_name[DAEDALUS_CODEC_COUNT] = {
 	[DAEDALUS_CODEC_H264] = "h264", [DAEDALUS_CODEC_VP9] = "vp9",
 	[DAEDALUS_CODEC_VP8] = "vp8",
+#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
+	[DAEDALUS_CODEC_AV1] = "av1",
+#endif
 };
 
 struct corpus {
-	char job[4096], headers[4096], vpx_headers[4096];
+	char job[4096], headers[4096], vpx_headers[4096], av1_obu[4096];
 	char decode[DAEDALUS_CODEC_COUNT][4096];	/* "" without a target */
 	int njob;
 };
@@ -571,6 +580,91 @@ static void run_add(const struct corpus *c, struct run *r, const uint8_t *rec,
 		run_flush(c, r);
 }
 
+#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
+/*
+ * One fuzz_av1_obu frame (fuzz_input.h) for the controls of @p over
+ * @bin: the tiles cut to their first AV1_TILE_HEAD bytes and laid end to
+ * end, the entries pointing there (the writer copies tiles, it does not
+ * read them).  Appended to @out (at *len, room for FZ_AV1_CONTROLS + all
+ * entries + 4 + DAEDALUS_MAX_TILES * AV1_TILE_HEAD); -1 if an entry is
+ * outside @bin.
+ */
+static int av1_obu_frame(uint8_t *out, size_t *len,
+			 const struct daedalus_av1_params *p,
+			 const uint8_t *bin, size_t bin_len)
+{
+	static struct daedalus_av1_params q;
+	uint32_t n = p->num_tiles < DAEDALUS_MAX_TILES ? p->num_tiles : DAEDALUS_MAX_TILES;
+	uint8_t *bs = out + *len + FZ_AV1_CONTROLS + n * sizeof(q.tiles[0]) + 4;
+	uint32_t bs_len = 0;
+
+	q = *p;
+	for (uint32_t i = 0; i < n; i++) {
+		struct v4l2_ctrl_av1_tile_group_entry *t = &q.tiles[i];
+		uint32_t k = t->tile_size < AV1_TILE_HEAD ? t->tile_size : AV1_TILE_HEAD;
+
+		if ((uint64_t)t->tile_offset + t->tile_size > bin_len)
+			return -1;
+		memcpy(bs + bs_len, bin + t->tile_offset, k);
+		t->tile_offset = bs_len;
+		t->tile_size = k;
+		bs_len += k;
+	}
+	memcpy(out + *len, &q, FZ_AV1_CONTROLS + n * sizeof(q.tiles[0]));
+	memcpy(bs - 4, &bs_len, 4);
+	*len += FZ_AV1_CONTROLS + n * sizeof(q.tiles[0]) + 4 + bs_len;
+	return 0;
+}
+
+#define AV1_OBU_SEED_MAX \
+	(FZ_AV1_FRAMES * (sizeof(struct daedalus_av1_params) + 4 + \
+			  DAEDALUS_MAX_TILES * AV1_TILE_HEAD))
+
+/*
+ * A 64x64 8-bit shown key frame of one tile over 64 bytes that are not a
+ * real tile (dav1d decodes whatever they say): what a client sends,
+ * as far as dd_job_check() and the OBU writer look.  The seed of both AV1
+ * targets when no recording has AV1 jobs.
+ */
+static void av1_synthetic(const struct corpus *c)
+{
+	static struct daedalus_job msg;
+	static uint8_t obu[AV1_OBU_SEED_MAX];
+	struct daedalus_av1_params *p = &msg.params.av1;
+	uint8_t bin[64];
+	size_t len = 0;
+
+	for (size_t i = 0; i < sizeof(bin); i++)
+		bin[i] = (uint8_t)(i * 37 + 11);
+	job_init(&msg, DAEDALUS_CODEC_AV1, 1, 1, 0, 64, 64, 0, sizeof(bin));
+	msg.flags = DAEDALUS_JOB_NEW_STREAM;
+	p->sequence.bit_depth = 8;
+	p->sequence.order_hint_bits = 7;
+	p->sequence.flags = V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_X |
+			    V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_Y |
+			    V4L2_AV1_SEQUENCE_FLAG_ENABLE_ORDER_HINT |
+			    V4L2_AV1_SEQUENCE_FLAG_ENABLE_CDEF;
+	p->sequence.max_frame_width_minus_1 = 63;
+	p->sequence.max_frame_height_minus_1 = 63;
+	p->frame.frame_type = V4L2_AV1_KEY_FRAME;
+	p->frame.flags = V4L2_AV1_FRAME_FLAG_SHOW_FRAME;
+	p->frame.frame_width_minus_1 = p->frame.frame_height_minus_1 = 63;
+	p->frame.render_width_minus_1 = p->frame.render_height_minus_1 = 63;
+	p->frame.upscaled_width = 64;
+	p->frame.refresh_frame_flags = 0xff;
+	p->frame.quantization.base_q_idx = 100;
+	p->frame.tx_mode = V4L2_AV1_TX_MODE_SELECT;
+	p->frame.tile_info.flags = V4L2_AV1_TILE_INFO_FLAG_UNIFORM_TILE_SPACING;
+	p->frame.tile_info.tile_cols = p->frame.tile_info.tile_rows = 1;
+	p->num_tiles = 1;
+	p->tiles[0].tile_size = sizeof(bin);
+	put_seed(c->decode[DAEDALUS_CODEC_AV1], &msg, fz_job_prefix(DAEDALUS_CODEC_AV1),
+		 bin, sizeof(bin));
+	if (!av1_obu_frame(obu, &len, p, bin, sizeof(bin)))
+		put_seed(c->av1_obu, obu, len, NULL, 0);
+}
+#endif
+
 static void corpus_context(struct corpus *c, const char *ctxdir)
 {
 	struct dd_recording_entry *jobs = NULL;
@@ -579,6 +673,11 @@ static void corpus_context(struct corpus *c, const char *ctxdir)
 	/* fuzz_vpx_headers: the starts of the context's first frames */
 	uint8_t vpx[FZ_VPX_FRAMES * (1 + VPX_HEADER_MAX)];
 	size_t vpx_len = 0, vpx_frames = 0;
+#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
+	/* fuzz_av1_obu: the context's first frames */
+	static uint8_t av1[AV1_OBU_SEED_MAX];
+	size_t av1_len = 0, av1_frames = 0;
+#endif
 
 	for (int i = 0; r.buf && i < n; i++) {
 		char path[4096];
@@ -616,8 +715,19 @@ static void corpus_context(struct corpus *c, const char *ctxdir)
 		/* fuzz_<codec>_decode: runs of DECODE_RUN consecutive jobs */
 		snprintf(path + strlen(path) - 4, 5, ".bin");
 		bin = read_file(path, &bin_len);
-		/* big pictures (1080p, 10-bit): their first slices are enough */
-		if (bin_len > DECODE_BIN_MAX)
+#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
+		if (codec == DAEDALUS_CODEC_AV1 && bin && av1_frames < FZ_AV1_FRAMES &&
+		    !av1_obu_frame(av1, &av1_len, &job->params.av1, bin, bin_len))
+			av1_frames++;
+#endif
+		/*
+		 * big pictures (1080p, 10-bit): their first slices are enough;
+		 * AV1 tile entries point into the whole bitstream: kept whole,
+		 * or left out when it does not fit a seed.
+		 */
+		if (codec == DAEDALUS_CODEC_AV1 && fz_job_prefix(codec) + bin_len > DECODE_MAX)
+			bin_len = 0;
+		else if (codec != DAEDALUS_CODEC_AV1 && bin_len > DECODE_BIN_MAX)
 			bin_len = DECODE_BIN_MAX;
 		/* a VP8/VP9 frame holding the separator by chance: cut it there */
 		sep = bin ? fz_find_sep(bin, bin + bin_len) : NULL;
@@ -625,7 +735,8 @@ static void corpus_context(struct corpus *c, const char *ctxdir)
 			bin_len = (size_t)(sep - bin);
 		if (bin && bin_len) {
 			run_add(c, &r, rec, codec, bin, bin_len);
-			if (codec != DAEDALUS_CODEC_H264 && vpx_frames < FZ_VPX_FRAMES) {
+			if ((codec == DAEDALUS_CODEC_VP9 || codec == DAEDALUS_CODEC_VP8) &&
+			    vpx_frames < FZ_VPX_FRAMES) {
 				size_t l = bin_len < VPX_HEADER_MAX ? bin_len : VPX_HEADER_MAX;
 
 				vpx[vpx_len++] = (uint8_t)l;
@@ -641,6 +752,10 @@ static void corpus_context(struct corpus *c, const char *ctxdir)
 		run_flush(c, &r);
 	if (vpx_len)
 		put_seed(c->vpx_headers, vpx, vpx_len, NULL, 0);
+#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
+	if (av1_len)
+		put_seed(c->av1_obu, av1, av1_len, NULL, 0);
+#endif
 	free(r.buf);
 	free(jobs);
 }
@@ -668,9 +783,11 @@ static int cmd_corpus(const char *out, int argc, char **argv)
 	snprintf(c.job, sizeof(c.job), "%s/job", out);
 	snprintf(c.headers, sizeof(c.headers), "%s/h264_headers", out);
 	snprintf(c.vpx_headers, sizeof(c.vpx_headers), "%s/vpx_headers", out);
+	snprintf(c.av1_obu, sizeof(c.av1_obu), "%s/av1_obu", out);
 	if ((mkdir(c.job, 0755) && errno != EEXIST) ||
 	    (mkdir(c.headers, 0755) && errno != EEXIST) ||
-	    (mkdir(c.vpx_headers, 0755) && errno != EEXIST))
+	    (mkdir(c.vpx_headers, 0755) && errno != EEXIST) ||
+	    (mkdir(c.av1_obu, 0755) && errno != EEXIST))
 		return die("cannot create the corpus directories under %s", out);
 	for (int k = 0; k < DAEDALUS_CODEC_COUNT; k++) {
 		if (!decode_name[k])
@@ -680,6 +797,9 @@ static int cmd_corpus(const char *out, int argc, char **argv)
 		if (mkdir(c.decode[k], 0755) && errno != EEXIST)
 			return die("cannot create %s", c.decode[k]);
 	}
+#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
+	av1_synthetic(&c);
+#endif
 	for (int a = 0; a < argc; a++) {
 		struct dd_recording_entry *ctxs = NULL;
 		int n = dd_recording_list(argv[a], "ctx", "", &ctxs);
@@ -696,12 +816,13 @@ static int cmd_corpus(const char *out, int argc, char **argv)
 		}
 		free(ctxs);
 	}
-	snprintf(dirs, sizeof(dirs), "%d/%d/%d", count_files(c.decode[DAEDALUS_CODEC_H264]),
+	snprintf(dirs, sizeof(dirs), "%d/%d/%d/%d", count_files(c.decode[DAEDALUS_CODEC_H264]),
 		 count_files(c.decode[DAEDALUS_CODEC_VP9]),
-		 count_files(c.decode[DAEDALUS_CODEC_VP8]));
-	printf("dd-fuzz-seed: %s: %d job, %d h264_headers, %d vpx_headers, %s h264/vp9/vp8_decode seeds\n",
+		 count_files(c.decode[DAEDALUS_CODEC_VP8]),
+		 count_files(c.decode[DAEDALUS_CODEC_AV1]));
+	printf("dd-fuzz-seed: %s: %d job, %d h264_headers, %d vpx_headers, %d av1_obu, %s h264/vp9/vp8/av1_decode seeds\n",
 	       out, count_files(c.job), count_files(c.headers),
-	       count_files(c.vpx_headers), dirs);
+	       count_files(c.vpx_headers), count_files(c.av1_obu), dirs);
 	return count_files(c.job) ? 0 : die("no recorded jobs found%s", "");
 }
 
@@ -751,6 +872,6 @@ int main(int argc, char **argv)
 	fprintf(stderr,
 		"usage: dd-fuzz-seed record REC_DIR [VECTOR...]\n"
 		"       dd-fuzz-seed corpus CORPUS_DIR REC_DIR...\n"
-		"       dd-fuzz-seed to-recording DECODE_INPUT REC_DIR [h264|vp9|vp8]\n");
+		"       dd-fuzz-seed to-recording DECODE_INPUT REC_DIR [h264|vp9|vp8|av1]\n");
 	return 2;
 }

@@ -18,12 +18,15 @@
  * read nothing beyond what they report), and a VP8 job whose partitions
  * dd_job_check() accepts must have every partition inside the bitstream.
  */
+#define FZ_TARGET "fuzz_vpx_headers"	/* fuzz_check.h */
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/videodev2.h>
 
 #include "fixture.h"
+#include "fuzz_check.h"
 #include "fuzz_input.h"
 #include "job_check.h"
 #include "vp8_header.h"
@@ -34,28 +37,6 @@
 
 /* Nothing here logs: the parsers and dd_job_check() return their reasons. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void bug(const char *what, unsigned long long a)
-{
-	fprintf(stderr, "fuzz_vpx_headers: %s (%llu)\n", what, a);
-	abort();
-}
-
-#define CHECK(cond, what, val)				\
-	do {						\
-		if (!(cond))				\
-			bug(what, (unsigned long long)(val)); \
-	} while (0)
-
-/* @size bytes of @data in a buffer of exactly that size (NULL: skip). */
-static uint8_t *exact_copy(const uint8_t *data, size_t size)
-{
-	uint8_t *p = malloc(size ? size : 1);
-
-	if (p)
-		memcpy(p, data, size);
-	return p;
-}
 
 static void vp9_bounds(const struct dd_vp9_header *h,
 		       const struct dd_vp9_slots *slots)

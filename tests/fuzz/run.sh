@@ -11,13 +11,15 @@
 # DAEDALUS_FUZZ_WORK (corpora, logs, crash files; default
 # <build>/fuzz-work; the corpora grow from run to run),
 # DAEDALUS_VECTORS (conformance vectors, default /work/shared/vectors),
+# DAEDALUS_FUZZ_RECORDINGS (more recordings to seed from, space-separated;
+# default: the guest recording of the last `make check`, if any -- the only
+# source of real AV1 jobs, there is no host-side AV1 client),
 # DAEDALUS_FUZZ_JOBS (parallel targets, default 1; each uses one core).
 set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd -P)
 SECS=${1:-25}
 [ $# -gt 0 ] && shift
 TARGETS=("$@")
-[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(fuzz_job fuzz_h264_headers fuzz_h264_decode fuzz_vpx_headers fuzz_vp9_decode fuzz_vp8_decode)
 BUILD=${DAEDALUS_FUZZ_BUILD:-$REPO/build/fuzz}
 WORK=${DAEDALUS_FUZZ_WORK:-$BUILD/fuzz-work}
 PAR=${DAEDALUS_FUZZ_JOBS:-1}
@@ -31,6 +33,12 @@ if [ ! -f "$BUILD/CMakeCache.txt" ]; then
 		-DDAEDALUS_FUZZ=ON >"$BUILD.cmake.log" 2>&1 ||
 		{ cat "$BUILD.cmake.log"; echo "FAIL build (cmake, see above)"; exit 1; }
 fi
+if [ ${#TARGETS[@]} -eq 0 ]; then
+	TARGETS=(fuzz_job fuzz_h264_headers fuzz_h264_decode fuzz_vpx_headers fuzz_vp9_decode fuzz_vp8_decode)
+	# the AV1 targets exist when the build found the AV1 uAPI (DD_HAVE_AV1)
+	grep -q '^DD_HAVE_AV1:INTERNAL=1$' "$BUILD/CMakeCache.txt" &&
+		TARGETS+=(fuzz_av1_obu fuzz_av1_decode)
+fi
 if ! cmake --build "$BUILD" -j2 --target "${TARGETS[@]}" dd-fuzz-seed >"$BUILD.build.log" 2>&1; then
 	tail -40 "$BUILD.build.log"
 	echo "FAIL build (see $BUILD.build.log)"
@@ -38,10 +46,16 @@ if ! cmake --build "$BUILD" -j2 --target "${TARGETS[@]}" dd-fuzz-seed >"$BUILD.b
 fi
 
 # ---- seeds: conformance vectors -> recorded jobs -> seeds ----
+# plus the contexts of the guest's recordings (rec/SUITE/VECTOR/ctx<N>)
+RECORDINGS=${DAEDALUS_FUZZ_RECORDINGS-$REPO/build/check/guest-device-nodaemon/tests/39-vpx-record/rec}
+CTXS=()
+for r in $RECORDINGS; do
+	[ -d "$r" ] && while IFS= read -r d; do CTXS+=("$d"); done < <(find "$r" -type d -name 'ctx*')
+done
 mkdir -p "$WORK/logs" "$WORK/crashes"
 rm -rf "$WORK/recording" "$WORK/seeds"
 if "$BIN/dd-fuzz-seed" record "$WORK/recording" >"$WORK/logs/seed.log" 2>&1 &&
-   "$BIN/dd-fuzz-seed" corpus "$WORK/seeds" "$WORK/recording" >>"$WORK/logs/seed.log" 2>&1; then
+   "$BIN/dd-fuzz-seed" corpus "$WORK/seeds" "$WORK/recording" "${CTXS[@]}" >>"$WORK/logs/seed.log" 2>&1; then
 	tail -1 "$WORK/logs/seed.log"
 else
 	cat "$WORK/logs/seed.log"
@@ -53,6 +67,7 @@ max_len() {
 	fuzz_job) echo 16384 ;;
 	fuzz_h264_headers) echo 2048 ;;
 	fuzz_vpx_headers) echo 4112 ;;	# FZ_VPX_FRAMES frames of 1 + 255 bytes
+	fuzz_av1_obu) echo 32768 ;;	# FZ_AV1_FRAMES frames: ~2 KB of controls, tiles
 	*) echo 131072 ;;
 	esac
 }
