@@ -20,20 +20,9 @@ if [ "${1:-}" != --in-guest ]; then
 fi
 shift
 RUNS=3 FRAMES=90
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--runs) RUNS=$2; shift ;;
-	--frames) FRAMES=$2; shift ;;
-	*) echo "usage: $0 [--runs N] [--frames N]" >&2; exit 2 ;;
-	esac
-	shift
-done
-OUT=${DAEDALUS_RESULTS:-/tmp}
-W=$(mktemp -d /var/tmp/bench.XXXXXX)
+. bench/bench-lib.sh
+bench_args "$0 [--runs N] [--frames N]" "$@"
 CLIP=$W/clip1080.h264
-say() { echo "bench: $*" | tee -a "$OUT/bench.txt"; }
-now() { date +%s.%N; }
-dt() { echo "$(now) $1" | awk '{printf "%.2f", $1-$2}'; }
 
 t0=$(now)
 ffmpeg -v error -y -f lavfi -i "testsrc2=size=1920x1080:rate=30" -frames:v "$FRAMES" \
@@ -43,23 +32,13 @@ n=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_r
 say "clip: 1920x1080, $n frames, $(stat -c %s "$CLIP") bytes (made in $(dt "$t0") s); $(nproc) guest CPUs, $(uname -r)"
 say "daemon: pid ${DAEDALUS_DAEMON_PID:-none}; in-process: $(ffmpeg -version | head -1)"
 
-dev=() inp=()
-for i in $(seq "$RUNS"); do
-	t=$(now)
+device_run() {
 	gst-launch-1.0 -q filesrc location="$CLIP" ! h264parse ! v4l2slh264dec ! \
-		fakesink sync=false >"$W/gst.log" 2>&1 || { cat "$W/gst.log"; say "device run $i failed"; exit 1; }
-	a=$(dt "$t")
-	t=$(now)
-	ffmpeg -v error -threads 1 -i "$CLIP" -f null - || { say "ffmpeg run $i failed"; exit 1; }
-	b=$(dt "$t")
-	dev+=("$a") inp+=("$b")
-	say "run $i: device $a s ($(awk -v n="$n" -v t="$a" 'BEGIN{printf "%.1f", n/t}') fps), in-process $b s ($(awk -v n="$n" -v t="$b" 'BEGIN{printf "%.1f", n/t}') fps), ratio $(awk -v a="$a" -v b="$b" 'BEGIN{printf "%.2f", a/b}')"
-done
+		fakesink sync=false >"$W/gst.log" 2>&1 || { cat "$W/gst.log"; return 1; }
+}
+inprocess_run() { ffmpeg -v error -threads 1 -i "$CLIP" -f null -; }
+bench_runs "$RUNS" "$n" || exit 1
 # what GStreamer costs without any decoding (startup + h264parse), for reference
 t=$(now)
 gst-launch-1.0 -q filesrc location="$CLIP" ! h264parse ! fakesink sync=false >/dev/null 2>&1
 say "for reference: gst-launch filesrc ! h264parse ! fakesink (no decoding) $(dt "$t") s"
-med() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-md=$(med "${dev[@]}") mi=$(med "${inp[@]}")
-say "median: device $md s, in-process $mi s: device/in-process = $(awk -v a="$md" -v b="$mi" 'BEGIN{printf "%.2f", a/b}')"
-rm -rf "$W"

@@ -31,24 +31,9 @@ if [ "${1:-}" != --in-guest ]; then
 fi
 shift
 CODEC=vp9 THREADS=1 RUNS=3 FRAMES=60
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--vp8) CODEC=vp8 ;;
-	--threads) THREADS=$2; shift ;;
-	--runs) RUNS=$2; shift ;;
-	--frames) FRAMES=$2; shift ;;
-	*) echo "usage: $0 [--vp8] [--threads N] [--runs N] [--frames N]" >&2; exit 2 ;;
-	esac
-	shift
-done
-OUT=${DAEDALUS_RESULTS:-/tmp}
-export DAEDALUS_TEST_RESULTS=$OUT DAEDALUS_TEST_NAME=bench
-. tests/guest/daedalus-lib.sh
-W=$(mktemp -d /var/tmp/bench.XXXXXX)
-trap 'rm -rf "$W"' EXIT
-say() { echo "bench: $*" | tee -a "$OUT/bench.txt"; }
-now() { date +%s.%N; }
-dt() { echo "$(now) $1" | awk '{printf "%.2f", $1-$2}'; }
+bench_flag() { [ "$1" = --vp8 ] && CODEC=vp8; }
+. bench/bench-lib.sh
+bench_args "$0 [--vp8] [--threads N] [--runs N] [--frames N]" "$@"
 
 if [ "$CODEC" = vp9 ]; then
 	enc=(--codec=vp9 --tile-columns=2 --frame-parallel=0)
@@ -85,20 +70,13 @@ if [ "$st" != 0 ] || [ "$sum" != "$ref" ]; then
 fi
 say "device output checked: $got frames, byte-exact with ffmpeg (NV12)"
 
-dev=() inp=()
-for i in $(seq "$RUNS"); do
-	t=$(now)
+device_run() {
 	# shellcheck disable=SC2086
 	gst-launch-1.0 -q filesrc location="$CLIP" ! $chain ! \
-		fakesink sync=false >"$W/gst.log" 2>&1 || { cat "$W/gst.log"; say "device run $i failed"; exit 1; }
-	a=$(dt "$t")
-	t=$(now)
-	ffmpeg -v error -threads "$THREADS" -thread_type slice -c:v "$CODEC" -i "$CLIP" -f null - ||
-		{ say "ffmpeg run $i failed"; exit 1; }
-	b=$(dt "$t")
-	dev+=("$a") inp+=("$b")
-	say "run $i: device $a s ($(awk -v n="$n" -v t="$a" 'BEGIN{printf "%.1f", n/t}') fps), in-process $b s ($(awk -v n="$n" -v t="$b" 'BEGIN{printf "%.1f", n/t}') fps), ratio $(awk -v a="$a" -v b="$b" 'BEGIN{printf "%.2f", a/b}')"
-done
+		fakesink sync=false >"$W/gst.log" 2>&1 || { cat "$W/gst.log"; return 1; }
+}
+inprocess_run() { ffmpeg -v error -threads "$THREADS" -thread_type slice -c:v "$CODEC" -i "$CLIP" -f null -; }
+bench_runs "$RUNS" "$n" || exit 1
 # for reference: GStreamer without decoding; frame threads in process
 t=$(now)
 # shellcheck disable=SC2086
@@ -109,6 +87,3 @@ if [ "$THREADS" -gt 1 ]; then
 	ffmpeg -v error -threads "$THREADS" -c:v "$CODEC" -i "$CLIP" -f null -
 	say "for reference: in-process with ffmpeg's default (frame) threads $(dt "$t") s"
 fi
-med() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-md=$(med "${dev[@]}") mi=$(med "${inp[@]}")
-say "median: device $md s, in-process $mi s: device/in-process = $(awk -v a="$md" -v b="$mi" 'BEGIN{printf "%.2f", a/b}')"

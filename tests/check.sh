@@ -110,9 +110,11 @@ if grep -qsE '^# *boot: *(no-daemon|any)' tests/guest/*.test; then
 	step guest-device-nodaemon tests/vm/run --no-daemon --timeout 1800 --results "$NODAEMON" -- tests/guest/run-all.sh
 fi
 
-# 8. the VP9/VP8 jobs GStreamer sent in that boot (tests/guest/39-vpx-record.test),
-# replayed on the host through the vp9/vp8 backends: md5-exact against the suites
-step vpx-replay python3 tests/vpx-replay.py "$NODAEMON/tests/39-vpx-record/rec"
+# 8-9. the VP9/VP8 and AV1 jobs GStreamer sent in that boot (tests/guest/39-vpx-record.test,
+# 42-av1-record.test), replayed on the host through the vp9/vp8 and av1 backends:
+# md5-exact against the suites
+step vpx-replay python3 tests/suite-replay.py "$NODAEMON/tests/39-vpx-record/rec"
+step av1-replay python3 tests/suite-replay.py "$NODAEMON/tests/42-av1-record/rec"
 
 echo
 echo "######## summary"

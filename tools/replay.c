@@ -19,7 +19,8 @@
  * --frames OUT writes the picture of every job not FAILED to
  * OUT/<seq, 8 digits>.yuv: planar I420 (8-bit) or yuv420p10le (the i420
  * bytes above), of the area a client shows: the frame size the VP8/VP9
- * FRAME control carries, else the coded size.  Which of them a client
+ * FRAME control carries, the render size of the AV1 one (what GStreamer's
+ * v4l2slav1dec outputs), else the coded size.  Which of them a client
  * displays, and in which order, is for the caller to know (hidden frames,
  * VP9 show_existing_frame that never became a job, reordering).
  *
@@ -116,6 +117,12 @@ static void shown_size(const struct daedalus_job *msg, uint32_t *w, uint32_t *h)
 		*w = msg->params.vp8.frame.width;
 		*h = msg->params.vp8.frame.height;
 		break;
+#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
+	case DAEDALUS_CODEC_AV1:
+		*w = msg->params.av1.frame.render_width_minus_1 + 1u;
+		*h = msg->params.av1.frame.render_height_minus_1 + 1u;
+		break;
+#endif
 	default:
 		*w = msg->coded_width;
 		*h = msg->coded_height;

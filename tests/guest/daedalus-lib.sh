@@ -131,6 +131,65 @@ dd_vector() {
 	EOF
 }
 
+# dd_gst_md5 IN "PARSE ! DECODER" FORMAT LOG [SECS]: decode IN with
+# fluster's GStreamer pipeline (frames converted to FORMAT, I420 or
+# I420_10LE); prints videocodectestsink's md5 of all frames, as fluster
+# checks it; returns gst-launch's status. Its output goes to LOG.
+dd_gst_md5() {
+	local rc
+	# shellcheck disable=SC2086
+	timeout -k 5 "${5:-120}" gst-launch-1.0 --no-fault -m filesrc location="$1" ! $2 ! \
+		video/x-raw ! videoconvert dither=none ! video/x-raw,format=$3 ! \
+		videocodectestsink >"$4" 2>&1
+	rc=$?
+	sed -n 's/.*checksum=(string)\([0-9a-f]*\);.*/\1/p' "$4" | tail -1
+	return $rc
+}
+
+# dd_record REC "SUITE VECTOR"...: decode each vector of ../shared/vectors
+# through GStreamer's V4L2 stateless decoder for its codec and our device,
+# with the pipeline fluster's GStreamer-*-V4L2SL-Gst1.0 decoders use
+# (gst-launch directly: fluster costs 10-20 s of TCG time per run), served
+# by a daedalusd of its own started with --record, so that every job
+# GStreamer sent is kept:
+#   REC/MANIFEST               "SUITE VECTOR" per line, every recording meant
+#   REC/SUITE/VECTOR/ctx<id>/  the daemon's recording (docs/protocol.md 6)
+# Each decode must also give the suite md5 (videocodectestsink's md5 of the
+# I420 / I420_10LE frames, as fluster checks it). Needs the bridge free
+# (no-daemon boot); returns non-zero unless every vector matched.
+dd_record() {
+	local rec=$1 tmp=/tmp/dd-record e suite name in fmt want bin grc got jobs rc=0
+	local v=${DAEDALUS_SHARED:-$DD_REPO/../shared}/vectors
+	shift
+	rm -rf "$rec" "$tmp"	# the daemon writes to tmpfs, not to the 9p share
+	mkdir -p "$rec"
+	printf '%s\n' "$@" >"$rec/MANIFEST"
+	for e; do
+		read -r suite name <<<"$e"
+		read -r in fmt want <<<"$(dd_vector "$v" "$suite" "$name")"
+		[ -f "${in:-}" ] || dd_fail "$suite/$name: no such vector in $v"
+		case "$suite" in
+		VP9-*) bin="parsebin ! v4l2slvp9dec" ;;
+		VP8-*) bin="ivfparse ! v4l2slvp8dec" ;;
+		*AV1*) bin="parsebin ! v4l2slav1dec" ;;
+		*) dd_fail "$suite: no decoder for it" ;;
+		esac
+		case "$fmt" in yuv420p10le) fmt=I420_10LE ;; *) fmt=I420 ;; esac
+		mkdir -p "$tmp/$suite" "$rec/$suite"
+		dd_start_daemon --record "$tmp/$suite/$name"
+		got=$(dd_gst_md5 "$in" "$bin" "$fmt" "$DD_OUT/$name.gst.log")
+		grc=$?
+		kill "$DD_DPID"
+		wait "$DD_DPID"
+		DD_DPID=
+		cp -r "$tmp/$suite/$name" "$rec/$suite/" || dd_fail "$name: nothing recorded"
+		jobs=$(find "$rec/$suite/$name" -name '*.job' | wc -l)
+		dd_log "$suite/$name: gst status $grc, md5 ${got:-none} (suite $want), $jobs jobs recorded"
+		[ "$grc" = 0 ] && [ "$got" = "$want" ] || rc=1
+	done
+	return $rc
+}
+
 # ---- V4L2 buffer tracing (kernel tracepoints v4l2:v4l2_qbuf/v4l2_dqbuf) ----
 # What a client really got back, without trusting GStreamer to report it:
 # every VIDIOC_QBUF/DQBUF with its process, CLOCK_MONOTONIC time and flags.

@@ -13,7 +13,7 @@
 # the feature it is made for. OUT/GENERATED.md lists options, header
 # summaries and both md5s.
 #
-# Regenerated only when this script, vpx-headers.py or vpxenc's version
+# Regenerated only when this script, vpx-headers.py (with ivfbits.py) or vpxenc's version
 # changes (OUT/.stamp). Needs vpxenc, vpxdec (vpx-tools), ffmpeg, python3:
 # tests/vm/build-guest runs it in the guest root (Debian 13: vpx-tools
 # 1.15, ffmpeg 7.1) used as a chroot, so the host needs none of them.
@@ -25,7 +25,7 @@ for t in vpxenc vpxdec ffmpeg python3; do
 	command -v "$t" >/dev/null || { echo "gen-vpx: $t missing (vpx-tools, ffmpeg, python3)" >&2; exit 1; }
 done
 VPXVER=$(vpxenc --help 2>&1 | sed -n 's/.*VP9 Encoder \(v[^ ]*\).*/\1/p' | head -1)
-STAMP=$( { cat "$0" "$HDR"; echo "$VPXVER"; } | sha1sum | cut -c1-16)
+STAMP=$( { cat "$0" "$HDR" "$HERE/ivfbits.py"; echo "$VPXVER"; } | sha1sum | cut -c1-16)
 [ "$(cat "$OUT/.stamp" 2>/dev/null)" = "$STAMP" ] && exit 0
 
 t0=$(date +%s.%N)

@@ -15,39 +15,7 @@ VP8's frame tag, key frame header and the start of the first partition
 import struct
 import sys
 
-
-class Bits:
-    """MSB-first bit reader (VP9 uncompressed header)."""
-
-    def __init__(self, data):
-        self.data, self.pos = data, 0
-
-    def f(self, n):
-        v = 0
-        for _ in range(n):
-            byte = self.data[self.pos >> 3]
-            v = (v << 1) | ((byte >> (7 - (self.pos & 7))) & 1)
-            self.pos += 1
-        return v
-
-    def su(self, n):
-        v = self.f(n)
-        return -v if self.f(1) else v
-
-
-def ivf_frames(path):
-    with open(path, "rb") as fh:
-        data = fh.read()
-    if data[:4] != b"DKIF":
-        raise SystemExit(f"{path}: not an IVF file")
-    fourcc = data[8:12].decode("ascii", "replace")
-    pos = struct.unpack_from("<H", data, 6)[0]
-    frames = []
-    while pos + 12 <= len(data):
-        size = struct.unpack_from("<I", data, pos)[0]
-        frames.append(data[pos + 12:pos + 12 + size])
-        pos += 12 + size
-    return fourcc, frames
+from ivfbits import Bits, ivf_frames
 
 
 def vp9_split_superframe(buf):

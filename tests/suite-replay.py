@@ -2,27 +2,32 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Jobs recorded from GStreamer in the guest, replayed on the host, md5-exact.
 
-    tests/vpx-replay.py [--replay BIN] [--keep DIR] REC
+    tests/suite-replay.py [--replay BIN] [--keep DIR] REC
 
-REC is what tests/guest/39-vpx-record.test leaves in its results: a file
-MANIFEST (one "SUITE VECTOR" a line: every recording it meant to make) and
-REC/SUITE/VECTOR/, the `daedalusd --record` directory of that vector's
-decode through GStreamer's v4l2slvp9dec / v4l2slvp8dec and our device.
+REC is what tests/guest/39-vpx-record.test (VP9/VP8) or
+42-av1-record.test (AV1) leaves in its results (dd_record in
+tests/guest/daedalus-lib.sh): a file MANIFEST (one "SUITE VECTOR" a line:
+every recording it meant to make) and REC/SUITE/VECTOR/, the
+`daedalusd --record` directory of that vector's decode through GStreamer's
+v4l2slvp9dec / v4l2slvp8dec / v4l2slav1dec and our device.
 
-Each recording is replayed with daedalus-replay --backend vp9|vp8 --frames
-(libavcodec on the host): every job must be answered OK. The frames a
+Each recording is replayed with daedalus-replay --backend vp9|vp8|av1
+--frames (on the host): every job must be answered OK. The frames a
 client displays are then put together as fluster hashes them (all shown
-frames, in order, cropped to the frame size, planar I420 / I420_10LE), and
+frames, in order, cropped to the shown size, planar I420 / I420_10LE), and
 their md5 must be the suite's expected md5 (suites/SUITE.json in
 ../shared/vectors or build/vectors).
 
 Which frames are shown comes from the vector's IVF stream, frame by frame
-(VP9 superframes split; headers read by tests/vectors/vpx-headers.py): a
-frame with show_frame = 0 is decoded but not shown; a VP9
-show_existing_frame is never a job (GStreamer shows the slot's picture
-again itself): the picture of the job that last refreshed that slot is
-shown again. The n-th decoded frame of the stream must be the n-th job,
-byte for byte (its recorded .bin).
+(headers read by tests/vectors/vpx-headers.py and av1-headers.py; VP9
+superframes split, AV1 temporal units split into frames): a frame with
+show_frame = 0 is decoded but not shown; a VP9 or AV1 show_existing_frame
+is never a job (GStreamer shows the slot's picture again itself): the
+picture of the job that last refreshed that slot is shown again (an AV1
+key frame shown so refreshes every slot with itself). The n-th decoded
+frame of the stream must be the n-th job, byte for byte (its recorded
+.bin; for AV1 the payloads of the frame's frame and tile group OBUs, which
+is what v4l2slav1dec puts in the OUTPUT buffer).
 
 Exit status 0 only if every listed recording exists, replays and matches;
 1 otherwise (also when nothing was compared); 2 for bad usage.
@@ -41,13 +46,16 @@ import tempfile
 REPO = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 ROOTS = (os.environ.get("DAEDALUS_SHARED", os.path.join(REPO, "..", "shared")) + "/vectors",
          os.path.join(REPO, "build", "vectors"))
-BACKENDS = {"VP9": "vp9", "VP8": "vp8"}
+BACKENDS = {"VP9": "vp9", "VP8": "vp8", "AV1": "av1"}
+HEADERS = os.path.join(REPO, "tests", "vectors")
 
 
-def load_headers():
-    """tests/vectors/vpx-headers.py, the VP8/VP9 header reader, as a module."""
-    path = os.path.join(REPO, "tests", "vectors", "vpx-headers.py")
-    spec = importlib.util.spec_from_file_location("vpx_headers", path)
+def load_headers(name):
+    """tests/vectors/NAME.py, a header reader, as a module."""
+    if HEADERS not in sys.path:
+        sys.path.insert(0, HEADERS)  # for their shared ivfbits
+    spec = importlib.util.spec_from_file_location(name.replace("-", "_"),
+                                                  os.path.join(HEADERS, name + ".py"))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -55,7 +63,13 @@ def load_headers():
 
 def stream_frames(codec, path):
     """Per coded frame: (bytes, show_existing slot or None, shown, refresh)."""
-    vh = load_headers()
+    if codec == "AV1":
+        for f in load_headers("av1-headers").frames(path):
+            if f["spatial_layers"] > 1:
+                raise ValueError(f"{path}: spatial layers (GStreamer shows only the highest one): not modelled")
+            yield f["data"], f["show_existing"], f["show"], f["refresh"]
+        return
+    vh = load_headers("vpx-headers")
     fourcc, packets = vh.ivf_frames(path)
     if fourcc != codec + "0":
         raise ValueError(f"{path}: fourcc {fourcc}, not {codec}")
@@ -117,6 +131,7 @@ def check_one(replay, rec, suite, name, work):
             if slots[existing] is None:
                 return False, f"show_existing_frame of the empty slot {existing}"
             shown.append(slots[existing])
+            slots = [slots[existing] if refresh >> i & 1 else old for i, old in enumerate(slots)]
             continue
         if n >= len(seqs):
             return False, f"the stream has more decoded frames than the {len(seqs)} jobs"
@@ -148,17 +163,17 @@ def main():
     a = ap.parse_args()
     manifest = os.path.join(a.rec, "MANIFEST")
     if not os.path.isfile(manifest):
-        print(f"vpx-replay: no {manifest} (did tests/guest/39-vpx-record.test run?)")
+        print(f"suite-replay: no {manifest} (did tests/guest/39-vpx-record.test / 42-av1-record.test run?)")
         return 1
     if not os.access(a.replay, os.X_OK):
-        print(f"vpx-replay: no {a.replay} (make)")
+        print(f"suite-replay: no {a.replay} (make)")
         return 1
     with open(manifest) as f:
         entries = [line.split() for line in f if line.strip()]
     if any(len(e) != 2 for e in entries):
-        print(f"vpx-replay: {manifest}: a line is not \"SUITE VECTOR\"")
+        print(f"suite-replay: {manifest}: a line is not \"SUITE VECTOR\"")
         return 1
-    work = a.keep or tempfile.mkdtemp(prefix="dd-vpx-replay-")
+    work = a.keep or tempfile.mkdtemp(prefix="dd-suite-replay-")
     ok = bad = 0
     try:
         for suite, name in entries:
@@ -175,7 +190,7 @@ def main():
     finally:
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"vpx-replay: {ok} of {ok + bad} recordings md5-exact against their suites")
+    print(f"suite-replay: {ok} of {ok + bad} recordings md5-exact against their suites")
     return 0 if ok and not bad else 1
 
 
