@@ -5,12 +5,13 @@
  * The reader (the thread calling dd_core_run()) fetches one record at a
  * time from the device fd.  A job is prepared at once (its fds kept,
  * checked, its buffers mapped) and appended to its context's queue;
- * BUF_GONE closes the buffer's fd and drops its mapping; CTX_GONE is queued behind the
- * context's jobs.  A context with queued work sits in one FIFO of ready
- * contexts; a worker takes a context, runs its oldest job, writes the
- * answer and puts the context back at the end if it has more.  So the
- * jobs of one context run one at a time, in order, and their answers are
- * written in order; different contexts run in parallel.
+ * BUF_GONE closes the buffer's fd and drops its mapping; CTX_GONE is
+ * queued behind the context's jobs.  A context with queued work sits in
+ * one FIFO of ready contexts; a worker takes a context, runs its oldest
+ * job, commits the answer and puts the context back at the end if it has
+ * more.  So the jobs of one context run one at a time, in order, and
+ * their answers are committed in order; different contexts run in
+ * parallel.
  *
  * The device fd is /dev/daedalus-v4l2 (device.h), or whatever a test's
  * transport talks to.  Workers commit their answers from their own
