@@ -23,7 +23,8 @@ struct dd_bufmap {
 
 struct dd_bufmap_entry {
 	uint64_t id;
-	struct dd_bufmap *map;
+	int fd;			/* kept until BUF_GONE */
+	struct dd_bufmap *map;	/* NULL until first mapped */
 };
 
 struct dd_bufmap_cache {
@@ -47,20 +48,13 @@ void dd_bufmap_cache_free(struct dd_bufmap_cache *cache)
 {
 	if (!cache)
 		return;
-	for (size_t i = 0; i < cache->count; i++)
+	for (size_t i = 0; i < cache->count; i++) {
+		close(cache->entries[i].fd);
 		dd_bufmap_unref(cache->entries[i].map);
+	}
 	free(cache->entries);
 	pthread_mutex_destroy(&cache->lock);
 	free(cache);
-}
-
-static void close_keep_errno(int fd)
-{
-	int saved = errno;
-
-	if (fd >= 0)
-		close(fd);
-	errno = saved;
 }
 
 static struct dd_bufmap *map_new(uint64_t id, int fd, size_t length,
@@ -93,79 +87,106 @@ static struct dd_bufmap_entry *find(struct dd_bufmap_cache *cache, uint64_t id)
 	return NULL;
 }
 
+int dd_bufmap_cache_add(struct dd_bufmap_cache *cache, uint64_t id, int fd)
+{
+	int ret = 0;
+
+	if (fd < 0)
+		return -EBADF;
+	if (!id) {
+		close(fd);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&cache->lock);
+	if (find(cache, id)) {
+		ret = -EEXIST;
+		goto out;
+	}
+	if (cache->count == cache->capacity) {
+		size_t cap = cache->capacity ? 2 * cache->capacity : 16;
+		struct dd_bufmap_entry *e = realloc(cache->entries,
+						    cap * sizeof(*e));
+
+		if (!e) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		cache->entries = e;
+		cache->capacity = cap;
+	}
+	cache->entries[cache->count].id = id;
+	cache->entries[cache->count].fd = fd;
+	cache->entries[cache->count].map = NULL;
+	cache->count++;
+	fd = -1;
+out:
+	pthread_mutex_unlock(&cache->lock);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 struct dd_bufmap *dd_bufmap_cache_get(struct dd_bufmap_cache *cache,
 				      uint64_t id, int fd, size_t length,
 				      int writable)
 {
 	struct dd_bufmap_entry *entry;
 	struct dd_bufmap *map = NULL;
+	int ret;
 
-	if (fd < 0) {
-		errno = EBADF;
-		return NULL;
+	if (fd >= 0) {
+		ret = dd_bufmap_cache_add(cache, id, fd);
+		if (ret && ret != -EEXIST) {
+			errno = -ret;
+			return NULL;
+		}
 	}
 	if (!id || !length) {
-		close(fd);
 		errno = EINVAL;
 		return NULL;
 	}
 
 	pthread_mutex_lock(&cache->lock);
 	entry = find(cache, id);
-	if (entry) {
+	if (!entry) {
+		errno = ENOENT;
+	} else if (!entry->map) {
+		/* Kept unmapped on failure: the next job tries again. */
+		entry->map = map_new(id, entry->fd, length, writable);
+		map = entry->map;
+		if (map)
+			dd_bufmap_ref(map);	/* the caller's */
+	} else if (length > entry->map->length) {
 		/*
 		 * A buffer keeps its id and size for its life: a bigger
 		 * length or a read-only mapping asked to be written means
 		 * the sender is confused; refuse rather than overrun.
 		 */
-		if (length > entry->map->length) {
-			errno = EINVAL;
-		} else if (writable && !entry->map->writable) {
-			errno = EACCES;
-		} else {
-			map = entry->map;
-			dd_bufmap_ref(map);
-		}
-		goto out;
+		errno = EINVAL;
+	} else if (writable && !entry->map->writable) {
+		errno = EACCES;
+	} else {
+		map = entry->map;
+		dd_bufmap_ref(map);
 	}
-
-	if (cache->count == cache->capacity) {
-		size_t cap = cache->capacity ? 2 * cache->capacity : 16;
-		struct dd_bufmap_entry *e = realloc(cache->entries,
-						    cap * sizeof(*e));
-
-		if (!e)
-			goto out;
-		cache->entries = e;
-		cache->capacity = cap;
-	}
-	map = map_new(id, fd, length, writable);
-	if (!map)
-		goto out;
-	dd_bufmap_ref(map);	/* the cache's reference */
-	cache->entries[cache->count].id = id;
-	cache->entries[cache->count].map = map;
-	cache->count++;
-out:
 	pthread_mutex_unlock(&cache->lock);
-	close_keep_errno(fd);
 	return map;
 }
 
 void dd_bufmap_cache_forget(struct dd_bufmap_cache *cache, uint64_t id)
 {
-	struct dd_bufmap_entry *entry;
-	struct dd_bufmap *map = NULL;
+	struct dd_bufmap_entry *entry, gone = { .fd = -1 };
 
 	pthread_mutex_lock(&cache->lock);
 	entry = find(cache, id);
 	if (entry) {
-		map = entry->map;
+		gone = *entry;
 		*entry = cache->entries[--cache->count];
 	}
 	pthread_mutex_unlock(&cache->lock);
-	if (map)
-		dd_bufmap_unref(map);
+	if (gone.fd >= 0)
+		close(gone.fd);
+	dd_bufmap_unref(gone.map);
 }
 
 uint8_t *dd_bufmap_data(const struct dd_bufmap *map)

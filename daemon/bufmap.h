@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Mappings of the dma-bufs the kernel hands over, cached by buffer id.
+ * The dma-bufs the kernel hands over, and their mappings, by buffer id.
  *
- * The kernel installs a fresh dma-buf fd for every job; the first time a
- * buffer id is seen it is mapped, later fds for it are just closed.  A
- * mapping is reference counted: the cache holds one reference until the
- * kernel says the buffer is gone (DAEDALUS_MSG_BUF_GONE), backends hold
- * more while they use a picture as a reference.  The memory stays valid
- * while the mapping exists, even after the client freed the buffer.
+ * The kernel installs a buffer's fd once per attachment, with the first
+ * job that names it; later jobs name only the id.  The cache keeps the fd
+ * until the kernel says the buffer is gone (DAEDALUS_MSG_BUF_GONE), and
+ * maps it the first time a job needs it (again on the next job if that
+ * failed).  A mapping is reference counted: the cache holds one reference
+ * until BUF_GONE, backends hold more while they use a picture as a
+ * reference.  The memory stays valid while the mapping exists, even after
+ * the client freed the buffer.
  */
 #ifndef DAEDALUS_BUFMAP_H
 #define DAEDALUS_BUFMAP_H
@@ -19,18 +21,25 @@ struct dd_bufmap;
 struct dd_bufmap_cache;
 
 struct dd_bufmap_cache *dd_bufmap_cache_new(void);
-/* Drops the cache's references; mappings still referenced live on. */
+/* Closes the fds, drops the cache's references; referenced mappings live on. */
 void dd_bufmap_cache_free(struct dd_bufmap_cache *cache);
 
 /*
+ * Buffer @id's fd, handed over: the cache keeps it.  Always consumes @fd:
+ * it is closed if @id is 0 or already known (the kernel sends a buffer's
+ * fd once; a second one adds nothing).  0 or a negative errno.
+ */
+int dd_bufmap_cache_add(struct dd_bufmap_cache *cache, uint64_t id, int fd);
+/*
  * Returns the mapping of buffer @id with a reference for the caller,
- * mapping @fd (length @length, @writable or read-only) if @id is new.
- * Always consumes @fd (closes it).  NULL on failure (errno set).
+ * mapping its fd (length @length, @writable or read-only) on first use.
+ * @fd >= 0 is added first (dd_bufmap_cache_add()), -1 means the cache has
+ * @id already.  NULL on failure (errno set; ENOENT: @id never handed over).
  */
 struct dd_bufmap *dd_bufmap_cache_get(struct dd_bufmap_cache *cache,
 				      uint64_t id, int fd, size_t length,
 				      int writable);
-/* The kernel freed buffer @id: drop the cache's reference. */
+/* The kernel freed buffer @id: close its fd, drop the cache's reference. */
 void dd_bufmap_cache_forget(struct dd_bufmap_cache *cache, uint64_t id);
 
 uint8_t *dd_bufmap_data(const struct dd_bufmap *map);

@@ -19,42 +19,45 @@ enum {
 	DD_WARNED_RECORD = 1u << 5,
 };
 
-static void close_fds(const struct daedalus_job *msg)
+void dd_job_take_fds(struct dd_bufmap_cache *cache,
+		     const struct daedalus_job *msg)
 {
 	if (msg->bitstream.fd >= 0)
-		close(msg->bitstream.fd);
+		dd_bufmap_cache_add(cache, msg->bitstream.id, msg->bitstream.fd);
+	/* One fd twice is the sender's bug: it must not be closed twice. */
 	if (msg->picture.fd >= 0 && msg->picture.fd != msg->bitstream.fd)
-		close(msg->picture.fd);
+		dd_bufmap_cache_add(cache, msg->picture.id, msg->picture.fd);
 }
 
 void dd_job_prepare(struct dd_bufmap_cache *cache, struct dd_prepared_job *job,
 		    size_t len)
 {
 	const struct daedalus_job *msg = job->msg;
-	int pic_fd = msg->picture.fd;
 
 	job->reject = NULL;
 	job->bitstream = NULL;
 	job->picture = NULL;
 
-	if (dd_job_check(msg, len, &job->reject)) {
-		close_fds(msg);
+	/*
+	 * The fds first: the kernel sends each buffer's fd once, so even a
+	 * job refused for its content hands them over for later jobs.
+	 */
+	dd_job_take_fds(cache, msg);
+	if (dd_job_check(msg, len, &job->reject))
 		return;
-	}
-	/* dd_job_check() made sure the two fds and ids differ. */
-	job->bitstream = dd_bufmap_cache_get(cache, msg->bitstream.id,
-					     msg->bitstream.fd,
+	job->bitstream = dd_bufmap_cache_get(cache, msg->bitstream.id, -1,
 					     msg->bitstream.length, 0);
 	if (!job->bitstream) {
-		close(pic_fd);
-		job->reject = "cannot map the bitstream buffer";
+		job->reject = errno == ENOENT ? "bitstream buffer never handed over" :
+			      "cannot map the bitstream buffer";
 		return;
 	}
-	job->picture = dd_bufmap_cache_get(cache, msg->picture.id, pic_fd,
+	job->picture = dd_bufmap_cache_get(cache, msg->picture.id, -1,
 					   msg->picture.length, 1);
 	if (!job->picture) {
+		job->reject = errno == ENOENT ? "picture buffer never handed over" :
+			      "cannot map the picture buffer";
 		dd_job_release(job);
-		job->reject = "cannot map the picture buffer";
 	}
 }
 

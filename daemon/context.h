@@ -4,7 +4,7 @@
  * that do not depend on threading, shared by daedalusd (core.c) and
  * daedalus-replay:
  *
- *   prepare  (reader)  check the record, map its buffers, close its fds;
+ *   prepare  (reader)  keep the record's fds, check it, map its buffers;
  *   run      (worker)  pick/reset the decoder, record, decode, answer.
  *
  * A context's decoder is opened on its first job, reopened when the codec
@@ -51,10 +51,13 @@ struct dd_context {
 	uint64_t bytes_copied;		/* picture bytes not decoded in place */
 };
 
+/* Hands the record's fds (those >= 0) over to @cache, whatever else is wrong. */
+void dd_job_take_fds(struct dd_bufmap_cache *cache,
+		     const struct daedalus_job *msg);
 /*
- * Checks @job->msg (@len bytes read) and maps its buffers through @cache.
- * Always consumes the record's fds, whatever the outcome; sets
- * @job->reject when the job must not reach a backend.
+ * Takes the record's fds (dd_job_take_fds()), checks @job->msg (@len
+ * bytes fetched) and maps its buffers through @cache; sets @job->reject
+ * when the job must not reach a backend.
  */
 void dd_job_prepare(struct dd_bufmap_cache *cache, struct dd_prepared_job *job,
 		    size_t len);

@@ -9,6 +9,7 @@
 
 #include "context.h"
 #include "core.h"
+#include "device.h"
 #include "log.h"
 #include "proto_io.h"
 
@@ -33,8 +34,14 @@ struct core_ctx {
 	struct core_ctx *next_ready;	/* in the ready FIFO */
 };
 
+static const struct dd_transport device_transport = {
+	.fetch = dd_device_fetch,
+	.commit = dd_device_commit,
+};
+
 struct dd_core {
 	struct dd_core_config cfg;
+	const struct dd_transport *t;
 	int dev_fd;
 	struct dd_bufmap_cache *cache;
 	struct dd_thread_budget budget;	/* cfg.threads cores for all decoders */
@@ -69,6 +76,7 @@ int dd_core_new(const struct dd_core_config *cfg, int dev_fd,
 	if (!core)
 		return -ENOMEM;
 	core->cfg = *cfg;
+	core->t = cfg->transport ? cfg->transport : &device_transport;
 	dd_thread_budget_init(&core->budget, cfg->threads);
 	core->dev_fd = dev_fd;
 	core->cache = dd_bufmap_cache_new();
@@ -164,7 +172,7 @@ static void ctx_free(struct core_ctx *c)
 
 static void write_result(struct dd_core *core, const struct daedalus_result *res)
 {
-	int ret = dd_result_write(core->dev_fd, res);
+	int ret = core->t->commit(core->dev_fd, res);
 
 	if (!ret)
 		return;
@@ -261,12 +269,9 @@ static void handle_job(struct dd_core *core, const void *buf, size_t len)
 		const struct daedalus_job *msg = buf;
 		struct daedalus_result res;
 
-		/* Out of memory: still close the fds and answer. */
+		/* Out of memory: still keep the fds (sent once) and answer. */
 		free(w);
-		if (msg->bitstream.fd >= 0)
-			close(msg->bitstream.fd);
-		if (msg->picture.fd >= 0 && msg->picture.fd != msg->bitstream.fd)
-			close(msg->picture.fd);
+		dd_job_take_fds(core->cache, msg);
 		dd_err("out of memory for job %" PRIu64, (uint64_t)msg->seq);
 		dd_result_init(&res, msg->seq, msg->ctx_id, DAEDALUS_STATUS_FAILED, 0);
 		write_result(core, &res);
@@ -430,11 +435,11 @@ int dd_core_run(struct dd_core *core, int stop_fd)
 			break;
 		if (!pfd[0].revents)
 			continue;
-		n = read(core->dev_fd, buf, sizeof(*buf));
+		n = core->t->fetch(core->dev_fd, buf, sizeof(*buf));
 		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (n == -EINTR || n == -EAGAIN)
 				continue;
-			ret = -errno;
+			ret = (int)n;
 			break;
 		}
 		if (n == 0) {

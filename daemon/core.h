@@ -2,34 +2,48 @@
 /*
  * The daemon's loop: one reader, a pool of workers.
  *
- * The reader (the thread calling dd_core_run()) reads one record per
- * read() from the device fd.  A job is prepared at once (checked, its
- * buffers mapped, its fds closed) and appended to its context's queue;
- * BUF_GONE drops the cached mapping; CTX_GONE is queued behind the
- * context's jobs.  A context with queued work sits in one FIFO of ready
- * contexts; a worker takes a context, runs its oldest job, writes the
- * answer and puts the context back at the end if it has more.  So the
- * jobs of one context run one at a time, in order, and their answers are
- * written in order; different contexts run in parallel.
+ * The reader (the thread calling dd_core_run()) fetches one record at a
+ * time from the device fd.  A job is prepared at once (its fds kept,
+ * checked, its buffers mapped) and appended to its context's queue;
+ * BUF_GONE closes the buffer's fd and drops its mapping; CTX_GONE is
+ * queued behind the context's jobs.  A context with queued work sits in
+ * one FIFO of ready contexts; a worker takes a context, runs its oldest
+ * job, commits the answer and puts the context back at the end if it has
+ * more.  So the jobs of one context run one at a time, in order, and
+ * their answers are committed in order; different contexts run in
+ * parallel.
  *
- * The device fd is anything with the device's read()/write() semantics:
- * /dev/daedalus-v4l2, or in tests one end of a SOCK_SEQPACKET socketpair.
+ * The device fd is /dev/daedalus-v4l2 (device.h), or whatever a test's
+ * transport talks to.  Workers commit their answers from their own
+ * threads: the kernel takes them from any thread of the process that
+ * said HELLO.
  */
 #ifndef DAEDALUS_CORE_H
 #define DAEDALUS_CORE_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
+#include "daedalus_proto.h"
 #include "recorder.h"
+
+/* How the core talks to the kernel; the unit tests plug in a fake. */
+struct dd_transport {
+	/* One record into @buf: its length, 0 at end of input, or -errno. */
+	ssize_t (*fetch)(int fd, void *buf, size_t size);
+	/* One answer: 0 or -errno. */
+	int (*commit)(int fd, const struct daedalus_result *res);
+};
 
 struct dd_core_config {
 	unsigned int threads;		/* workers, >= 1 */
 	const char *forced_backend;	/* NULL: by codec */
 	struct dd_recorder *recorder;	/* NULL: not recording */
+	const struct dd_transport *transport;	/* NULL: the device (device.h) */
 };
 
 struct dd_core_stats {
-	uint64_t records;	/* records read */
+	uint64_t records;	/* records fetched */
 	uint64_t malformed;	/* records ignored as malformed */
 	uint64_t jobs;		/* jobs answered */
 	uint64_t rejected;	/* of which failed their checks */
@@ -45,12 +59,12 @@ int dd_core_new(const struct dd_core_config *cfg, int dev_fd,
 		struct dd_core **out);
 
 /*
- * Runs until @stop_fd (e.g. a signalfd; -1: none) is readable, read()
- * returns 0 (end of file: only a fake device does that; queued jobs are
- * finished first), or read() fails.  Queued jobs are then dropped
+ * Runs until @stop_fd (e.g. a signalfd; -1: none) is readable, a fetch
+ * returns 0 (end of input: only a fake device does that; queued jobs are
+ * finished first), or a fetch fails.  Queued jobs are then dropped
  * unanswered (the kernel fails them when the device is closed), running
  * ones finish, decoders are closed.  Returns 0, or the negative
- * errno of the failed read().  Call once.
+ * errno of the failed fetch.  Call once.
  */
 int dd_core_run(struct dd_core *core, int stop_fd);
 

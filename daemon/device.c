@@ -31,3 +31,33 @@ int dd_device_attach(const char *path, uint32_t codecs, int *fd,
 	*fd = dev;
 	return 0;
 }
+
+static long fetch_ioctl(int fd, struct daedalus_fetch *arg)
+{
+	long ret;
+
+	do {
+		ret = ioctl(fd, DAEDALUS_IOC_FETCH, arg);
+	} while (ret < 0 && errno == EINTR);
+	return ret < 0 ? -errno : ret;
+}
+
+ssize_t dd_device_fetch(int fd, void *buf, size_t size)
+{
+	struct daedalus_fetch arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.record = (uintptr_t)buf;
+	arg.record_size = (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size);
+	return fetch_ioctl(fd, &arg);
+}
+
+int dd_device_commit(int fd, const struct daedalus_result *res)
+{
+	struct daedalus_fetch arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.results = (uintptr_t)res;
+	arg.num_results = 1;
+	return (int)fetch_ioctl(fd, &arg);
+}

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Attaching to /dev/daedalus-v4l2: open it and say HELLO. */
+/*
+ * Attaching to /dev/daedalus-v4l2 (open it and say HELLO), and talking to
+ * it: DAEDALUS_IOC_FETCH, which only the process that said HELLO may call.
+ */
 #ifndef DAEDALUS_DEVICE_H
 #define DAEDALUS_DEVICE_H
 
 #include <stdint.h>
+#include <sys/types.h>
+
+#include "daedalus_proto.h"
 
 /*
  * One attempt: opens @path and calls DAEDALUS_IOC_HELLO announcing
@@ -14,5 +20,14 @@
  */
 int dd_device_attach(const char *path, uint32_t codecs, int *fd,
 		     uint32_t *kernel_version);
+
+/*
+ * Fetches one record into @buf (@size bytes, at least DAEDALUS_READ_SIZE),
+ * waiting for one.  Its length, or a negative errno.
+ */
+ssize_t dd_device_fetch(int fd, void *buf, size_t size);
+
+/* Commits one answer.  0, or a negative errno (EINVAL: refused). */
+int dd_device_commit(int fd, const struct daedalus_result *res);
 
 #endif /* DAEDALUS_DEVICE_H */

@@ -92,9 +92,10 @@ static int check_buffers(const struct daedalus_job *job, const char **why)
 
 	CHECK(bs->id && pic->id, "buffer id is 0");
 	CHECK(bs->id != pic->id, "bitstream and picture share a buffer id");
-	CHECK(bs->fd >= 0 && pic->fd >= 0, "buffer fd missing");
-	/* Mapping consumes an fd: a second use would map whatever reused it. */
-	CHECK(bs->fd != pic->fd, "bitstream and picture share an fd");
+	/* An fd comes with a buffer's first job, -1 with later ones. */
+	CHECK(bs->fd >= -1 && pic->fd >= -1, "bad buffer fd");
+	/* The cache keeps an fd per buffer: one fd for two would be closed twice. */
+	CHECK(bs->fd < 0 || bs->fd != pic->fd, "bitstream and picture share an fd");
 	CHECK(bs->bytesused > 0, "empty bitstream");
 	CHECK((uint64_t)bs->offset + bs->bytesused <= bs->length,
 	      "bitstream outside its buffer");

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "proto_io.h"
 
@@ -123,20 +122,6 @@ int dd_result_check(const struct daedalus_result *res, uint32_t sizeimage,
 		return fail(why, "bytesused > sizeimage");
 	if (res->reserved[0] || res->reserved[1])
 		return fail(why, "reserved field not zero");
-	return 0;
-}
-
-int dd_result_write(int fd, const struct daedalus_result *res)
-{
-	ssize_t n;
-
-	do {
-		n = write(fd, res, sizeof(*res));
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	if ((size_t)n != sizeof(*res))
-		return -EIO;
 	return 0;
 }
 

@@ -20,7 +20,7 @@ enum dd_record_kind {
 	DD_RECORD_CTX_GONE,
 };
 
-/* One kernel -> daemon record, as returned by one read(). */
+/* One kernel -> daemon record, as one fetch returns it. */
 struct dd_record {
 	enum dd_record_kind kind;
 	const char *why;	/* DD_RECORD_INVALID: what is wrong */
@@ -38,9 +38,9 @@ int dd_hdr_check(const struct daedalus_hdr *hdr, enum daedalus_msg_type type,
 		 uint32_t size, const char **why);
 
 /*
- * Classifies the @len bytes read into @buf (aligned for struct
+ * Classifies the @len bytes fetched into @buf (aligned for struct
  * daedalus_job).  A job is recognised by magic, version, type and length
- * alone: it carries fds that must be closed and a seq that must be
+ * alone: it carries fds that must be kept and a seq that must be
  * answered even if the rest of it is bad, which dd_job_check() decides.
  * BUF_GONE and CTX_GONE records are checked completely here.
  */
@@ -56,9 +56,6 @@ void dd_result_init(struct daedalus_result *res, uint64_t seq,
  */
 int dd_result_check(const struct daedalus_result *res, uint32_t sizeimage,
 		    const char **why);
-
-/* One write() of @res to @fd.  0 or a negative errno. */
-int dd_result_write(int fd, const struct daedalus_result *res);
 
 const char *dd_status_name(enum daedalus_status status);
 const char *dd_codec_name(enum daedalus_codec codec);

@@ -9,25 +9,32 @@
  *   1. The daemon opens /dev/daedalus-v4l2 (root, CAP_SYS_ADMIN; a second
  *      opener gets EBUSY) and calls DAEDALUS_IOC_HELLO with its protocol
  *      version and the codecs it decodes.  A version mismatch is EPROTO.
- *   2. read() returns exactly one kernel->daemon record per call: a
- *      struct daedalus_job, a struct daedalus_buf_gone or a struct
- *      daedalus_ctx_gone.  The caller's buffer must hold the largest record
- *      (DAEDALUS_READ_SIZE), otherwise read() fails with EINVAL.  O_NONBLOCK
- *      and poll() (EPOLLIN) work as usual.
- *   3. write() takes one or more struct daedalus_result records, back to
- *      back.  Each is checked and a bad one is never trusted: the write
- *      returns the bytes of the records taken before it, or fails with
- *      EINVAL when it is the first.
+ *      The attachment belongs to the process (thread group) that said
+ *      HELLO: any other caller of DAEDALUS_IOC_FETCH (a forked child, a
+ *      process the fd was passed to) gets EPERM, and poll() gives it
+ *      EPOLLERR.  read() and write() are not supported (EINVAL).
+ *   2. DAEDALUS_IOC_FETCH first commits the results it is given (struct
+ *      daedalus_result; each is checked and a bad one is never trusted:
+ *      the call stops there with EINVAL, daedalus_fetch.taken says how
+ *      many were taken), then, if asked to, fetches exactly one
+ *      kernel->daemon record: a struct daedalus_job, a struct
+ *      daedalus_buf_gone or a struct daedalus_ctx_gone, and returns its
+ *      size.  The record buffer must hold the largest record
+ *      (DAEDALUS_READ_SIZE).  It waits for a record unless the file is
+ *      O_NONBLOCK (EAGAIN); poll() (EPOLLIN) tells when one is there.
  *
  * Every record starts with struct daedalus_hdr.  All fields have explicit
  * widths and natural alignment and are little-endian (the byte order of
  * every target: x86_64, arm64).  The codec parameters are the mainline
  * V4L2 stateless control structs, copied as the client set them.
  *
- * Buffers travel as dma-buf file descriptors installed into the daemon by
- * read(): the daemon owns them and must close them.  A buffer keeps its
- * id for its whole life; when the kernel frees it, a daedalus_buf_gone
- * record tells the daemon to drop any mapping it cached under that id.
+ * Buffers travel as dma-buf file descriptors, installed into the daemon
+ * once per buffer and attachment: the first job that names a buffer
+ * carries its fd, later jobs carry -1 and the daemon uses what it kept
+ * under the buffer's id.  A buffer keeps its id (and its memory) for its
+ * whole life; when the kernel frees it, a daedalus_buf_gone record tells
+ * the daemon to close that fd and drop any mapping of it.  A new
+ * attachment gets every fd again.
  */
 #ifndef DAEDALUS_PROTO_H
 #define DAEDALUS_PROTO_H
@@ -36,8 +43,12 @@
 #include <linux/types.h>
 #include <linux/v4l2-controls.h>
 
-/* 2: ioctl magic 0xDA (was 'D', s390 dasd's); write() returns a partial count. */
-#define DAEDALUS_PROTO_VERSION	2
+/*
+ * 2: ioctl magic 0xDA (was 'D', s390 dasd's); write() returns a partial count.
+ * 3: bound to the HELLO process; DAEDALUS_IOC_FETCH replaces read()/write();
+ *    a buffer's fd is sent once per attachment.
+ */
+#define DAEDALUS_PROTO_VERSION	3
 #define DAEDALUS_MAGIC		0x44414544u	/* "DEAD" read as little-endian bytes */
 #define DAEDALUS_DEVICE_PATH	"/dev/daedalus-v4l2"
 
@@ -65,6 +76,24 @@ struct daedalus_hello {
 /* 0xDA: free in Documentation/userspace-api/ioctl/ioctl-number.rst */
 #define DAEDALUS_IOC_MAGIC	0xDA
 #define DAEDALUS_IOC_HELLO	_IOWR(DAEDALUS_IOC_MAGIC, 0x01, struct daedalus_hello)
+
+/*
+ * Commit @num_results results, then fetch one record into @record unless it
+ * is 0.  Returns the record's size, or 0 when nothing was to be fetched.
+ * Errors: EPERM (not the process that said HELLO), ENOTCONN (no HELLO),
+ * EINVAL (a refused result, or a bad argument), EAGAIN (O_NONBLOCK and
+ * no record), EINTR/ERESTARTSYS, EFAULT, EMFILE (no fd free for a buffer).
+ */
+struct daedalus_fetch {
+	__u64 results;		/* in: user pointer to struct daedalus_result[] */
+	__u64 record;		/* in: user pointer to the record buffer, or 0 */
+	__u32 num_results;	/* in: entries at results */
+	__u32 record_size;	/* in: bytes at record, >= DAEDALUS_READ_SIZE */
+	__u32 taken;		/* out: results taken */
+	__u32 reserved[3];	/* in: zero */
+};
+
+#define DAEDALUS_IOC_FETCH	_IOWR(DAEDALUS_IOC_MAGIC, 0x02, struct daedalus_fetch)
 
 /* ------------------------------------------------------------------ */
 /* Record header                                                       */
@@ -139,7 +168,7 @@ union daedalus_params {
 /* A V4L2 buffer (one plane) handed to the daemon for one job. */
 struct daedalus_buf {
 	__u64 id;		/* device-unique, stable while the buffer lives; never 0 */
-	__s32 fd;		/* dma-buf installed for this job; the daemon closes it */
+	__s32 fd;		/* dma-buf on its first job, else -1: see above */
 	__u32 length;		/* bytes mappable through fd */
 	__u32 offset;		/* where the data starts within the dma-buf */
 	__u32 bytesused;	/* bitstream: bytes of coded data from offset; picture: 0 */
@@ -192,7 +221,10 @@ struct daedalus_job {
 	union daedalus_params params;	/* by codec */
 };
 
-/* Kernel -> daemon: buffer @buf_id was freed; drop its mapping. */
+/*
+ * Kernel -> daemon: buffer @buf_id was freed; close its fd, drop its
+ * mapping.  Sent for every buffer whose fd this attachment got.
+ */
 struct daedalus_buf_gone {
 	struct daedalus_hdr hdr;	/* type DAEDALUS_MSG_BUF_GONE */
 	__u64 buf_id;
@@ -222,7 +254,7 @@ struct daedalus_result {
 	__u32 reserved[2];	/* zero */
 };
 
-/* The largest kernel -> daemon record: a read() buffer must hold it. */
+/* The largest kernel -> daemon record: a fetch buffer must hold it. */
 #define DAEDALUS_READ_SIZE	sizeof(struct daedalus_job)
 
 /* ------------------------------------------------------------------ */
@@ -238,6 +270,7 @@ struct daedalus_result {
 #endif
 
 DAEDALUS_ASSERT_SIZE(struct daedalus_hello, 32);
+DAEDALUS_ASSERT_SIZE(struct daedalus_fetch, 40);
 DAEDALUS_ASSERT_SIZE(struct daedalus_hdr, 16);
 DAEDALUS_ASSERT_SIZE(struct daedalus_h264_params, 2112);
 DAEDALUS_ASSERT_SIZE(struct daedalus_vp9_params, 2216);

@@ -90,8 +90,11 @@ struct daedalus_buffer {
 	struct v4l2_m2m_buffer m2m;	/* first: vb2 and m2m use it */
 	u64 id;				/* device-unique, assigned at buf_init */
 	struct dma_buf *dbuf;		/* exported or imported, taken once */
-	bool sent;			/* named in a job at least once */
-	struct daedalus_msg *gone;	/* its BUF_GONE record, ready */
+	/*
+	 * Its BUF_GONE record, ready.  On bridge.sent (under bridge.lock)
+	 * while the attached daemon holds the buffer's fd.
+	 */
+	struct daedalus_msg *gone;
 };
 
 static inline struct daedalus_buffer *
@@ -103,8 +106,8 @@ to_daedalus_buffer(struct vb2_v4l2_buffer *vbuf)
 /* Where a context's one job stands; changed only under bridge.lock. */
 enum daedalus_job_state {
 	DAEDALUS_JOB_IDLE,	/* no job, or it was completed */
-	DAEDALUS_JOB_QUEUED,	/* on bridge.pending, not read by a daemon */
-	DAEDALUS_JOB_SENT,	/* read by the daemon, awaiting its result */
+	DAEDALUS_JOB_QUEUED,	/* on bridge.pending, not fetched by a daemon */
+	DAEDALUS_JOB_SENT,	/* fetched by the daemon, awaiting its result */
 };
 
 /*
@@ -123,12 +126,13 @@ struct daedalus_run {
 	enum daedalus_job_state state;
 	unsigned long deadline;		/* jiffies; watchdog fails it after */
 	struct delayed_work watchdog;
-	struct dma_buf *dbuf[2];	/* bitstream, picture: borrowed */
-	struct daedalus_job rec;	/* the record read() hands out */
+	/* Bitstream, picture: borrowed while the job is not claimed. */
+	struct daedalus_buffer *buf[2];
+	struct daedalus_job rec;	/* the record a fetch hands out */
 };
 
 struct daedalus_msg {
-	struct daedalus_entry entry;	/* bridge.pending */
+	struct daedalus_entry entry;	/* bridge.pending (or .sent) */
 	union {
 		struct daedalus_hdr hdr;
 		struct daedalus_buf_gone buf_gone;
@@ -140,19 +144,21 @@ struct daedalus_msg {
 struct daedalus_bridge {
 	struct miscdevice misc;
 	/*
-	 * Protects everything below except read_mutex's buffer, and each
+	 * Protects everything below except fetch_mutex's buffer, and each
 	 * context's run.state / run.node / run.deadline.
 	 */
 	spinlock_t lock;
 	bool open;			/* the chardev is open (exclusive) */
 	bool attached;			/* HELLO done on the open file */
+	struct pid *owner;		/* the thread group that said HELLO */
 	u32 codecs;			/* DAEDALUS_CODEC_BIT()s of the daemon */
 	u64 generation;			/* bumped at each attach; never 0 */
 	u64 next_seq;
 	struct list_head pending;	/* runs and msgs not yet read */
-	struct list_head inflight;	/* runs read, awaiting a result */
-	wait_queue_head_t wq;		/* readers: pending got an entry */
-	struct mutex read_mutex;	/* serialises read(); guards rbuf */
+	struct list_head inflight;	/* runs fetched, awaiting a result */
+	struct list_head sent;		/* BUF_GONE msgs of fds the daemon holds */
+	wait_queue_head_t wq;		/* fetchers: pending got an entry */
+	struct mutex fetch_mutex;	/* serialises fetches; guards rbuf */
 	struct daedalus_job *rbuf;	/* the record being copied out */
 };
 

@@ -6,7 +6,7 @@
  * A context's job (struct daedalus_run) moves through these states, always
  * under bridge.lock:
  *
- *   IDLE --submit--> QUEUED --read()--> SENT --result--> IDLE (DONE/ERROR)
+ *   IDLE --submit--> QUEUED --fetch--> SENT --result--> IDLE (DONE/ERROR)
  *
  * and from QUEUED or SENT straight back to IDLE with ERROR when its
  * watchdog expires, at job_abort or close, or when the daemon's file is
@@ -16,8 +16,15 @@
  * is the one and only caller of v4l2_m2m_buf_done_and_job_finish() for it;
  * everybody else finds IDLE and does nothing.  Every job has a watchdog
  * armed from the moment it is queued (attach_timeout_ms while no daemon is
- * attached, job_timeout_ms otherwise, re-armed when the daemon reads it),
- * so no waiter depends on the daemon's goodwill.
+ * attached, job_timeout_ms otherwise, re-armed when the daemon fetches
+ * it), so no waiter depends on the daemon's goodwill.
+ *
+ * The attachment belongs to the thread group that said HELLO, as ublk
+ * binds a queue to its daemon task: only it may fetch jobs and commit
+ * results, so a forked child or a process the fd was passed to never gets
+ * a client's buffers.  Each buffer's dma-buf fd is installed once per
+ * attachment, with the first job that names it; its BUF_GONE record sits
+ * on bridge.sent meanwhile, and goes out when the buffer is freed.
  *
  * A daemon still writing into a buffer after its job failed is harmless:
  * its fd holds a dma-buf reference, which keeps the memory alive; its
@@ -266,6 +273,7 @@ struct daedalus_msg *daedalus_bridge_gone_alloc(bool ctx)
 
 	if (!msg)
 		return NULL;
+	INIT_LIST_HEAD(&msg->entry.node);
 	msg->entry.run = NULL;
 	msg->hdr.magic = DAEDALUS_MAGIC;
 	msg->hdr.version = DAEDALUS_PROTO_VERSION;
@@ -282,16 +290,28 @@ void daedalus_bridge_ctx_gone(struct daedalus_ctx *ctx)
 	ctx->gone = NULL;
 }
 
+/*
+ * The buffer is freed.  If the attached daemon holds its fd, the BUF_GONE
+ * record goes out and belongs to the bridge from now on; otherwise no
+ * daemon needs to hear of it.
+ */
 void daedalus_bridge_buf_gone(struct daedalus_dev *dev,
 			      struct daedalus_buffer *buf)
 {
-	if (buf->sent) {
-		buf->gone->buf_gone.buf_id = buf->id;
-		bridge_post(&dev->bridge, buf->gone);
-	} else {
-		kfree(buf->gone);
-	}
+	struct daedalus_bridge *br = &dev->bridge;
+	struct daedalus_msg *msg = buf->gone;
+
 	buf->gone = NULL;
+	if (!msg)
+		return;
+	spin_lock(&br->lock);
+	if (!list_empty(&msg->entry.node)) {
+		list_move_tail(&msg->entry.node, &br->pending);
+		wake_up_interruptible(&br->wq);
+		msg = NULL;
+	}
+	spin_unlock(&br->lock);
+	kfree(msg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -330,6 +350,7 @@ static int bridge_release(struct inode *inode, struct file *file)
 {
 	struct daedalus_bridge *br = file_bridge(file);
 	struct daedalus_entry *e, *tmp;
+	struct pid *owner = NULL;
 	LIST_HEAD(queued);
 	LIST_HEAD(sent);
 	LIST_HEAD(msgs);
@@ -348,11 +369,17 @@ static int bridge_release(struct inode *inode, struct file *file)
 			run_claim_locked(e->run);
 			list_add_tail(&e->node, &sent);
 		}
+		/* The fds died with the daemon: a new one gets them again. */
+		list_for_each_entry_safe(e, tmp, &br->sent, node)
+			list_del_init(&e->node);
 		br->attached = false;
 		br->codecs = 0;
+		owner = br->owner;
+		br->owner = NULL;
 	}
 	br->open = false;
 	spin_unlock(&br->lock);
+	put_pid(owner);
 
 	/* Queued jobs first, then those the daemon held. */
 	list_for_each_entry_safe(e, tmp, &queued, node) {
@@ -396,6 +423,7 @@ static long bridge_hello(struct daedalus_bridge *br, void __user *arg)
 		return -EBUSY;
 	}
 	br->attached = true;
+	br->owner = get_pid(task_tgid(current));
 	br->codecs = hello.codecs & (DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_COUNT) -
 				     DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_H264));
 	br->generation++;
@@ -413,18 +441,6 @@ static long bridge_hello(struct daedalus_bridge *br, void __user *arg)
 	return 0;
 }
 
-static long bridge_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
-{
-	struct daedalus_bridge *br = file_bridge(file);
-
-	switch (cmd) {
-	case DAEDALUS_IOC_HELLO:
-		return bridge_hello(br, (void __user *)arg);
-	default:
-		return -ENOTTY;
-	}
-}
-
 /* The job the daemon holds under @seq, or NULL; bridge.lock held. */
 static struct daedalus_run *bridge_find_inflight(struct daedalus_bridge *br,
 						 u64 seq)
@@ -438,20 +454,58 @@ static struct daedalus_run *bridge_find_inflight(struct daedalus_bridge *br,
 }
 
 /*
- * Hand one job to the daemon: fds are installed only if the copy worked.
- * Once bridge.lock is dropped the job may be claimed and its context freed
- * (watchdog, abort, close): only the copy in rbuf and our dma-buf
- * references are used after that, and the job is found again by seq.
+ * Only the thread group that said HELLO may use the attachment, as ublk
+ * binds a queue to its daemon; bridge.lock held.
  */
-static ssize_t bridge_read_job(struct daedalus_bridge *br,
-			       struct daedalus_run *run, char __user *ubuf)
+static int bridge_owner_locked(struct daedalus_bridge *br)
+{
+	if (!br->attached)
+		return -ENOTCONN;
+	if (br->owner != task_tgid(current))
+		return -EPERM;
+	return 0;
+}
+
+static int bridge_check_owner(struct daedalus_bridge *br)
+{
+	int ret;
+
+	spin_lock(&br->lock);
+	ret = bridge_owner_locked(br);
+	spin_unlock(&br->lock);
+	return ret;
+}
+
+/* The daemon did not get buffer @id's fd after all; bridge.lock held. */
+static void bridge_unsend_locked(struct daedalus_bridge *br, u64 id)
+{
+	struct daedalus_entry *e;
+
+	list_for_each_entry(e, &br->sent, node) {
+		if (container_of(e, struct daedalus_msg, entry)->buf_gone.buf_id == id) {
+			list_del_init(&e->node);
+			return;
+		}
+	}
+}
+
+/*
+ * Hand one job to the daemon.  A buffer's fd goes with the first job that
+ * names it in this attachment (its BUF_GONE record moves to bridge.sent);
+ * fds are installed only if the copy worked.  Once bridge.lock is dropped
+ * the job may be claimed and its context and buffers freed (watchdog,
+ * abort, close): only the copy in rbuf, our dma-buf references and the
+ * ids are used after that, and the job is found again by seq.
+ */
+static ssize_t bridge_fetch_job(struct daedalus_bridge *br,
+				struct daedalus_run *run, void __user *ubuf)
 {
 	struct daedalus_job *rec = br->rbuf;
 	struct daedalus_ctx *ctx = run_to_ctx(run);
-	struct dma_buf *dbuf[2];
+	struct dma_buf *dbuf[2] = { NULL, NULL };
 	int fd[2] = { -1, -1 };
-	u64 seq;
-	int i;
+	u64 id[2], seq;
+	int i, ret;
 
 	/* bridge.lock held on entry, released here. */
 	run->state = DAEDALUS_JOB_SENT;
@@ -463,61 +517,72 @@ static ssize_t bridge_read_job(struct daedalus_bridge *br,
 		ctx->daemon_generation = br->generation;
 	}
 	for (i = 0; i < 2; i++) {
-		dbuf[i] = run->dbuf[i];
+		struct daedalus_buffer *buf = run->buf[i];
+
+		id[i] = buf->id;
+		if (!list_empty(&buf->gone->entry.node))
+			continue;	/* the daemon holds its fd */
+		list_add_tail(&buf->gone->entry.node, &br->sent);
+		dbuf[i] = buf->dbuf;
 		get_dma_buf(dbuf[i]);
 	}
 	seq = rec->seq;
 	spin_unlock(&br->lock);
 
 	for (i = 0; i < 2; i++) {
+		if (!dbuf[i])
+			continue;
 		fd[i] = get_unused_fd_flags(O_CLOEXEC);
-		if (fd[i] < 0)
+		if (fd[i] < 0) {
+			ret = fd[i];
 			goto fail;
+		}
 	}
 	rec->bitstream.fd = fd[0];
 	rec->picture.fd = fd[1];
-	if (copy_to_user(ubuf, rec, sizeof(*rec)))
+	if (copy_to_user(ubuf, rec, sizeof(*rec))) {
+		ret = -EFAULT;
 		goto fail;
+	}
 	for (i = 0; i < 2; i++)
-		fd_install(fd[i], dbuf[i]->file);
+		if (dbuf[i])
+			fd_install(fd[i], dbuf[i]->file);
 	return sizeof(*rec);
 
 fail:
 	for (i = 0; i < 2; i++) {
 		if (fd[i] >= 0)
 			put_unused_fd(fd[i]);
-		dma_buf_put(dbuf[i]);
+		if (dbuf[i])
+			dma_buf_put(dbuf[i]);
 	}
 	spin_lock(&br->lock);
+	/* Not received: the buffer's next job carries its fd again. */
+	for (i = 0; i < 2; i++)
+		if (dbuf[i])
+			bridge_unsend_locked(br, id[i]);
 	run = bridge_find_inflight(br, seq);
 	if (run)
 		run_claim_locked(run);
 	spin_unlock(&br->lock);
 	if (run)
 		run_finish(run, VB2_BUF_STATE_ERROR, NULL, false);
-	return -EFAULT;
+	return ret;
 }
 
-static ssize_t bridge_read(struct file *file, char __user *ubuf, size_t count,
-			   loff_t *ppos)
+/* One record into @ubuf; waits for one unless O_NONBLOCK. */
+static ssize_t bridge_fetch(struct daedalus_bridge *br, struct file *file,
+			    void __user *ubuf)
 {
-	struct daedalus_bridge *br = file_bridge(file);
 	struct daedalus_entry *e;
 	struct daedalus_msg *msg;
 	ssize_t ret;
 
-	if (count < DAEDALUS_READ_SIZE)
-		return -EINVAL;
-	if (mutex_lock_interruptible(&br->read_mutex))
+	if (mutex_lock_interruptible(&br->fetch_mutex))
 		return -ERESTARTSYS;
 
 	for (;;) {
 		spin_lock(&br->lock);
-		if (!br->attached) {
-			spin_unlock(&br->lock);
-			ret = -ENOTCONN;
-			goto out;
-		}
 		if (!list_empty(&br->pending))
 			break;
 		spin_unlock(&br->lock);
@@ -535,7 +600,7 @@ static ssize_t bridge_read(struct file *file, char __user *ubuf, size_t count,
 	e = list_first_entry(&br->pending, struct daedalus_entry, node);
 	list_del_init(&e->node);
 	if (e->run) {
-		ret = bridge_read_job(br, e->run, ubuf);
+		ret = bridge_fetch_job(br, e->run, ubuf);
 		goto out;
 	}
 	spin_unlock(&br->lock);
@@ -543,32 +608,17 @@ static ssize_t bridge_read(struct file *file, char __user *ubuf, size_t count,
 	msg = container_of(e, struct daedalus_msg, entry);
 	ret = msg->hdr.size;
 	if (copy_to_user(ubuf, &msg->hdr, msg->hdr.size)) {
-		/* Not lost: first in line for the next read(). */
+		/* Not lost: first in line for the next fetch. */
 		spin_lock(&br->lock);
-		if (br->attached) {
-			list_add(&msg->entry.node, &br->pending);
-			msg = NULL;
-		}
+		list_add(&msg->entry.node, &br->pending);
+		msg = NULL;
 		spin_unlock(&br->lock);
 		ret = -EFAULT;
 	}
 	kfree(msg);
 out:
-	mutex_unlock(&br->read_mutex);
+	mutex_unlock(&br->fetch_mutex);
 	return ret;
-}
-
-static __poll_t bridge_poll(struct file *file, poll_table *wait)
-{
-	struct daedalus_bridge *br = file_bridge(file);
-	__poll_t mask = EPOLLOUT | EPOLLWRNORM;
-
-	poll_wait(file, &br->wq, wait);
-	spin_lock(&br->lock);
-	if (br->attached && !list_empty(&br->pending))
-		mask |= EPOLLIN | EPOLLRDNORM;
-	spin_unlock(&br->lock);
-	return mask;
 }
 
 /* Check one answer and complete its job; never trust a field unchecked. */
@@ -616,40 +666,89 @@ reject:
 	return -EINVAL;
 }
 
-static ssize_t bridge_write(struct file *file, const char __user *ubuf,
-			    size_t count, loff_t *ppos)
+/* Commit @n results; a bad one stops there.  *@taken: those taken. */
+static int bridge_commit(struct daedalus_bridge *br,
+			 const struct daedalus_result __user *ures, u32 n,
+			 u32 *taken)
 {
-	struct daedalus_bridge *br = file_bridge(file);
 	struct daedalus_result res;
-	size_t done;
-	bool attached;
 	int ret;
 
-	spin_lock(&br->lock);
-	attached = br->attached;
-	spin_unlock(&br->lock);
-	if (!attached)
-		return -ENOTCONN;
-	if (!count || count % sizeof(res))
-		return -EINVAL;
-
-	/* Records taken before a bad one count: the daemon must know. */
-	for (done = 0; done < count; done += sizeof(res)) {
-		if (copy_from_user(&res, ubuf + done, sizeof(res)))
-			return done ? done : -EFAULT;
+	for (*taken = 0; *taken < n; (*taken)++) {
+		if (copy_from_user(&res, ures + *taken, sizeof(res)))
+			return -EFAULT;
 		ret = bridge_take_result(br, &res);
 		if (ret)
-			return done ? done : ret;
+			return ret;
 	}
-	return count;
+	return 0;
 }
 
+/* DAEDALUS_IOC_FETCH: commit results, then fetch one record if asked. */
+static long bridge_fetch_ioctl(struct daedalus_bridge *br, struct file *file,
+			       struct daedalus_fetch __user *uarg)
+{
+	struct daedalus_fetch arg;
+	u32 taken;
+	long ret;
+	int i;
+
+	ret = bridge_check_owner(br);
+	if (ret)
+		return ret;
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	for (i = 0; i < ARRAY_SIZE(arg.reserved); i++)
+		if (arg.reserved[i])
+			return -EINVAL;
+	if ((!arg.record && !arg.num_results) ||
+	    (arg.record && arg.record_size < DAEDALUS_READ_SIZE))
+		return -EINVAL;
+
+	ret = bridge_commit(br, u64_to_user_ptr(arg.results), arg.num_results,
+			    &taken);
+	if (put_user(taken, &uarg->taken))
+		return -EFAULT;
+	if (ret || !arg.record)
+		return ret;
+	return bridge_fetch(br, file, u64_to_user_ptr(arg.record));
+}
+
+static long bridge_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct daedalus_bridge *br = file_bridge(file);
+
+	switch (cmd) {
+	case DAEDALUS_IOC_HELLO:
+		return bridge_hello(br, (void __user *)arg);
+	case DAEDALUS_IOC_FETCH:
+		return bridge_fetch_ioctl(br, file, (void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* The owner waits for records; anybody else is told it cannot have them. */
+static __poll_t bridge_poll(struct file *file, poll_table *wait)
+{
+	struct daedalus_bridge *br = file_bridge(file);
+	__poll_t mask = 0;
+
+	poll_wait(file, &br->wq, wait);
+	spin_lock(&br->lock);
+	if (bridge_owner_locked(br))
+		mask = EPOLLERR;
+	else if (!list_empty(&br->pending))
+		mask = EPOLLIN | EPOLLRDNORM;
+	spin_unlock(&br->lock);
+	return mask;
+}
+
+/* No read() or write(): they would serve whoever holds the fd. */
 static const struct file_operations bridge_fops = {
 	.owner		= THIS_MODULE,
 	.open		= bridge_open,
 	.release	= bridge_release,
-	.read		= bridge_read,
-	.write		= bridge_write,
 	.poll		= bridge_poll,
 	.unlocked_ioctl	= bridge_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
@@ -663,8 +762,9 @@ int daedalus_bridge_init(struct daedalus_dev *dev)
 	spin_lock_init(&br->lock);
 	INIT_LIST_HEAD(&br->pending);
 	INIT_LIST_HEAD(&br->inflight);
+	INIT_LIST_HEAD(&br->sent);
 	init_waitqueue_head(&br->wq);
-	mutex_init(&br->read_mutex);
+	mutex_init(&br->fetch_mutex);
 	br->generation = 1;
 	br->rbuf = kvzalloc(sizeof(*br->rbuf), GFP_KERNEL);
 	if (!br->rbuf)

@@ -125,14 +125,12 @@ void daedalus_device_run(void *priv)
 		daedalus_bridge_fail_now(ctx);
 		return;
 	}
-	ctx->run.dbuf[0] = daedalus_buf_dmabuf(src);
-	ctx->run.dbuf[1] = daedalus_buf_dmabuf(dst);
-	if (!ctx->run.dbuf[0] || !ctx->run.dbuf[1]) {
+	if (!daedalus_buf_dmabuf(src) || !daedalus_buf_dmabuf(dst)) {
 		daedalus_bridge_fail_now(ctx);
 		return;
 	}
-	to_daedalus_buffer(src)->sent = true;
-	to_daedalus_buffer(dst)->sent = true;
+	ctx->run.buf[0] = to_daedalus_buffer(src);
+	ctx->run.buf[1] = to_daedalus_buffer(dst);
 	daedalus_bridge_submit(ctx);
 }
 

@@ -424,9 +424,14 @@ static int daedalus_buf_init(struct vb2_buffer *vb)
 	buf->gone = daedalus_bridge_gone_alloc(false);
 	if (!buf->gone)
 		return -ENOMEM;
+	/*
+	 * A new id for every buf_init: vb2 calls buf_cleanup and buf_init
+	 * again when a DMABUF buffer is queued with another dma-buf, so the
+	 * daemon never maps the old memory under the new buffer's id.
+	 */
 	buf->id = atomic64_inc_return(&ctx->dev->next_buf_id);
+	buf->gone->buf_gone.buf_id = buf->id;
 	buf->dbuf = NULL;
-	buf->sent = false;
 	return 0;
 }
 
@@ -439,7 +444,6 @@ static void daedalus_buf_cleanup(struct vb2_buffer *vb)
 	if (buf->dbuf)
 		dma_buf_put(buf->dbuf);
 	buf->dbuf = NULL;
-	buf->sent = false;
 }
 
 static void daedalus_buf_queue(struct vb2_buffer *vb)

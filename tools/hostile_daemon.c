@@ -5,13 +5,14 @@
  *   hostile_daemon [-m good|hostile|silent|crash|hold] [-n JOBS] [-s SEED]
  *                  [-G COUNT] [-q]
  *
- *   good     answer every job OK after filling the picture (grey frame)
- *   hostile  before each answer, write malformed records (bad magic, version,
+ *   good     answer every job OK after filling the picture (grey frame),
+ *            each answer committed with the next fetch (one ioctl)
+ *   hostile  before each answer, commit malformed records (bad magic, version,
  *            type, size, reserved fields, status, bytesused, unknown seq,
- *            wrong ctx_id, partial and oversize writes) and check each is
- *            refused with EINVAL; then at random answer OK, answer in a
- *            batch followed by a bad record (the write must return the
- *            size of the one record taken), answer twice
+ *            wrong ctx_id, empty calls, small fetch buffers, reserved
+ *            fetch fields) and check each is refused with EINVAL; then at
+ *            random answer OK, answer in a batch followed by a bad record
+ *            (EINVAL, and exactly the first one taken), answer twice
  *            (the duplicate must be refused), or not at all (the kernel's
  *            watchdog must fail it; a late answer must be refused)
  *   silent   read jobs and never answer
@@ -25,10 +26,14 @@
  * until COUNT of them have been refused; "garbage done" is printed then.
  * The number refused is always printed at exit.
  *
- * Every job record is checked (sizes, ids, fds), and its bitstream fd must
- * not be mappable for writing (the tests' clients queue MMAP OUTPUT
- * buffers, which the kernel exports read-only).  It also checks the
- * handshake: a wrong version must give EPROTO and the kernel's version.  Exit status 0 when the kernel behaved, 1 when it
+ * Every job record is checked (sizes, ids, fds).  A buffer's fd must come
+ * exactly once, with the first job naming it (later jobs carry -1), and
+ * go away with its BUF_GONE; a bitstream fd must not be mappable for
+ * writing (the tests' clients queue MMAP OUTPUT buffers, which the kernel
+ * exports read-only).  It also checks the handshake (a wrong version must
+ * give EPROTO and the kernel's version), that read() and write() are
+ * refused, and that a forked child can neither fetch (EPERM) nor poll for
+ * jobs (EPOLLERR).  Exit status 0 when the kernel behaved, 1 when it
  * accepted something it must refuse (or refused something valid), 2 on setup
  * errors.  Build: cc -O2 -Wall -I include -o hostile_daemon tools/hostile_daemon.c
  */
@@ -42,6 +47,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -90,16 +96,70 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/* The fds the kernel handed over, by buffer id, until BUF_GONE. */
+#define MAX_BUFS 256
+static struct {
+	uint64_t id;
+	int fd;
+} bufs[MAX_BUFS];
+static int nbufs;
+
+static int buf_fd(uint64_t id)
+{
+	for (int i = 0; i < nbufs; i++)
+		if (bufs[i].id == id)
+			return bufs[i].fd;
+	return -1;
+}
+
+/* A job's buffer: its fd must come once, with the first job naming it. */
+static int take_buf(const struct daedalus_buf *b)
+{
+	int known = buf_fd(b->id);
+
+	if (b->fd >= 0 && known >= 0) {
+		bad("a buffer's fd sent twice");
+		close(b->fd);
+		return -1;
+	}
+	if (b->fd < 0 && known < 0) {
+		bad("a buffer named without its fd ever being sent");
+		return -1;
+	}
+	if (b->fd < 0)
+		return 0;
+	if (nbufs == MAX_BUFS) {
+		fprintf(stderr, "hostile: more than %d buffers\n", MAX_BUFS);
+		exit(2);
+	}
+	bufs[nbufs].id = b->id;
+	bufs[nbufs++].fd = b->fd;
+	return 0;
+}
+
+static void buf_gone(uint64_t id)
+{
+	for (int i = 0; i < nbufs; i++) {
+		if (bufs[i].id == id) {
+			close(bufs[i].fd);
+			bufs[i] = bufs[--nbufs];
+			return;
+		}
+	}
+	bad("BUF_GONE for a buffer whose fd was never sent");
+}
+
 static void fill_picture(const struct daedalus_job *job)
 {
 	const struct daedalus_picture_format *pf = &job->picture_format;
 	size_t len = job->picture.length;
 	size_t luma = (size_t)pf->bytesperline * pf->height;
+	int fd = buf_fd(job->picture.id);
 	uint8_t *p;
 
-	if (job->picture.fd < 0 || !len)
+	if (fd < 0 || !len)
 		return;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, job->picture.fd, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
 		say("mmap picture: %s\n", strerror(errno));
 		return;
@@ -135,7 +195,7 @@ static int wants_hold(const struct daedalus_job *job)
 
 	if (bs->bytesused < 4)
 		return 0;
-	p = mmap(NULL, len, PROT_READ, MAP_SHARED, bs->fd, 0);
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, buf_fd(bs->id), 0);
 	if (p == MAP_FAILED) {
 		say("mmap bitstream: %s\n", strerror(errno));
 		return 0;
@@ -145,22 +205,57 @@ static int wants_hold(const struct daedalus_job *job)
 	return hold;
 }
 
-/* Write @len bytes; expect success or EINVAL. */
-static int put(int fd, const void *buf, size_t len, int want_ok, const char *what)
+/* DAEDALUS_IOC_FETCH; -1 with errno, or what it returned. */
+static long fetch(int fd, const struct daedalus_result *res, uint32_t n,
+		  void *record, uint32_t *taken)
 {
-	ssize_t n = write(fd, buf, len);
+	struct daedalus_fetch f;
+	long ret;
 
-	if (want_ok && n != (ssize_t)len) {
+	memset(&f, 0, sizeof(f));
+	f.results = (uintptr_t)res;
+	f.num_results = n;
+	f.record = (uintptr_t)record;
+	f.record_size = record ? DAEDALUS_READ_SIZE : 0;
+	f.taken = 0xdead;
+	ret = ioctl(fd, DAEDALUS_IOC_FETCH, &f);
+	if (taken)
+		*taken = f.taken;
+	return ret;
+}
+
+/* A call that must fail with EINVAL (and change nothing). */
+static void refuse(long ret, const char *what)
+{
+	char msg[160];
+
+	if (ret < 0 && errno == EINVAL) {
+		refused++;
+		return;
+	}
+	snprintf(msg, sizeof(msg), "%s accepted (returned %ld, %s)", what, ret,
+		 ret < 0 ? strerror(errno) : "no error");
+	bad(msg);
+}
+
+/* Commit @n results; expect all taken, or EINVAL with none taken. */
+static int put(int fd, const struct daedalus_result *res, uint32_t n,
+	       int want_ok, const char *what)
+{
+	uint32_t taken;
+	long ret = fetch(fd, res, n, NULL, &taken);
+
+	if (want_ok && (ret || taken != n)) {
 		fprintf(stderr, "hostile: valid %s refused: %s\n", what,
-			n < 0 ? strerror(errno) : "short write");
+			ret < 0 ? strerror(errno) : "not all taken");
 		failures++;
 		return -1;
 	}
-	if (!want_ok && !(n < 0 && errno == EINVAL)) {
+	if (!want_ok && !(ret < 0 && errno == EINVAL && taken == 0)) {
 		char msg[160];
 
-		snprintf(msg, sizeof(msg), "%s accepted (write returned %zd, %s)",
-			 what, n, n < 0 ? strerror(errno) : "no error");
+		snprintf(msg, sizeof(msg), "%s accepted (returned %ld, %u taken, %s)",
+			 what, ret, taken, ret < 0 ? strerror(errno) : "no error");
 		bad(msg);
 		return -1;
 	}
@@ -172,56 +267,65 @@ static int put(int fd, const void *buf, size_t len, int want_ok, const char *wha
 static void send_garbage(int fd, const struct daedalus_job *job)
 {
 	struct daedalus_result r, two[2];
-	uint8_t big[sizeof(r) + 1];
+	uint8_t small[64];
 
 	result_init(&r, job, 0);
 	r.hdr.magic ^= 1;
-	put(fd, &r, sizeof(r), 0, "bad magic");
+	put(fd, &r, 1, 0, "bad magic");
 	result_init(&r, job, 0);
 	r.hdr.version = 99;
-	put(fd, &r, sizeof(r), 0, "bad version");
+	put(fd, &r, 1, 0, "bad version");
 	result_init(&r, job, 0);
 	r.hdr.type = DAEDALUS_MSG_JOB;
-	put(fd, &r, sizeof(r), 0, "bad type");
+	put(fd, &r, 1, 0, "bad type");
 	result_init(&r, job, 0);
 	r.hdr.size = sizeof(r) + 8;
-	put(fd, &r, sizeof(r), 0, "bad size field");
+	put(fd, &r, 1, 0, "bad size field");
 	result_init(&r, job, 0);
 	r.hdr.reserved = 1;
-	put(fd, &r, sizeof(r), 0, "header reserved set");
+	put(fd, &r, 1, 0, "header reserved set");
 	result_init(&r, job, 0);
 	r.reserved[1] = 7;
-	put(fd, &r, sizeof(r), 0, "result reserved set");
+	put(fd, &r, 1, 0, "result reserved set");
 	result_init(&r, job, 0);
 	r.status = 3 + rand() % 1000;
-	put(fd, &r, sizeof(r), 0, "unknown status");
+	put(fd, &r, 1, 0, "unknown status");
 	result_init(&r, job, 0);
 	r.bytesused = job->picture_format.sizeimage + 1 + rand() % 4096;
-	put(fd, &r, sizeof(r), 0, "bytesused beyond sizeimage");
+	put(fd, &r, 1, 0, "bytesused beyond sizeimage");
 	result_init(&r, job, 0);
 	r.seq = job->seq + 1000000 + rand();
-	put(fd, &r, sizeof(r), 0, "unknown seq");
+	put(fd, &r, 1, 0, "unknown seq");
 	result_init(&r, job, 0);
 	r.seq = 0;
-	put(fd, &r, sizeof(r), 0, "seq 0");
+	put(fd, &r, 1, 0, "seq 0");
 	result_init(&r, job, 0);
 	r.ctx_id ^= 0x100;
-	put(fd, &r, sizeof(r), 0, "wrong ctx_id");
-	result_init(&r, job, 0);
-	put(fd, &r, sizeof(r) - 1, 0, "short record");
-	memset(big, 0, sizeof(big));
-	memcpy(big, &r, sizeof(r));
-	put(fd, big, sizeof(big), 0, "oversize record");
-	put(fd, &r, 0, 0, "empty write");
+	put(fd, &r, 1, 0, "wrong ctx_id");
+	/* Calls that ask for nothing, or fetch into too small a buffer. */
+	refuse(fetch(fd, NULL, 0, NULL, NULL), "empty call");
+	{
+		struct daedalus_fetch f;
+
+		memset(&f, 0, sizeof(f));
+		f.record = (uintptr_t)small;
+		f.record_size = sizeof(small);
+		refuse(ioctl(fd, DAEDALUS_IOC_FETCH, &f), "fetch into a small buffer");
+		memset(&f, 0, sizeof(f));
+		f.results = (uintptr_t)&r;
+		f.num_results = 1;
+		f.reserved[rand() % 3] = 1;
+		refuse(ioctl(fd, DAEDALUS_IOC_FETCH, &f), "fetch reserved set");
+	}
 	/* A bad record after nothing valid: the batch fails. */
 	result_init(&two[0], job, 0);
 	two[0].hdr.magic = 0;
 	two[1] = two[0];
-	put(fd, two, sizeof(two), 0, "batch of bad records");
+	put(fd, two, 2, 0, "batch of bad records");
 	/* Random bytes. */
 	for (size_t i = 0; i < sizeof(r); i++)
 		((uint8_t *)&r)[i] = rand();
-	put(fd, &r, sizeof(r), 0, "random bytes");
+	put(fd, &r, 1, 0, "random bytes");
 }
 
 static int hello(int fd)
@@ -265,19 +369,68 @@ static int check_job(const struct daedalus_job *job, ssize_t n)
 		return -1;
 	}
 	if (!job->seq || !job->ctx_id || !job->bitstream.id || !job->picture.id ||
-	    job->bitstream.fd < 0 || job->picture.fd < 0 ||
+	    job->bitstream.fd < -1 || job->picture.fd < -1 ||
 	    job->num_refs > DAEDALUS_MAX_REFS ||
 	    job->picture_format.sizeimage > job->picture.length) {
 		bad("inconsistent job record");
 		return -1;
 	}
 	/* The tests' clients queue MMAP OUTPUT buffers: exported read-only. */
-	p = mmap(NULL, 1, PROT_READ | PROT_WRITE, MAP_SHARED, job->bitstream.fd, 0);
-	if (p != MAP_FAILED) {
-		munmap(p, 1);
-		bad("the bitstream fd can be mapped for writing");	/* still answered */
+	if (job->bitstream.fd >= 0) {
+		p = mmap(NULL, 1, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 job->bitstream.fd, 0);
+		if (p != MAP_FAILED) {
+			munmap(p, 1);
+			bad("the bitstream fd can be mapped for writing");	/* still answered */
+		}
 	}
+	if (take_buf(&job->bitstream) | take_buf(&job->picture))
+		return -1;
 	return 0;
+}
+
+/*
+ * The attachment is ours alone: a forked child (which shares the open
+ * file) can neither fetch nor commit (EPERM), nor wait for jobs with
+ * poll() (EPOLLERR); read() and write() are refused to everybody.
+ */
+static void check_binding(int fd)
+{
+	struct daedalus_result r;
+	char buf[64];
+	int status;
+	pid_t pid;
+
+	if (read(fd, buf, sizeof(buf)) >= 0 || errno != EINVAL)
+		bad("read() on the bridge not refused with EINVAL");
+	memset(&r, 0, sizeof(r));
+	if (write(fd, &r, sizeof(r)) >= 0 || errno != EINVAL)
+		bad("write() on the bridge not refused with EINVAL");
+
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "hostile: fork: %s\n", strerror(errno));
+		exit(2);
+	}
+	if (pid == 0) {
+		static union {
+			struct daedalus_job job;
+			char bytes[DAEDALUS_READ_SIZE];
+		} rec;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int ok = 1;
+
+		if (fetch(fd, NULL, 0, &rec, NULL) >= 0 || errno != EPERM)
+			ok = 0;
+		if (fetch(fd, &r, 1, NULL, NULL) >= 0 || errno != EPERM)
+			ok = 0;
+		if (poll(&pfd, 1, 0) != 1 || pfd.revents != POLLERR)
+			ok = 0;
+		_exit(ok && !rec.job.hdr.magic ? 0 : 1);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		bad("a forked child could use the bridge (fetch/commit not EPERM, or poll not EPOLLERR)");
 }
 
 int main(int argc, char **argv)
@@ -288,7 +441,7 @@ int main(int argc, char **argv)
 	struct daedalus_job *job;
 	struct daedalus_result r;
 	struct sigaction sa;
-	int opt, fd, fd2;
+	int opt, fd, fd2, answer = 0;
 	/* Jobs left unanswered on purpose, answered late to check refusal. */
 	struct daedalus_job late[8];
 	long late_at[8];
@@ -348,34 +501,30 @@ int main(int argc, char **argv)
 	job = malloc(DAEDALUS_READ_SIZE);
 	if (!job)
 		return 2;
-	{
-		char small[64];
-
-		if (read(fd, small, sizeof(small)) >= 0)
-			bad("read before HELLO succeeded");
-	}
+	if (fetch(fd, NULL, 0, job, NULL) >= 0 || errno != ENOTCONN)
+		bad("fetch before HELLO not refused with ENOTCONN");
 	if (hello(fd))
 		return 2;
-	{
-		char small[64];
-
-		if (read(fd, small, sizeof(small)) >= 0 || errno != EINVAL)
-			bad("read with a small buffer not refused with EINVAL");
-	}
+	check_binding(fd);
 	/* Always printed: tests wait for this line. */
 	fprintf(stderr, "hostile: attached, mode %d, seed %u\n", mode, seed);
 
 	while (!stop && (max_jobs < 0 || jobs < max_jobs)) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		ssize_t n;
+		uint32_t taken;
+		long n;
 
-		if (poll(&pfd, 1, 500) <= 0)
-			continue;
-		n = read(fd, job, DAEDALUS_READ_SIZE);
+		/* good, hold: the last answer goes with the next fetch. */
+		n = fetch(fd, &r, answer, job, &taken);
+		if (answer && taken != 1) {
+			fprintf(stderr, "hostile: valid OK result refused: %s\n",
+				n < 0 ? strerror(errno) : "not taken");
+			failures++;
+		}
+		answer = 0;
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			fprintf(stderr, "hostile: read: %s\n", strerror(errno));
+			fprintf(stderr, "hostile: fetch: %s\n", strerror(errno));
 			break;
 		}
 		if (n >= (ssize_t)sizeof(struct daedalus_hdr) &&
@@ -389,15 +538,12 @@ int main(int argc, char **argv)
 			else
 				say("%s %llu\n", job->hdr.type == DAEDALUS_MSG_BUF_GONE ?
 				    "buf_gone" : "ctx_gone", (unsigned long long)g->buf_id);
+			if (job->hdr.type == DAEDALUS_MSG_BUF_GONE)
+				buf_gone(g->buf_id);
 			continue;
 		}
-		if (check_job(job, n)) {
-			if (job->bitstream.fd >= 0)
-				close(job->bitstream.fd);
-			if (job->picture.fd >= 0)
-				close(job->picture.fd);
+		if (check_job(job, n))
 			continue;
-		}
 		jobs++;
 		say("job seq %llu ctx %llu codec %u flags 0x%x %ux%u refs %u bytes %u\n",
 		    (unsigned long long)job->seq, (unsigned long long)job->ctx_id,
@@ -420,7 +566,7 @@ int main(int argc, char **argv)
 			if (mode == HOLD)
 				r.bytesused = job->picture_format.bytesperline *
 					      job->picture_format.height * 3 / 2;
-			put(fd, &r, sizeof(r), 1, "OK result");
+			answer = 1;
 			break;
 		case HOSTILE: {
 			int pick = rand() % 8;
@@ -440,7 +586,7 @@ int main(int argc, char **argv)
 			while (nlate && pick < 2 &&
 			       now_ms() - late_at[nlate - 1] > job_timeout_ms() + 300) {
 				result_init(&r, &late[--nlate], DAEDALUS_STATUS_OK);
-				put(fd, &r, sizeof(r), 0, "late answer to a timed-out job");
+				put(fd, &r, 1, 0, "late answer to a timed-out job");
 			}
 			if (pick == 0 && nlate < 8) {
 				late_at[nlate] = now_ms();
@@ -453,25 +599,24 @@ int main(int argc, char **argv)
 			if (pick == 4) {
 				/* A valid record then a bad one: one taken. */
 				struct daedalus_result two[2] = { r, r };
-				ssize_t n;
 
 				two[1].hdr.magic ^= 1;
-				n = write(fd, two, sizeof(two));
-				if (n != (ssize_t)sizeof(r))
-					bad("valid+bad batch did not return the valid record's size");
+				if (fetch(fd, two, 2, NULL, &taken) >= 0 ||
+				    errno != EINVAL || taken != 1)
+					bad("valid+bad batch: not EINVAL with the valid one taken");
+				else
+					refused++;
 				break;
 			}
-			put(fd, &r, sizeof(r), 1, "valid result");
+			put(fd, &r, 1, 1, "valid result");
 			if (pick == 3)
-				put(fd, &r, sizeof(r), 0, "duplicate result");
+				put(fd, &r, 1, 0, "duplicate result");
 			break;
 		}
 		case SILENT:
 		case CRASH:
 			break;
 		}
-		close(job->bitstream.fd);
-		close(job->picture.fd);
 	}
 	if (mode == CRASH) {
 		say("exiting with %ld jobs unanswered\n", jobs);

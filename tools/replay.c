@@ -177,19 +177,22 @@ static int replay_job(struct dd_context *ctx, struct dd_bufmap_cache *cache,
 	char cap[33] = "-", i420[33] = "-";
 	int ret = 0;
 
-	/* The recorded fd numbers mean nothing here: fresh memfds or none. */
+	/*
+	 * The recorded fd numbers mean nothing here: a fresh memfd where
+	 * the kernel sent an fd (a buffer's first job), none where it did
+	 * not (the cache has the buffer from that first job).
+	 */
 	if (len != sizeof(*msg)) {
 		msg->bitstream.fd = -1;
 		msg->picture.fd = -1;
 	} else {
-		if (msg->bitstream.fd >= 0)
-			msg->bitstream.fd = make_buffer(msg->bitstream.length,
-							msg->bitstream.offset,
-							bin, bin_size);
+		/* An OUTPUT buffer's content changes per job: always afresh. */
+		dd_bufmap_cache_forget(cache, msg->bitstream.id);
+		msg->bitstream.fd = make_buffer(msg->bitstream.length,
+						msg->bitstream.offset,
+						bin, bin_size);
 		if (msg->picture.fd >= 0)
 			msg->picture.fd = make_buffer(msg->picture.length, 0, NULL, 0);
-		/* An OUTPUT buffer's content changes per job: map it afresh. */
-		dd_bufmap_cache_forget(cache, msg->bitstream.id);
 	}
 
 	dd_job_prepare(cache, &job, len);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The whole daemon loop against a fake kernel: a SOCK_SEQPACKET
- * socketpair keeps record boundaries like the device (one record per
- * read(), results written one per write()).  The test process plays the
- * kernel: its fds are the "dma-bufs" (same process, so the numbers are
- * valid in the daemon), and it checks the answers, their order per
- * context, the pictures, and that the daemon closed every fd it got.
+ * socketpair keeps record boundaries like the device (the test transport
+ * fetches one record per read() and commits one result per write()).
+ * The test process plays the kernel: its fds are the "dma-bufs" (same
+ * process, so the numbers are valid in the daemon), each sent with the
+ * first job that names its buffer, and it checks the answers, their order
+ * per context, the pictures, and that the daemon closed every fd it got
+ * (at BUF_GONE, or when the core is freed).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +29,27 @@
 #define SIZEIMAGE (W * H * 3 / 2)
 #define JOBS_PER_CTX 6
 
+static ssize_t sock_fetch(int fd, void *buf, size_t size)
+{
+	ssize_t n = read(fd, buf, size);
+
+	return n < 0 ? -errno : n;
+}
+
+static int sock_commit(int fd, const struct daedalus_result *res)
+{
+	ssize_t n = write(fd, res, sizeof(*res));
+
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)sizeof(*res) ? 0 : -EIO;
+}
+
+static const struct dd_transport sock_transport = {
+	.fetch = sock_fetch,
+	.commit = sock_commit,
+};
+
 struct runner {
 	struct dd_core *core;
 	int stop_fd;
@@ -43,13 +66,15 @@ static void *run_core(void *arg)
 
 struct picbuf {
 	uint64_t id;
-	int fd;		/* the test's own; the daemon gets dups */
+	int fd;		/* the test's own; the daemon gets a dup, once */
+	int sent;
 	uint8_t *map;
 };
 
 static void picbuf_init(struct picbuf *p, uint64_t id)
 {
 	p->id = id;
+	p->sent = 0;
 	p->fd = fx_memfd(SIZEIMAGE, 0);
 	p->map = mmap(NULL, SIZEIMAGE, PROT_READ, MAP_SHARED, p->fd, 0);
 	CHECK(p->map != MAP_FAILED);
@@ -63,7 +88,7 @@ static void picbuf_fini(struct picbuf *p)
 
 /* Sends a job, returns its seq (device-wide, increasing). */
 static uint64_t send_job(int sock, enum daedalus_codec codec, uint64_t ctx,
-			 uint32_t flags, const struct picbuf *pic,
+			 uint32_t flags, struct picbuf *pic,
 			 unsigned int num_refs, int fds[2])
 {
 	static uint64_t seq;
@@ -76,7 +101,8 @@ static uint64_t send_job(int sock, enum daedalus_codec codec, uint64_t ctx,
 	job->num_refs = num_refs;
 	job->bitstream.fd = fx_memfd(FX_BITSTREAM_LENGTH, 0x47);
 	job->picture.id = pic->id;
-	job->picture.fd = dup(pic->fd);
+	job->picture.fd = pic->sent ? -1 : dup(pic->fd);
+	pic->sent = 1;
 	if (fds) {
 		fds[0] = job->bitstream.fd;
 		fds[1] = job->picture.fd;
@@ -110,7 +136,8 @@ static int read_result(int sock, struct daedalus_result *res)
 static void test_two_contexts(void)
 {
 	const uint64_t A = 11, B = 22;
-	struct dd_core_config cfg = { .threads = 2, .forced_backend = "pattern" };
+	struct dd_core_config cfg = { .threads = 2, .forced_backend = "pattern",
+				      .transport = &sock_transport };
 	struct runner r = { .stop_fd = -1 };
 	struct picbuf pa[2], pb[2];
 	uint64_t last_seq[2] = { 0, 0 };
@@ -252,7 +279,8 @@ static void test_two_contexts(void)
  */
 static void test_stop(void)
 {
-	struct dd_core_config cfg = { .threads = 1, .forced_backend = "pattern" };
+	struct dd_core_config cfg = { .threads = 1, .forced_backend = "pattern",
+				      .transport = &sock_transport };
 	struct dd_core_stats stats;
 	struct runner r = { 0 };
 	struct picbuf pic;
@@ -289,11 +317,74 @@ static void test_stop(void)
 				close(fds[i][j]);
 			}
 	/* Exactly the fds of the records never read were still open. */
-	CHECK_EQ(open_fds, 2 * (20 - stats.records));
+	CHECK_EQ(open_fds, 20 - stats.records);
 	close(sv[1]);
 	close(stop[0]);
 	close(stop[1]);
 	picbuf_fini(&pic);
+	CHECK_EQ(fx_count_fds(), base);
+}
+
+/*
+ * A buffer's fd comes once: a job refused for its content still hands it
+ * over, a later job naming the id without an fd uses it, a job naming an
+ * id that never came with an fd fails, and BUF_GONE closes the fd.
+ */
+static void test_fd_once(void)
+{
+	struct dd_core_config cfg = { .threads = 1, .forced_backend = "pattern",
+				      .transport = &sock_transport };
+	struct runner r = { .stop_fd = -1 };
+	struct daedalus_buf_gone bg;
+	struct daedalus_result res;
+	struct picbuf pic, never;
+	pthread_t thread;
+	uint64_t seq;
+	int base, sv[2], fds[2];
+
+	base = fx_count_fds();
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	picbuf_init(&pic, 301);
+	picbuf_init(&never, 302);
+	never.sent = 1;		/* its fd is never sent */
+	CHECK_EQ(dd_core_new(&cfg, sv[0], &r.core), 0);
+	CHECK_EQ(pthread_create(&thread, NULL, run_core, &r), 0);
+
+	/* Refused (too many references), but the picture's fd is kept. */
+	seq = send_job(sv[1], DAEDALUS_CODEC_H264, 7, 0, &pic,
+		       DAEDALUS_MAX_REFS + 1, fds);
+	CHECK_EQ(read_result(sv[1], &res), 0);
+	CHECK_EQ(res.seq, seq);
+	CHECK_EQ(res.status, DAEDALUS_STATUS_FAILED);
+	CHECK(fcntl(fds[1], F_GETFD) != -1);
+
+	/* Named by id only: decoded into the kept buffer. */
+	seq = send_job(sv[1], DAEDALUS_CODEC_H264, 7, 0, &pic, 0, NULL);
+	CHECK_EQ(read_result(sv[1], &res), 0);
+	CHECK_EQ(res.seq, seq);
+	CHECK_EQ(res.status, DAEDALUS_STATUS_OK);
+	CHECK_EQ(pic.map[W * H], 128);
+
+	/* An id that never came with an fd: nothing to decode into. */
+	seq = send_job(sv[1], DAEDALUS_CODEC_H264, 7, 0, &never, 0, NULL);
+	CHECK_EQ(read_result(sv[1], &res), 0);
+	CHECK_EQ(res.seq, seq);
+	CHECK_EQ(res.status, DAEDALUS_STATUS_FAILED);
+
+	/* BUF_GONE closes the kept fd, before the core is freed. */
+	memset(&bg, 0, sizeof(bg));
+	dd_hdr_init(&bg.hdr, DAEDALUS_MSG_BUF_GONE, sizeof(bg));
+	bg.buf_id = pic.id;
+	send_raw(sv[1], &bg, sizeof(bg));
+	shutdown(sv[1], SHUT_WR);
+	pthread_join(thread, NULL);
+	CHECK_EQ(r.ret, 0);
+	CHECK(fcntl(fds[1], F_GETFD) == -1);	/* nothing opened since */
+	dd_core_free(r.core);
+	close(sv[0]);
+	close(sv[1]);
+	picbuf_fini(&pic);
+	picbuf_fini(&never);
 	CHECK_EQ(fx_count_fds(), base);
 }
 
@@ -320,6 +411,7 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	test_two_contexts();
 	test_stop();
+	test_fd_once();
 	test_read_error();
 	return dd_test_result("test_core");
 }

@@ -119,9 +119,13 @@ static void test_common(void)
 	REJECT(H, j->bitstream.id = 0);
 	REJECT(H, j->picture.id = 0);
 	REJECT(H, j->picture.id = j->bitstream.id);
-	REJECT(H, j->bitstream.fd = -1);
-	REJECT(H, j->picture.fd = -1);
-	/* issue 8: one fd for both buffers (context.c would close it twice) */
+	/* -1: the buffer's fd came with an earlier job; anything lower is wrong. */
+	ACCEPT(H, j->bitstream.fd = -1);
+	ACCEPT(H, j->picture.fd = -1);
+	ACCEPT(H, (j->bitstream.fd = -1, j->picture.fd = -1));
+	REJECT(H, j->bitstream.fd = -2);
+	REJECT(H, j->picture.fd = -7);
+	/* issue 8: one fd for both buffers (the cache would close it twice) */
 	REJECT(H, j->picture.fd = j->bitstream.fd);
 
 	/* References. */

@@ -5,10 +5,7 @@
  * the daemon reads are classified, malformed ones included.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "dd_test.h"
 #include "fixture.h"
@@ -81,23 +78,6 @@ static void test_result_check_rejects(void)
 	CHECK_STR(why, "bytesused > sizeimage");
 	r = good; r.reserved[1] = 1;
 	CHECK_EQ(dd_result_check(&r, 100, &why), -EINVAL);
-}
-
-static void test_result_write(void)
-{
-	struct daedalus_result res;
-	uint8_t got[sizeof(res) + 16];
-	int sv[2];
-
-	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
-	dd_result_init(&res, 9, 10, DAEDALUS_STATUS_OK, 1);
-	CHECK_EQ(dd_result_write(sv[0], &res), 0);
-	CHECK_EQ(read(sv[1], got, sizeof(got)), sizeof(res));
-	CHECK(!memcmp(&res, got, sizeof(res)));
-	close(sv[1]);
-	CHECK_EQ(dd_result_write(sv[0], &res), -EPIPE);
-	close(sv[0]);
-	CHECK_EQ(dd_result_write(sv[0], &res), -EBADF);
 }
 
 static void test_parse(void)
@@ -178,10 +158,8 @@ static void test_parse(void)
 
 int main(void)
 {
-	signal(SIGPIPE, SIG_IGN);
 	test_result_bytes();
 	test_result_check_rejects();
-	test_result_write();
 	test_parse();
 	return dd_test_result("test_proto_io");
 }
