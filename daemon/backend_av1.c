@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,16 +34,9 @@ struct av1_dec {
 
 static void av1_log(void *cookie, const char *fmt, va_list ap)
 {
-	char line[256];
-	size_t n;
-
 	(void)cookie;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	n = strlen(line);
-	if (n && line[n - 1] == '\n')
-		line[n - 1] = 0;
 	/* A damaged stream is answered with a reason; dav1d's is detail. */
-	dd_dbg("dav1d: %s", line);
+	dd_vlog_lib(DD_LOG_DEBUG, "dav1d", fmt, ap);
 }
 
 static int av1_open(void **decoder, const struct dd_decoder_config *cfg)
@@ -98,8 +90,38 @@ static const char *refs_mismatch(const struct av1_dec *dec,
 	return NULL;
 }
 
+/*
+ * Feeds @data and takes the one picture it decodes into @pic.  Returns 0,
+ * or a dav1d error with *why set.
+ */
 static int run(struct av1_dec *dec, Dav1dData *data, Dav1dPicture *pic,
-	       const char **why);
+	       const char **why)
+{
+	const struct dd_dav1d *lib = dec->lib;
+	int ret;
+
+	memset(pic, 0, sizeof(*pic));
+	while (data->sz) {
+		ret = lib->dav1d_send_data(dec->ctx, data);
+		if (ret == DAV1D_ERR(EAGAIN)) {
+			/* A picture waits: one frame per job, so it is stale. */
+			ret = lib->dav1d_get_picture(dec->ctx, pic);
+			lib->dav1d_picture_unref(pic);
+			if (ret >= 0)
+				continue;
+		}
+		if (ret < 0) {
+			lib->dav1d_data_unref(data);
+			*why = "av1: dav1d found an error in the frame";
+			return ret;
+		}
+	}
+	ret = lib->dav1d_get_picture(dec->ctx, pic);
+	if (ret < 0)
+		*why = ret == DAV1D_ERR(EAGAIN) ? "av1: dav1d decoded no picture" :
+			"av1: dav1d found an error in the frame";
+	return ret;
+}
 
 /*
  * A client never sends show_existing_frame: it shows the slot's picture
@@ -180,39 +202,6 @@ static int build(struct av1_dec *dec, const struct dd_job *job, Dav1dData *data,
 		dec->seq_sent = 1;
 	}
 	return 0;
-}
-
-/*
- * Feeds @data and takes the one picture it decodes into @pic.  Returns 0,
- * or a dav1d error with *why set.
- */
-static int run(struct av1_dec *dec, Dav1dData *data, Dav1dPicture *pic,
-	       const char **why)
-{
-	const struct dd_dav1d *lib = dec->lib;
-	int ret;
-
-	memset(pic, 0, sizeof(*pic));
-	while (data->sz) {
-		ret = lib->dav1d_send_data(dec->ctx, data);
-		if (ret == DAV1D_ERR(EAGAIN)) {
-			/* A picture waits: one frame per job, so it is stale. */
-			ret = lib->dav1d_get_picture(dec->ctx, pic);
-			lib->dav1d_picture_unref(pic);
-			if (ret >= 0)
-				continue;
-		}
-		if (ret < 0) {
-			lib->dav1d_data_unref(data);
-			*why = "av1: dav1d found an error in the frame";
-			return ret;
-		}
-	}
-	ret = lib->dav1d_get_picture(dec->ctx, pic);
-	if (ret < 0)
-		*why = ret == DAV1D_ERR(EAGAIN) ? "av1: dav1d decoded no picture" :
-			"av1: dav1d found an error in the frame";
-	return ret;
 }
 
 /* The picture fits the job's CAPTURE buffer: written there, its size. */

@@ -58,18 +58,11 @@ static const struct sym syms[] = {
  */
 static void lavc_log(void *avcl, int level, const char *fmt, va_list ap)
 {
-	char line[512];
-	size_t n;
-
 	(void)avcl;
 	if (level > AV_LOG_WARNING)
 		return;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	n = strlen(line);
-	if (n && line[n - 1] == '\n')
-		line[n - 1] = 0;
-	dd_log(level > AV_LOG_ERROR ? DD_LOG_DEBUG : DD_LOG_INFO, "lavc: %s",
-	       line);
+	dd_vlog_lib(level > AV_LOG_ERROR ? DD_LOG_DEBUG : DD_LOG_INFO, "lavc",
+		    fmt, ap);
 }
 
 static void lavc_do_load(void)

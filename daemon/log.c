@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "log.h"
 
@@ -35,4 +36,19 @@ void dd_log(enum dd_log_level level, const char *fmt, ...)
 	va_end(ap);
 	/* One fprintf per line: stdio locks the stream, lines do not mix. */
 	fprintf(stderr, "daedalusd: %s: %s\n", names[level], line);
+}
+
+void dd_vlog_lib(enum dd_log_level level, const char *lib, const char *fmt,
+		 va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	if (!dd_log_enabled(level))
+		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	if (n && line[n - 1] == '\n')
+		line[n - 1] = 0;
+	dd_log(level, "%s: %s", lib, line);
 }

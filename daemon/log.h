@@ -8,6 +8,8 @@
 #ifndef DAEDALUS_LOG_H
 #define DAEDALUS_LOG_H
 
+#include <stdarg.h>
+
 enum dd_log_level {
 	DD_LOG_ERROR = 0,
 	DD_LOG_WARN = 1,
@@ -21,6 +23,13 @@ int dd_log_enabled(enum dd_log_level level);
 
 void dd_log(enum dd_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * A decoder library's message (its log callback's format and arguments),
+ * as one line prefixed "@lib: ", its own trailing newline dropped.
+ */
+void dd_vlog_lib(enum dd_log_level level, const char *lib, const char *fmt,
+		 va_list ap) __attribute__((format(printf, 3, 0)));
 
 #define dd_err(...)	dd_log(DD_LOG_ERROR, __VA_ARGS__)
 #define dd_warn(...)	dd_log(DD_LOG_WARN, __VA_ARGS__)
