@@ -53,7 +53,7 @@ extern const struct v4l2_ctrl_ops daedalus_ctrl_ops;
 struct daedalus_codec_desc {
 	u32 pixelformat;		/* OUTPUT fourcc */
 	enum daedalus_codec codec;
-	unsigned int row_align;		/* CAPTURE rows are ALIGN(height, this) */
+	unsigned int align;		/* CAPTURE width and height: multiples */
 	bool hold_capture;		/* OUTPUT offers HOLD_CAPTURE_BUF */
 	const struct v4l2_ctrl_config *ctrls;
 	unsigned int num_ctrls;
@@ -152,6 +152,11 @@ struct daedalus_bridge {
 	bool attached;			/* HELLO done on the open file */
 	struct pid *owner;		/* the thread group that said HELLO */
 	u32 codecs;			/* DAEDALUS_CODEC_BIT()s of the daemon */
+	/*
+	 * What clients are offered (ENUM_FMT): the codecs of the last daemon
+	 * that said HELLO, all of ours before any did.  Read unlocked.
+	 */
+	u32 offered;
 	u64 generation;			/* bumped at each attach; never 0 */
 	u64 next_seq;
 	struct list_head pending;	/* runs and msgs not yet read */
@@ -181,6 +186,11 @@ struct daedalus_ctx {
 	struct daedalus_dev *dev;
 	u64 id;
 	struct mutex vb_mutex;		/* both vb2 queues */
+	/*
+	 * Held while device_run looks references up among the CAPTURE
+	 * buffers, and by REMOVE_BUFS: device_run may run without vb_mutex.
+	 */
+	struct mutex refs_mutex;
 	struct daedalus_m2m_slot *m2m_slot;
 	struct v4l2_m2m_dev *m2m_dev;	/* this context's own */
 	struct v4l2_ctrl_handler hdl;
@@ -230,7 +240,11 @@ static inline void *daedalus_cur(struct daedalus_ctx *ctx, u32 id)
 }
 
 /* daedalus_core.c */
-const struct daedalus_codec_desc *daedalus_find_codec(u32 pixelformat);
+u32 daedalus_codec_mask(void);
+const struct daedalus_codec_desc *
+daedalus_offered_codec(struct daedalus_dev *dev, unsigned int index);
+const struct daedalus_codec_desc *
+daedalus_find_codec(struct daedalus_dev *dev, u32 pixelformat);
 
 /* daedalus_video.c */
 extern const struct v4l2_ioctl_ops daedalus_ioctl_ops;

@@ -424,8 +424,9 @@ static long bridge_hello(struct daedalus_bridge *br, void __user *arg)
 	}
 	br->attached = true;
 	br->owner = get_pid(task_tgid(current));
-	br->codecs = hello.codecs & (DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_COUNT) -
-				     DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_H264));
+	br->codecs = hello.codecs & daedalus_codec_mask();
+	if (br->codecs)
+		WRITE_ONCE(br->offered, br->codecs);
 	br->generation++;
 	hello.codecs = br->codecs;
 	/* Jobs that waited for a daemon get the full job timeout from now. */
@@ -766,6 +767,7 @@ int daedalus_bridge_init(struct daedalus_dev *dev)
 	init_waitqueue_head(&br->wq);
 	mutex_init(&br->fetch_mutex);
 	br->generation = 1;
+	br->offered = daedalus_codec_mask();
 	br->rbuf = kvzalloc(sizeof(*br->rbuf), GFP_KERNEL);
 	if (!br->rbuf)
 		return -ENOMEM;

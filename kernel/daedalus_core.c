@@ -79,13 +79,41 @@ const struct daedalus_codec_desc * const daedalus_codecs[] = {
 
 const unsigned int daedalus_num_codecs = ARRAY_SIZE(daedalus_codecs);
 
-const struct daedalus_codec_desc *daedalus_find_codec(u32 pixelformat)
+/* The DAEDALUS_CODEC_BIT()s of every codec this module was built with. */
+u32 daedalus_codec_mask(void)
 {
+	unsigned int i;
+	u32 mask = 0;
+
+	for (i = 0; i < daedalus_num_codecs; i++)
+		mask |= DAEDALUS_CODEC_BIT(daedalus_codecs[i]->codec);
+	return mask;
+}
+
+/* The @index-th codec offered to clients, or NULL. */
+const struct daedalus_codec_desc *
+daedalus_offered_codec(struct daedalus_dev *dev, unsigned int index)
+{
+	u32 offered = READ_ONCE(dev->bridge.offered);
 	unsigned int i;
 
 	for (i = 0; i < daedalus_num_codecs; i++)
-		if (daedalus_codecs[i]->pixelformat == pixelformat)
+		if ((offered & DAEDALUS_CODEC_BIT(daedalus_codecs[i]->codec)) &&
+		    !index--)
 			return daedalus_codecs[i];
+	return NULL;
+}
+
+/* The offered codec decoding @pixelformat, or NULL. */
+const struct daedalus_codec_desc *
+daedalus_find_codec(struct daedalus_dev *dev, u32 pixelformat)
+{
+	const struct daedalus_codec_desc *desc;
+	unsigned int i;
+
+	for (i = 0; (desc = daedalus_offered_codec(dev, i)); i++)
+		if (desc->pixelformat == pixelformat)
+			return desc;
 	return NULL;
 }
 
@@ -197,6 +225,7 @@ static int daedalus_open(struct file *file)
 	ctx->dev = dev;
 	ctx->id = atomic64_inc_return(&dev->next_ctx_id);
 	mutex_init(&ctx->vb_mutex);
+	mutex_init(&ctx->refs_mutex);
 	daedalus_run_init(ctx);
 	ctx->gone = daedalus_bridge_gone_alloc(true);
 	if (!ctx->gone) {
@@ -236,6 +265,7 @@ err_ctrls:
 err_free:
 	kfree(ctx->gone);
 	v4l2_fh_exit(&ctx->fh);
+	mutex_destroy(&ctx->refs_mutex);
 	mutex_destroy(&ctx->vb_mutex);
 	kvfree(ctx);
 	return ret;
@@ -257,6 +287,7 @@ static int daedalus_release(struct file *file)
 	v4l2_ctrl_handler_free(&ctx->hdl);
 	daedalus_m2m_put(dev, ctx->m2m_slot);
 	daedalus_bridge_ctx_gone(ctx);
+	mutex_destroy(&ctx->refs_mutex);
 	mutex_destroy(&ctx->vb_mutex);
 	kvfree(ctx);
 	return 0;

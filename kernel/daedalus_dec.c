@@ -112,9 +112,11 @@ void daedalus_device_run(void *priv)
 	daedalus_fill_buf(&job->bitstream, src, true);
 	daedalus_fill_buf(&job->picture, dst, false);
 	/* A concurrent S_EXT_CTRLS must not tear a control mid-copy. */
+	mutex_lock(&ctx->refs_mutex);
 	mutex_lock(ctx->hdl.lock);
 	ctx->codec->fill_job(ctx, req, job);
 	mutex_unlock(ctx->hdl.lock);
+	mutex_unlock(&ctx->refs_mutex);
 
 	/* Everything is snapshotted: the request may complete now. */
 	if (req)

@@ -4,9 +4,10 @@
  *
  * OUTPUT carries one coded frame per request.  CAPTURE is one plane of
  * NV12 (8-bit) or P010 (10-bit), laid out so the daemon's decoders can
- * write into it in place: bytesperline = ALIGN(width, 128) (x2 for P010),
- * rows = ALIGN(height, the codec's row_align), reported as the format's
- * height so chroma starts at bytesperline * height, and spare bytes after
+ * write into it in place: width and height are the coded size aligned to
+ * the codec's block size (G_SELECTION's COMPOSE gives the visible
+ * rectangle), so chroma starts at bytesperline * height;
+ * bytesperline = ALIGN(width, 128) (x2 for P010), and spare bytes after
  * the chroma plane for the decoders' over-reads.
  */
 
@@ -50,7 +51,8 @@ static void daedalus_fill_decoded(const struct daedalus_codec_desc *desc,
 	u32 rows, bpl, spare;
 
 	v4l2_apply_frmsize_constraints(&width, &height, &daedalus_frmsize);
-	rows = ALIGN(height, desc->row_align);
+	width = ALIGN(width, desc->align);
+	rows = ALIGN(height, desc->align);
 	bpl = ALIGN(width, 128) * (p010 ? 2 : 1);
 	spare = max_t(u32, 2 * bpl, PAGE_SIZE);
 
@@ -103,11 +105,27 @@ static void daedalus_fill_coded(const struct daedalus_codec_desc *desc,
 	       sizeof(pix->plane_fmt[0].reserved));
 }
 
+/* Switch to @desc; OUTPUT offers HOLD_CAPTURE_BUF only for codecs using it. */
+static void daedalus_set_codec(struct daedalus_ctx *ctx,
+			       const struct daedalus_codec_desc *desc)
+{
+	struct vb2_queue *out = v4l2_m2m_get_vq(ctx->fh.m2m_ctx,
+						V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE);
+
+	ctx->codec = desc;
+	if (desc->hold_capture)
+		out->subsystem_flags |=
+			VB2_V4L2_FL_SUPPORTS_M2M_HOLD_CAPTURE_BUF;
+	else
+		out->subsystem_flags &=
+			~VB2_V4L2_FL_SUPPORTS_M2M_HOLD_CAPTURE_BUF;
+}
+
 void daedalus_set_default_formats(struct daedalus_ctx *ctx)
 {
 	struct v4l2_pix_format_mplane *out = &ctx->coded_fmt.fmt.pix_mp;
 
-	ctx->codec = daedalus_codecs[0];
+	daedalus_set_codec(ctx, daedalus_offered_codec(ctx->dev, 0));
 	memset(&ctx->coded_fmt, 0, sizeof(ctx->coded_fmt));
 	ctx->coded_fmt.type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
 	out->width = 1280;
@@ -204,12 +222,16 @@ static int daedalus_querycap(struct file *file, void *priv,
 	return 0;
 }
 
+/* Only what the daemon decodes (docs/protocol.md: which codecs are offered). */
 static int daedalus_enum_fmt_out(struct file *file, void *priv,
 				 struct v4l2_fmtdesc *f)
 {
-	if (f->index >= daedalus_num_codecs)
+	const struct daedalus_codec_desc *desc;
+
+	desc = daedalus_offered_codec(file_to_ctx(file)->dev, f->index);
+	if (!desc)
 		return -EINVAL;
-	f->pixelformat = daedalus_codecs[f->index]->pixelformat;
+	f->pixelformat = desc->pixelformat;
 	f->flags = V4L2_FMT_FLAG_COMPRESSED;
 	return 0;
 }
@@ -240,15 +262,23 @@ static int daedalus_g_fmt_cap(struct file *file, void *priv,
 	return 0;
 }
 
-static int daedalus_try_fmt_out(struct file *file, void *priv,
-				struct v4l2_format *f)
+/* Fill @f for the codec it names, or the first offered; return that codec. */
+static const struct daedalus_codec_desc *
+daedalus_try_coded(struct daedalus_ctx *ctx, struct v4l2_format *f)
 {
 	const struct daedalus_codec_desc *desc;
 
-	desc = daedalus_find_codec(f->fmt.pix_mp.pixelformat);
+	desc = daedalus_find_codec(ctx->dev, f->fmt.pix_mp.pixelformat);
 	if (!desc)
-		desc = daedalus_codecs[0];
+		desc = daedalus_offered_codec(ctx->dev, 0);
 	daedalus_fill_coded(desc, &f->fmt.pix_mp);
+	return desc;
+}
+
+static int daedalus_try_fmt_out(struct file *file, void *priv,
+				struct v4l2_format *f)
+{
+	daedalus_try_coded(file_to_ctx(file), f);
 	return 0;
 }
 
@@ -281,8 +311,7 @@ static int daedalus_s_fmt_out(struct file *file, void *priv,
 
 	out = v4l2_m2m_get_vq(m2m_ctx, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE);
 	cap = v4l2_m2m_get_vq(m2m_ctx, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
-	daedalus_try_fmt_out(file, priv, f);
-	desc = daedalus_find_codec(f->fmt.pix_mp.pixelformat);
+	desc = daedalus_try_coded(ctx, f);
 	/*
 	 * A new size with the same codec is a dynamic resolution change (as
 	 * hantro allows it; GStreamer 1.26 does it while both queues stream):
@@ -294,14 +323,8 @@ static int daedalus_s_fmt_out(struct file *file, void *priv,
 	if (desc != ctx->codec && (vb2_is_busy(out) || vb2_is_busy(cap)))
 		return -EBUSY;
 
-	ctx->codec = desc;
+	daedalus_set_codec(ctx, desc);
 	ctx->coded_fmt = *f;
-	if (desc->hold_capture)
-		out->subsystem_flags |=
-			VB2_V4L2_FL_SUPPORTS_M2M_HOLD_CAPTURE_BUF;
-	else
-		out->subsystem_flags &=
-			~VB2_V4L2_FL_SUPPORTS_M2M_HOLD_CAPTURE_BUF;
 	daedalus_update_decoded_fmt(ctx);
 	return 0;
 }
@@ -326,10 +349,59 @@ static int daedalus_s_fmt_cap(struct file *file, void *priv,
 	return 0;
 }
 
+/*
+ * The visible rectangle is the OUTPUT format's size; the CAPTURE format is
+ * that aligned to the codec's block size.
+ */
+static int daedalus_g_selection(struct file *file, void *priv,
+				struct v4l2_selection *s)
+{
+	struct daedalus_ctx *ctx = file_to_ctx(file);
+	const struct v4l2_pix_format_mplane *pix;
+
+	/* The core turns _MPLANE into the single-planar type here. */
+	if (s->type != V4L2_BUF_TYPE_VIDEO_CAPTURE)
+		return -EINVAL;
+	switch (s->target) {
+	case V4L2_SEL_TGT_COMPOSE:
+	case V4L2_SEL_TGT_COMPOSE_DEFAULT:
+		pix = &ctx->coded_fmt.fmt.pix_mp;
+		break;
+	case V4L2_SEL_TGT_COMPOSE_BOUNDS:
+	case V4L2_SEL_TGT_COMPOSE_PADDED:
+		pix = &ctx->decoded_fmt.fmt.pix_mp;
+		break;
+	default:
+		return -EINVAL;
+	}
+	s->r.left = 0;
+	s->r.top = 0;
+	s->r.width = pix->width;
+	s->r.height = pix->height;
+	return 0;
+}
+
+#ifdef V4L2_BUF_CAP_SUPPORTS_REMOVE_BUFS	/* 6.10+ */
+/* Not while device_run looks references up in the CAPTURE queue. */
+static int daedalus_remove_bufs(struct file *file, void *priv,
+				struct v4l2_remove_buffers *d)
+{
+	struct daedalus_ctx *ctx = file_to_ctx(file);
+	int ret;
+
+	mutex_lock(&ctx->refs_mutex);
+	ret = v4l2_m2m_ioctl_remove_bufs(file, priv, d);
+	mutex_unlock(&ctx->refs_mutex);
+	return ret;
+}
+#endif
+
 static int daedalus_enum_framesizes(struct file *file, void *priv,
 				    struct v4l2_frmsizeenum *fsize)
 {
-	if (fsize->index || !daedalus_find_codec(fsize->pixel_format))
+	struct daedalus_ctx *ctx = file_to_ctx(file);
+
+	if (fsize->index || !daedalus_find_codec(ctx->dev, fsize->pixel_format))
 		return -EINVAL;
 	fsize->type = V4L2_FRMSIZE_TYPE_STEPWISE;
 	fsize->stepwise = daedalus_frmsize;
@@ -344,6 +416,7 @@ const struct v4l2_ioctl_ops daedalus_ioctl_ops = {
 	.vidioc_g_fmt_vid_cap_mplane	= daedalus_g_fmt_cap,
 	.vidioc_try_fmt_vid_cap_mplane	= daedalus_try_fmt_cap,
 	.vidioc_s_fmt_vid_cap_mplane	= daedalus_s_fmt_cap,
+	.vidioc_g_selection		= daedalus_g_selection,
 
 	.vidioc_enum_fmt_vid_out	= daedalus_enum_fmt_out,
 	.vidioc_g_fmt_vid_out_mplane	= daedalus_g_fmt_out,
@@ -358,7 +431,7 @@ const struct v4l2_ioctl_ops daedalus_ioctl_ops = {
 	.vidioc_create_bufs		= v4l2_m2m_ioctl_create_bufs,
 	.vidioc_expbuf			= v4l2_m2m_ioctl_expbuf,
 #ifdef V4L2_BUF_CAP_SUPPORTS_REMOVE_BUFS	/* 6.10+ */
-	.vidioc_remove_bufs		= v4l2_m2m_ioctl_remove_bufs,
+	.vidioc_remove_bufs		= daedalus_remove_bufs,
 #endif
 
 	.vidioc_streamon		= v4l2_m2m_ioctl_streamon,
@@ -530,9 +603,8 @@ int daedalus_queue_init(void *priv, struct vb2_queue *src_vq,
 	src_vq->lock = &ctx->vb_mutex;
 	src_vq->dev = ctx->dev->v4l2_dev.dev;
 	src_vq->supports_requests = true;
-	if (daedalus_codecs[0]->hold_capture)
-		src_vq->subsystem_flags |=
-			VB2_V4L2_FL_SUPPORTS_M2M_HOLD_CAPTURE_BUF;
+	/* A frame's parameters travel with it: never a stale set. */
+	src_vq->requires_requests = true;
 	ret = vb2_queue_init(src_vq);
 	if (ret)
 		return ret;

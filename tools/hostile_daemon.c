@@ -3,7 +3,7 @@
  * hostile_daemon: a stand-in for daedalusd that tests the kernel's bridge.
  *
  *   hostile_daemon [-m good|hostile|silent|crash|hold] [-n JOBS] [-s SEED]
- *                  [-G COUNT] [-q]
+ *                  [-G COUNT] [-c CODECS] [-q]
  *
  *   good     answer every job OK after filling the picture (grey frame),
  *            each answer committed with the next fetch (one ioctl)
@@ -25,6 +25,7 @@
  * -G COUNT (hostile): keep writing malformed records for up to 50 ms per job
  * until COUNT of them have been refused; "garbage done" is printed then.
  * The number refused is always printed at exit.
+ * -c CODECS: the DAEDALUS_CODEC_BIT()s announced at HELLO (default: all).
  *
  * Every job record is checked (sizes, ids, fds).  A buffer's fd must come
  * exactly once, with the first job naming it (later jobs carry -1), and
@@ -56,6 +57,10 @@
 enum mode { GOOD, HOSTILE, SILENT, CRASH, HOLD };
 
 static int quiet;
+static unsigned int codecs = DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_H264) |
+			     DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP8) |
+			     DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP9) |
+			     DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_AV1);
 static int failures;
 static long refused;		/* malformed records the kernel refused */
 static volatile sig_atomic_t stop;
@@ -347,10 +352,7 @@ static int hello(int fd)
 
 	memset(&h, 0, sizeof(h));
 	h.version = DAEDALUS_PROTO_VERSION;
-	h.codecs = DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_H264) |
-		   DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP8) |
-		   DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP9) |
-		   DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_AV1);
+	h.codecs = codecs;
 	if (ioctl(fd, DAEDALUS_IOC_HELLO, &h)) {
 		fprintf(stderr, "hostile: HELLO: %s\n", strerror(errno));
 		return -1;
@@ -447,7 +449,7 @@ int main(int argc, char **argv)
 	long late_at[8];
 	int nlate = 0;
 
-	while ((opt = getopt(argc, argv, "m:n:s:G:q")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:s:G:c:q")) != -1) {
 		switch (opt) {
 		case 'm':
 			mode = !strcmp(optarg, "good") ? GOOD :
@@ -469,11 +471,14 @@ int main(int argc, char **argv)
 		case 'G':
 			garbage_target = atol(optarg);
 			break;
+		case 'c':
+			codecs = strtoul(optarg, NULL, 0);
+			break;
 		case 'q':
 			quiet = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-m good|hostile|silent|crash|hold] [-n JOBS] [-s SEED] [-G COUNT] [-q]\n",
+			fprintf(stderr, "usage: %s [-m good|hostile|silent|crash|hold] [-n JOBS] [-s SEED] [-G COUNT] [-c CODECS] [-q]\n",
 				argv[0]);
 			return 2;
 		}

@@ -5,7 +5,12 @@
  *   strict_check
  *
  * Each check prints "ok NAME" or "FAIL NAME: why"; exit 0 only if all pass.
+ *   norequest    QBUF on OUTPUT without a request fails (requires_requests)
  *   capsize      a CAPTURE format smaller than the coded size is forced up
+ *   aligned      CAPTURE width and height are both block-aligned, and
+ *                G_SELECTION's COMPOSE gives the visible (OUTPUT) size
+ *   colorimetry  an OUTPUT format with invalid colorimetry comes back valid
+ *                (v4l2-ioctl.c sanitises it before the driver sees it)
  *   spssize      an SPS larger than the OUTPUT format fails with EINVAL
  *   depth        an SPS changing the bit depth while CAPTURE has buffers
  *                fails with EBUSY
@@ -28,6 +33,30 @@ static void result(const char *name, const char *why)
 	} else {
 		printf("ok %s\n", name);
 	}
+}
+
+static void check_norequest(void)
+{
+	struct v4l2_plane p;
+	struct v4l2_buffer b;
+	struct sl_ctx c;
+	int r;
+
+	if (sl_open(&c, 128, 128) || sl_start(&c)) {
+		result("norequest", "setup failed");
+		return;
+	}
+	memset(&b, 0, sizeof(b));
+	memset(&p, 0, sizeof(p));
+	b.type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
+	b.memory = V4L2_MEMORY_MMAP;
+	b.index = 0;
+	b.m.planes = &p;
+	b.length = 1;
+	p.bytesused = 16;
+	r = ioctl(c.fd, VIDIOC_QBUF, &b);
+	result("norequest", r == 0 ? "QBUF without a request succeeded" : NULL);
+	sl_close(&c);
 }
 
 static void check_capsize(void)
@@ -53,6 +82,75 @@ static void check_capsize(void)
 		result("capsize", why);
 	} else {
 		result("capsize", NULL);
+	}
+	sl_close(&c);
+}
+
+static void check_aligned(void)
+{
+	struct v4l2_selection sel;
+	struct v4l2_format f;
+	struct sl_ctx c;
+	char why[160];
+
+	if (sl_open(&c, 1918, 1078)) {
+		result("aligned", "setup failed");
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	f.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	memset(&sel, 0, sizeof(sel));
+	sel.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	sel.target = V4L2_SEL_TGT_COMPOSE;
+	if (ioctl(c.fd, VIDIOC_G_FMT, &f)) {
+		result("aligned", "G_FMT CAPTURE failed");
+	} else if (f.fmt.pix_mp.width % 16 || f.fmt.pix_mp.height % 16 ||
+		   f.fmt.pix_mp.width < 1918 || f.fmt.pix_mp.height < 1078) {
+		snprintf(why, sizeof(why), "CAPTURE %ux%u for a 1918x1078 stream",
+			 f.fmt.pix_mp.width, f.fmt.pix_mp.height);
+		result("aligned", why);
+	} else if (ioctl(c.fd, VIDIOC_G_SELECTION, &sel)) {
+		result("aligned", "no G_SELECTION COMPOSE on CAPTURE");
+	} else if (sel.r.left || sel.r.top || sel.r.width != 1918 ||
+		   sel.r.height != 1078) {
+		snprintf(why, sizeof(why), "COMPOSE %ux%u@%d,%d, not 1918x1078",
+			 sel.r.width, sel.r.height, sel.r.left, sel.r.top);
+		result("aligned", why);
+	} else {
+		result("aligned", NULL);
+	}
+	sl_close(&c);
+}
+
+static void check_colorimetry(void)
+{
+	struct v4l2_format f;
+	struct sl_ctx c;
+	char why[160];
+
+	if (sl_open(&c, 128, 128)) {
+		result("colorimetry", "setup failed");
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	f.type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
+	ioctl(c.fd, VIDIOC_G_FMT, &f);
+	f.fmt.pix_mp.colorspace = 0xdead;
+	f.fmt.pix_mp.xfer_func = 0xbe;
+	f.fmt.pix_mp.ycbcr_enc = 0xef;
+	f.fmt.pix_mp.quantization = 0x77;
+	if (ioctl(c.fd, VIDIOC_S_FMT, &f)) {
+		result("colorimetry", "S_FMT OUTPUT failed");
+	} else if (f.fmt.pix_mp.colorspace > V4L2_COLORSPACE_DCI_P3 ||
+		   f.fmt.pix_mp.xfer_func > V4L2_XFER_FUNC_SMPTE2084 ||
+		   f.fmt.pix_mp.ycbcr_enc > V4L2_YCBCR_ENC_SMPTE240M ||
+		   f.fmt.pix_mp.quantization > V4L2_QUANTIZATION_LIM_RANGE) {
+		snprintf(why, sizeof(why), "kept colorspace %u xfer %u enc %u quant %u",
+			 f.fmt.pix_mp.colorspace, f.fmt.pix_mp.xfer_func,
+			 f.fmt.pix_mp.ycbcr_enc, f.fmt.pix_mp.quantization);
+		result("colorimetry", why);
+	} else {
+		result("colorimetry", NULL);
 	}
 	sl_close(&c);
 }
@@ -127,7 +225,10 @@ static void check_depth(void)
 
 int main(void)
 {
+	check_norequest();
 	check_capsize();
+	check_aligned();
+	check_colorimetry();
 	check_spssize();
 	check_depth();
 	return failed;
