@@ -43,6 +43,9 @@
 
 #include "daedalus.h"
 
+#define CREATE_TRACE_POINTS
+#include "daedalus_trace.h"
+
 static inline struct daedalus_ctx *run_to_ctx(struct daedalus_run *run)
 {
 	return container_of(run, struct daedalus_ctx, run);
@@ -132,6 +135,7 @@ static void run_watchdog(struct work_struct *work)
 	}
 	was = run->state;
 	seq = run->rec.seq;
+	trace_daedalus_job_timeout(run);
 	run_claim_locked(run);
 	spin_unlock(&br->lock);
 
@@ -155,6 +159,7 @@ void daedalus_run_init(struct daedalus_ctx *ctx)
 /* device_run could not build the job: fail it now. */
 void daedalus_bridge_fail_now(struct daedalus_ctx *ctx)
 {
+	trace_daedalus_job_not_queued(&ctx->run.rec);
 	atomic_inc(&ctx->completing);
 	run_finish(&ctx->run, VB2_BUF_STATE_ERROR, NULL, false);
 }
@@ -175,6 +180,7 @@ void daedalus_bridge_submit(struct daedalus_ctx *ctx)
 	} else {
 		run->rec.seq = ++br->next_seq;
 		run->state = DAEDALUS_JOB_QUEUED;
+		trace_daedalus_job_queued(&run->rec, br->attached);
 		list_add_tail(&run->entry.node, &br->pending);
 		run_arm_locked(run, br->attached ?
 			       READ_ONCE(daedalus_job_timeout_ms) :
@@ -195,6 +201,7 @@ void daedalus_bridge_abort(struct daedalus_ctx *ctx)
 
 	spin_lock(&br->lock);
 	ctx->aborting = true;
+	trace_daedalus_job_abort(&ctx->run);
 	claimed = run_claim_locked(&ctx->run);
 	spin_unlock(&br->lock);
 
@@ -241,6 +248,7 @@ void daedalus_bridge_ctx_close(struct daedalus_ctx *ctx)
 
 	spin_lock(&br->lock);
 	WRITE_ONCE(ctx->closing, true);
+	trace_daedalus_job_close(&ctx->run);
 	claimed = run_claim_locked(&ctx->run);
 	spin_unlock(&br->lock);
 
@@ -362,10 +370,12 @@ static int bridge_release(struct inode *inode, struct file *file)
 				list_move_tail(&e->node, &msgs);
 				continue;
 			}
+			trace_daedalus_job_detach(e->run);
 			run_claim_locked(e->run);
 			list_add_tail(&e->node, &queued);
 		}
 		list_for_each_entry_safe(e, tmp, &br->inflight, node) {
+			trace_daedalus_job_detach(e->run);
 			run_claim_locked(e->run);
 			list_add_tail(&e->node, &sent);
 		}
@@ -528,6 +538,7 @@ static ssize_t bridge_fetch_job(struct daedalus_bridge *br,
 		get_dma_buf(dbuf[i]);
 	}
 	seq = rec->seq;
+	trace_daedalus_job_fetched(rec);
 	spin_unlock(&br->lock);
 
 	for (i = 0; i < 2; i++) {
@@ -563,6 +574,7 @@ fail:
 		if (dbuf[i])
 			bridge_unsend_locked(br, id[i]);
 	run = bridge_find_inflight(br, seq);
+	trace_daedalus_job_fetch_failed(run, ret);
 	if (run)
 		run_claim_locked(run);
 	spin_unlock(&br->lock);
@@ -656,11 +668,13 @@ static int bridge_take_result(struct daedalus_bridge *br,
 	if (why)
 		goto reject;
 
+	trace_daedalus_job_answered(res, NULL);
 	run_finish(run, res->status == DAEDALUS_STATUS_OK ?
 		   VB2_BUF_STATE_DONE : VB2_BUF_STATE_ERROR, res, false);
 	return 0;
 
 reject:
+	trace_daedalus_job_answered(res, why);
 	dev_warn_ratelimited(dev->v4l2_dev.dev,
 			     "rejected result (seq %llu, ctx %llu): %s\n",
 			     res->seq, res->ctx_id, why);

@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "holdlog.h"
 #include "slclient.h"
 
 static struct sl_ctx a;
@@ -59,20 +60,6 @@ static void *a_action(void *arg)
 	return NULL;
 }
 
-static int count_holds(const char *log)
-{
-	char line[512];
-	int n = 0;
-	FILE *f = fopen(log, "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		n += strstr(line, "holding") != NULL;
-	fclose(f);
-	return n;
-}
-
 /* One attempt of round @round against B: 0 = no wait over @max_ms. */
 static int run_round(struct sl_ctx *b, const char *log, int round,
 		     double max_ms)
@@ -80,18 +67,10 @@ static int run_round(struct sl_ctx *b, const char *log, int round,
 	double qmax = 0, lmax = 0, t_end = 0;
 	unsigned int n = 0;
 	pthread_t th;
-	int started = 0, w, holds;
+	int started = 0, w;
 
-	holds = count_holds(log);
-	if (sl_open(&a, 128, 128) || sl_start(&a) ||
-	    sl_queue(&a, 0, "HOLD this frame", NULL))
+	if (sl_open(&a, 128, 128) || sl_start(&a) || hold_queue(&a, 0, log))
 		return 2;
-	for (w = 0; w < 500 && count_holds(log) == holds; w++)
-		usleep(10000);
-	if (count_holds(log) == holds) {
-		fprintf(stderr, "stall_check: the daemon never held A's job\n");
-		return 2;
-	}
 	a_round = round;
 	a_done = 0;
 	for (;;) {
