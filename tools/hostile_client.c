@@ -441,6 +441,26 @@ static int ctl_of_codec(const struct hctl *h, uint32_t fourcc)
 }
 
 /*
+ * The few fields that make the daemon take a default payload past its
+ * checks to a decoder (the defaults are profile 0 H.264, 4:4:4 AV1).
+ */
+static void plausible(uint32_t id, unsigned char *buf)
+{
+	if (id == V4L2_CID_STATELESS_H264_SPS) {
+		struct v4l2_ctrl_h264_sps *sps = (void *)buf;
+
+		sps->profile_idc = 100;
+		sps->chroma_format_idc = 1;
+	}
+#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
+	if (id == V4L2_CID_STATELESS_AV1_SEQUENCE)
+		((struct v4l2_ctrl_av1_sequence *)(void *)buf)->flags |=
+			V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_X |
+			V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_Y;
+#endif
+}
+
+/*
  * A payload for control @h into @buf (at least max_size + 64 bytes);
  * returns its size.  Mostly the default with a few bytes changed (valid
  * enough to reach the daemon), else random, zero, all ones; the size is
@@ -466,6 +486,8 @@ static uint32_t ctl_payload(const struct hctl *h, unsigned char *buf,
 				memcpy(buf + k, h->def, q->elem_size);
 		else
 			memcpy(buf, h->def, size);
+		if (sane)
+			plausible(q->id, buf);
 		for (n = sane ? rnd(3) : 1 + rnd(8); n && size; n--)
 			buf[rnd(size)] = rnd64();
 		break;
