@@ -21,6 +21,8 @@
 
 #define DAEDALUS_MIN_CODED_SIZE	SZ_512K
 #define DAEDALUS_MAX_CODED_SIZE	SZ_64M
+/* The largest coded frame; over twice a 4096x2304 P010 picture. */
+#define DAEDALUS_MAX_BUF_SIZE	DAEDALUS_MAX_CODED_SIZE
 
 static const struct v4l2_frmsize_stepwise daedalus_frmsize = {
 	.min_width = DAEDALUS_MIN_WIDTH,
@@ -459,8 +461,14 @@ static int daedalus_queue_setup(struct vb2_queue *vq, unsigned int *nbuffers,
 	struct daedalus_ctx *ctx = vb2_get_drv_priv(vq);
 	u32 size = daedalus_q_fmt(ctx, vq->type)->fmt.pix_mp.plane_fmt[0].sizeimage;
 
+	/*
+	 * CREATE_BUFS may ask for more than the format needs (a later
+	 * resolution change), not for more than any frame: vmalloc would
+	 * refuse it only after a warning with a stack dump.
+	 */
 	if (*num_planes)
-		return *num_planes == 1 && sizes[0] >= size ? 0 : -EINVAL;
+		return *num_planes == 1 && sizes[0] >= size &&
+		       sizes[0] <= DAEDALUS_MAX_BUF_SIZE ? 0 : -EINVAL;
 	*num_planes = 1;
 	sizes[0] = size;
 	return 0;
