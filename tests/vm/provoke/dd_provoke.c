@@ -51,7 +51,8 @@ static void dd_provoke_kasan(void)
 	kfree(p);
 }
 
-static void dd_provoke_leak(void)
+/* not inlined into the __init code, so that kmemleak's backtrace names it */
+static noinline void dd_provoke_leak(void)
 {
 	void *p = kmalloc(64, GFP_KERNEL);
 
