@@ -5,13 +5,14 @@
 #   make module KDIR=..  the kernel module against a kernel build tree
 #   make checkpatch      checkpatch.pl --strict on kernel/ and include/
 #   make check           unit tests, sanitizer build, guest tests
+#   make check-debug     the guest tests on the debug kernel (KASAN, lockdep, kmemleak, ...)
 #   make conformance     the full conformance suites in the guest
 #   make demo            build everything, boot the guest, decode a stream
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 BUILD ?= build
 
-.PHONY: all daemon module checkpatch unit asan check guest-check conformance demo clean
+.PHONY: all daemon module checkpatch unit asan check check-debug guest-check conformance demo clean
 
 all: daemon
 
@@ -35,6 +36,10 @@ asan:
 
 check:
 	tests/check.sh
+
+# Not part of `make check` (nor of .ci/run): see tests/guest/README.md for its cost.
+check-debug:
+	tests/check.sh --debug-kernel
 
 guest-check:
 	tests/vm/run -- tests/guest/run-all.sh

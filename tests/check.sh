@@ -7,10 +7,17 @@
 # Exit status 0 only if nothing failed.
 #
 # Logs: build/check/<step>.log
+#
+# tests/check.sh --debug-kernel (make check-debug): the guest tests of both
+# device boots on the debug kernel (tests/vm/run --debug-kernel), which fail
+# on any KASAN, lockdep, kmemleak, debugobjects or hung-task report, after a
+# self-check that each kind of report does fail a run. Logs: build/check-debug/.
 set -u
 REPO=$(cd "$(dirname "$0")/.." && pwd -P)
 cd "$REPO" || exit 1
-LOGS=$REPO/build/check
+DEBUGK=0
+[ "${1:-}" = --debug-kernel ] && DEBUGK=1
+LOGS=$REPO/build/check$([ "$DEBUGK" = 1 ] && echo -debug)
 mkdir -p "$LOGS"
 PASS=0 FAIL=0 SKIP=0
 SUMMARY=()
@@ -48,6 +55,63 @@ need_file() {  # fail a step because a piece it needs does not exist yet
 }
 
 newest() { ls -d $1 2>/dev/null | sort -V | tail -1; }
+
+# The debug kernel's self-check: a throwaway module (tests/vm/provoke)
+# provokes a lockdep report, a KASAN report and a leak; the guest's checks
+# must catch each one.
+debug_selfcheck() {
+	local kd out=$REPO/build/check-debug/selfcheck src=$REPO/build/guest/debug/provoke rc
+	kd=$(tests/vm/build-debug-kernel) || return 1
+	rm -rf "$src" "$out" && mkdir -p "$src" && cp tests/vm/provoke/* "$src/" &&
+		make -s -C "$kd/linux" M="$src" modules || { echo "cannot build tests/vm/provoke"; return 1; }
+	# shellcheck disable=SC2016
+	DAEDALUS_QUIET=1 tests/vm/run --debug-kernel --visl --timeout 300 --results "$out" -- sh -c '
+		ko=build/guest/debug/provoke/dd_provoke.ko
+		for w in lockdep kasan; do
+			insmod $ko what=$w && rmmod dd_provoke
+			if tests/vm/dmesg-check "provoked $w" 2>/dev/null; then
+				echo "selfcheck: $w NOT caught"
+			else
+				echo "selfcheck: $w caught"
+			fi
+		done
+		insmod $ko what=leak' >"$out.log" 2>&1
+	rc=$?
+	grep -h 'selfcheck:' "$out/console.log" | tr -d '\r'
+	grep -h -m1 -E 'possible circular locking' "$out/dmesg.txt"
+	grep -h -m1 -E 'BUG: KASAN' "$out/dmesg.txt"
+	grep -h -m1 -A8 'unreferenced object' "$out/kmemleak.txt" 2>/dev/null
+	local bad=0
+	for w in lockdep kasan; do
+		grep -q "selfcheck: $w caught" "$out/console.log" || { echo "the $w report was not caught"; bad=1; }
+	done
+	grep -q 'dd_provoke_leak' "$out/kmemleak.txt" 2>/dev/null && [ -f "$out/kmemleak-failed" ] ||
+		{ echo "the leak was not caught"; bad=1; }
+	[ "$rc" != 0 ] || { echo "tests/vm/run exited 0 although the guest leaked"; bad=1; }
+	[ "$bad" = 0 ] && echo "ok: lockdep, KASAN and kmemleak reports each fail the run (tests/vm/run exited $rc)"
+	return "$bad"
+}
+summary() {
+	echo
+	echo "######## summary"
+	printf '  %s\n' "${SUMMARY[@]}"
+	if [ "$SKIP" -gt 0 ]; then
+		echo "$PASS passed, $FAIL failed, $SKIP skipped"
+	else
+		echo "$PASS passed, $FAIL failed"
+	fi
+	[ "$FAIL" = 0 ]
+}
+
+if [ "$DEBUGK" = 1 ]; then
+	step debug-selfcheck debug_selfcheck
+	step guest-device tests/vm/run --debug-kernel --timeout 1800 -- tests/guest/run-all.sh
+	if grep -qsE '^# *boot: *(no-daemon|any)' tests/guest/*.test; then
+		step guest-device-nodaemon tests/vm/run --debug-kernel --no-daemon --timeout 1800 -- tests/guest/run-all.sh
+	fi
+	summary
+	exit
+fi
 
 # 1-2. host unit tests, plain and with ASan/UBSan
 if [ -f CMakeLists.txt ]; then
@@ -116,12 +180,4 @@ fi
 step vpx-replay python3 tests/suite-replay.py "$NODAEMON/tests/39-vpx-record/rec"
 step av1-replay python3 tests/suite-replay.py "$NODAEMON/tests/42-av1-record/rec"
 
-echo
-echo "######## summary"
-printf '  %s\n' "${SUMMARY[@]}"
-if [ "$SKIP" -gt 0 ]; then
-	echo "$PASS passed, $FAIL failed, $SKIP skipped"
-else
-	echo "$PASS passed, $FAIL failed"
-fi
-[ "$FAIL" = 0 ]
+summary
