@@ -383,6 +383,32 @@ static int daedalus_g_selection(struct file *file, void *priv,
 	return 0;
 }
 
+/*
+ * vb2_core_reqbufs() cancels buffers under the queue's mmap_lock, and
+ * cancelling one bound to a request completes the request (if queued before
+ * STREAMON) or may free it (if never queued), either of which takes the
+ * control handler's lock. G_EXT_CTRLS copies to user memory under that lock
+ * and mmap() takes mmap_lock under the process's mm lock: three threads of one
+ * client could deadlock, holding the media device's req_queue_mutex that every
+ * other client needs (lockdep reports it; visl and cedrus share it). Cancel
+ * first, as STREAMOFF does, outside mmap_lock.
+ */
+static int daedalus_reqbufs(struct file *file, void *priv,
+			    struct v4l2_requestbuffers *rb)
+{
+	struct daedalus_ctx *ctx = file_to_ctx(file);
+	struct vb2_queue *vq = v4l2_m2m_get_vq(ctx->fh.m2m_ctx, rb->type);
+	bool freeing = vq &&
+		((rb->memory == V4L2_MEMORY_MMAP && (vq->io_modes & VB2_MMAP)) ||
+		 (rb->memory == V4L2_MEMORY_DMABUF && (vq->io_modes & VB2_DMABUF)));
+
+	/* only where vb2_core_reqbufs() would go on to cancel and free */
+	if (freeing && vq->supports_requests && !vb2_is_streaming(vq) &&
+	    !(vq->waiting_in_dqbuf && rb->count))
+		vb2_streamoff(vq, rb->type);
+	return v4l2_m2m_ioctl_reqbufs(file, priv, rb);
+}
+
 #ifdef V4L2_BUF_CAP_SUPPORTS_REMOVE_BUFS	/* 6.10+ */
 /* Not while device_run looks references up in the CAPTURE queue. */
 static int daedalus_remove_bufs(struct file *file, void *priv,
@@ -425,7 +451,7 @@ const struct v4l2_ioctl_ops daedalus_ioctl_ops = {
 	.vidioc_try_fmt_vid_out_mplane	= daedalus_try_fmt_out,
 	.vidioc_s_fmt_vid_out_mplane	= daedalus_s_fmt_out,
 
-	.vidioc_reqbufs			= v4l2_m2m_ioctl_reqbufs,
+	.vidioc_reqbufs			= daedalus_reqbufs,
 	.vidioc_querybuf		= v4l2_m2m_ioctl_querybuf,
 	.vidioc_qbuf			= v4l2_m2m_ioctl_qbuf,
 	.vidioc_dqbuf			= v4l2_m2m_ioctl_dqbuf,
