@@ -123,7 +123,8 @@ else
 fi
 
 # the libFuzzer targets for a bounded time (bench/fuzz.sh runs them longer)
-step fuzz tests/fuzz/run.sh 25
+# both cores: 25 s per target, two targets at a time
+step fuzz env DAEDALUS_FUZZ_JOBS=2 tests/fuzz/run.sh 25
 
 # 3-4. the module against Debian's 6.1 and 6.12 header trees; checkpatch
 K61=$(newest '/usr/src/linux-headers-6.1.*-amd64')
