@@ -31,8 +31,6 @@ int main(void)
 {
 	struct v4l2_requestbuffers rb;
 	struct v4l2_ctrl_h264_sps sps;
-	struct v4l2_ext_control ctrl;
-	struct v4l2_ext_controls ctrls;
 	struct v4l2_buffer b;
 	struct v4l2_plane p;
 	struct pollfd pfd;
@@ -60,16 +58,7 @@ int main(void)
 			    c.fd, p.m.mem_offset);
 	if (c.out_map[0] == MAP_FAILED)
 		return fail("mmap");
-	memset(&sps, 0, sizeof(sps));
-	memset(&ctrl, 0, sizeof(ctrl));
-	ctrl.id = V4L2_CID_STATELESS_H264_SPS;
-	ctrl.ptr = &sps;
-	ctrl.size = sizeof(sps);
-	memset(&ctrls, 0, sizeof(ctrls));
-	ctrls.which = V4L2_CTRL_WHICH_CUR_VAL;
-	ctrls.count = 1;
-	ctrls.controls = &ctrl;
-	if (ioctl(c.fd, VIDIOC_G_EXT_CTRLS, &ctrls))
+	if (sl_sps_cur(&c, VIDIOC_G_EXT_CTRLS, &sps))
 		return fail("G_EXT_CTRLS SPS");
 	if (ioctl(c.media, MEDIA_IOC_REQUEST_ALLOC, &c.req[0]))
 		return fail("REQUEST_ALLOC");

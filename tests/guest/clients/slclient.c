@@ -221,6 +221,23 @@ int sl_dequeue_out(struct sl_ctx *c, struct v4l2_buffer *b)
 	return xioctl(c->fd, VIDIOC_DQBUF, b, NULL);
 }
 
+int sl_sps_cur(struct sl_ctx *c, unsigned long ioc,
+	       struct v4l2_ctrl_h264_sps *sps)
+{
+	struct v4l2_ext_control ctrl;
+	struct v4l2_ext_controls ctrls;
+
+	memset(&ctrl, 0, sizeof(ctrl));
+	ctrl.id = V4L2_CID_STATELESS_H264_SPS;
+	ctrl.ptr = sps;
+	ctrl.size = sizeof(*sps);
+	memset(&ctrls, 0, sizeof(ctrls));
+	ctrls.which = V4L2_CTRL_WHICH_CUR_VAL;
+	ctrls.count = 1;
+	ctrls.controls = &ctrl;
+	return ioctl(c->fd, ioc, &ctrls);
+}
+
 int sl_streamoff(struct sl_ctx *c)
 {
 	unsigned int t = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;

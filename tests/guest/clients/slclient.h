@@ -38,6 +38,12 @@ int sl_queue(struct sl_ctx *c, unsigned int i, const char *data,
 /* Wait up to @ms for a CAPTURE buffer, dequeue it (index), requeue none. */
 int sl_dequeue_cap(struct sl_ctx *c, int ms, struct v4l2_buffer *b);
 int sl_dequeue_out(struct sl_ctx *c, struct v4l2_buffer *b);
+/*
+ * VIDIOC_G_EXT_CTRLS or VIDIOC_S_EXT_CTRLS (@ioc) of the SPS control's
+ * current value (no request); the ioctl's result, errno set.
+ */
+int sl_sps_cur(struct sl_ctx *c, unsigned long ioc,
+	       struct v4l2_ctrl_h264_sps *sps);
 int sl_requeue_cap(struct sl_ctx *c, unsigned int i);
 int sl_streamoff(struct sl_ctx *c);
 void sl_close(struct sl_ctx *c);

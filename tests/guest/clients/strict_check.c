@@ -160,8 +160,6 @@ static int set_sps(struct sl_ctx *c, unsigned int w, unsigned int h,
 		   unsigned int depth)
 {
 	struct v4l2_ctrl_h264_sps sps;
-	struct v4l2_ext_control ctrl;
-	struct v4l2_ext_controls ctrls;
 
 	memset(&sps, 0, sizeof(sps));
 	sps.profile_idc = depth > 8 ? 110 : 100;
@@ -173,15 +171,7 @@ static int set_sps(struct sl_ctx *c, unsigned int w, unsigned int h,
 	sps.pic_width_in_mbs_minus1 = w / 16 - 1;
 	sps.pic_height_in_map_units_minus1 = h / 16 - 1;
 	sps.flags = V4L2_H264_SPS_FLAG_FRAME_MBS_ONLY;
-	memset(&ctrl, 0, sizeof(ctrl));
-	ctrl.id = V4L2_CID_STATELESS_H264_SPS;
-	ctrl.ptr = &sps;
-	ctrl.size = sizeof(sps);
-	memset(&ctrls, 0, sizeof(ctrls));
-	ctrls.which = V4L2_CTRL_WHICH_CUR_VAL;
-	ctrls.count = 1;
-	ctrls.controls = &ctrl;
-	return ioctl(c->fd, VIDIOC_S_EXT_CTRLS, &ctrls);
+	return sl_sps_cur(c, VIDIOC_S_EXT_CTRLS, &sps);
 }
 
 static void check_spssize(void)
