@@ -107,7 +107,9 @@ if [ "$DEBUGK" = 1 ]; then
 	step debug-selfcheck debug_selfcheck
 	step guest-device tests/vm/run --debug-kernel --timeout 1800 -- tests/guest/run-all.sh
 	if grep -qsE '^# *boot: *(no-daemon|any)' tests/guest/*.test; then
-		step guest-device-nodaemon tests/vm/run --debug-kernel --no-daemon --timeout 1800 -- tests/guest/run-all.sh
+		# the kill loop: 5 iterations, not 50 (each takes about 2 min here)
+		step guest-device-nodaemon env DAEDALUS_KILL_ITERATIONS="${DAEDALUS_KILL_ITERATIONS:-5}" \
+			tests/vm/run --debug-kernel --no-daemon --timeout 1800 -- tests/guest/run-all.sh
 	fi
 	summary
 	exit

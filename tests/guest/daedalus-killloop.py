@@ -109,7 +109,10 @@ class DSampler(threading.Thread):
                     self.wchan.pop(key, None)
                     continue
                 d = now - self.since[key]
-                w = self.wchan.get(key, set())
+                # "0": read while the task was running (get_wchan() only
+                # names a blocked task's wait), so it says nothing of where
+                # the stay was spent
+                w = self.wchan.get(key, set()) - {"0"}
                 fs = bool(w) and all(x.startswith(FS_WAITS) for x in w)
                 if d > self.worst[0] and not fs:
                     self.worst = (d, "%s(%s) in %s" % (key[1], key[0], ",".join(sorted(w))))
