@@ -9,7 +9,8 @@
 # the matching /usr/src/linux-source-X.Y.tar.xz (set LINUX_SOURCE to
 # override), out of tree, in OUTDIR/m2m.  Our module is then built with W=1
 # from a copy of kernel/ and include/ in OUTDIR/mod; any compiler or modpost
-# warning fails the build.  OUTDIR defaults to build/kmod-<kernel release>.
+# warning fails the build.  OUTDIR defaults to build/kmod-<release>, the
+# release being UTS_RELEASE (the one in the module's vermagic).
 # On success the paths of the built .ko files are printed, one per line,
 # v4l2-mem2mem.ko (if built) first.
 set -eu
@@ -21,9 +22,14 @@ KDIR=$(cd "$1" && pwd) || die "no such KDIR: $1"
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 JOBS=${JOBS:-2}
 
-if [ -f "$KDIR/include/config/kernel.release" ]; then
+# The release the module's vermagic carries: UTS_RELEASE.  (Debian's 6.1
+# trees say "6.1.192" in kernel.release, for amd64 and arm64 alike, but
+# "6.1.0-57-amd64" there.)
+RELEASE=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' \
+	"$KDIR/include/generated/utsrelease.h" 2>/dev/null || true)
+if [ -z "$RELEASE" ] && [ -f "$KDIR/include/config/kernel.release" ]; then
 	RELEASE=$(cat "$KDIR/include/config/kernel.release")
-else
+elif [ -z "$RELEASE" ]; then
 	RELEASE=$(make -s -C "$KDIR" kernelrelease 2>/dev/null) ||
 		die "cannot tell the kernel release of $KDIR"
 fi
