@@ -39,8 +39,9 @@
 #   ${DAEDALUS_CACHE:-/var/cache/daedalus-v4l2}/arm64-headers/root/usr/src/
 # next to links to the installed linux-kbuild-X; nothing in /usr/src changes.
 #
-# Time (2 cores): each module about 20 s, the daemon about 45 s with -j1 and
-# nice -n 19 beside a busy QEMU guest; JOBS (default 2) sets make's -j.
+# Time (2 cores, JOBS=1 and nice -n 19 beside a QEMU guest using both): a
+# module 18-26 s, the daemon 44 s, all four 114-157 s; 115 s of CPU time, so
+# about a minute with the default JOBS=2 (make's -j) on an idle machine.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
