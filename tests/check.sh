@@ -141,6 +141,21 @@ for v in 6.1 6.12; do
 		step "module-$v" tools/build-module.sh "$kd"
 	fi
 done
+# the arm64 cross-build (tools/cross-arm64.sh): the module against Debian's
+# arm64 6.1, 6.12 and 6.12 16K-page header trees (a missing tree fails with
+# the command that fetches it), then the daemon, tools and unit tests
+for v in 6.1 6.12 6.12-16k; do
+	if [ -x tools/cross-arm64.sh ]; then
+		step "module-arm64-$v" tools/cross-arm64.sh module "$v"
+	else
+		step "module-arm64-$v" need_file tools/cross-arm64.sh
+	fi
+done
+if [ -x tools/cross-arm64.sh ]; then
+	step daemon-arm64 tools/cross-arm64.sh daemon
+else
+	step daemon-arm64 need_file tools/cross-arm64.sh
+fi
 if [ -x tools/checkpatch.sh ]; then
 	step checkpatch tools/checkpatch.sh
 else
