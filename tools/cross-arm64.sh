@@ -81,13 +81,9 @@ tree() {
 	done | tail -1
 }
 
-# the package names of a kind, for people
+# the package names of a kind, for people: its tree glob, as a name
 human() {
-	case $1 in
-	6.1) echo 'linux-headers-6.1.*-arm64' ;;
-	6.12) echo 'linux-headers-6.12.*+deb12-arm64' ;;
-	6.12-16k) echo 'linux-headers-6.12.*+deb12-arm64-16k' ;;
-	esac
+	tree_glob "$1" | sed "s|^$ROOT/usr/src/||; s/\[0-9\]\*/*/g"
 }
 
 fetch_howto() {
@@ -191,11 +187,10 @@ case ${1:-all} in
 fetch) cmd_fetch ;;
 module) [ $# = 2 ] || die "usage: $0 module {${KINDS// /|}}"; cmd_module "$2" ;;
 daemon) cmd_daemon ;;
-tree) [ $# = 2 ] || die "usage: $0 tree KIND"; pattern "$2" >/dev/null; tree "$2" ;;
 all)
 	rc=0
 	for k in $KINDS; do (cmd_module "$k") || rc=1; done
 	(cmd_daemon) || rc=1
 	exit $rc ;;
-*) die "usage: $0 [fetch|module KIND|daemon|tree KIND|all]" ;;
+*) die "usage: $0 [fetch|module KIND|daemon|all]" ;;
 esac
