@@ -53,10 +53,36 @@ PF_KTHREAD = 0x00200000
 # Waits in the guest's 9p root filesystem (TCG, shared host): not ours.
 FS_WAITS = ("p9_", "v9fs_", "netfs_", "folio_wait", "__folio_lock", "filemap_",
             "io_schedule", "wait_on_page", "__lock_page")
+# Kernel stack frames of the scheduler and of interrupt entry and exit.
+SCHED_FRAMES = ("__schedule", "schedule", "preempt_schedule", "__cond_resched",
+                "irqentry_", "asm_", "sysvec_", "common_interrupt", "do_syscall",
+                "entry_SYSCALL")
 
 
 def log(msg):
     print("killloop: " + msg, flush=True)
+
+
+def wait_site(pid, tid):
+    """Where a task in D waits: its wchan; get_wchan() gives "0" for a task
+    still on the run queue (preempted between setting D and schedule()), so
+    then the first frame of its kernel stack outside the scheduler, after
+    "preempted:" when it was preempted there."""
+    base = "/proc/%s/task/%s/" % (pid, tid)
+    try:
+        with open(base + "wchan") as f:
+            w = f.read().strip()
+        if w != "0":
+            return w
+        with open(base + "stack") as f:
+            frames = [ln.split()[1].split("+")[0] for ln in f if len(ln.split()) > 1]
+    except OSError:
+        return "0"
+    sched = [x for x in frames if x.startswith(SCHED_FRAMES)]
+    rest = [x for x in frames if not x.startswith(SCHED_FRAMES)]
+    if not rest:
+        return "0"
+    return ("preempted:" if any("preempt" in x for x in sched) else "") + rest[0]
 
 
 class DSampler(threading.Thread):
@@ -97,11 +123,7 @@ class DSampler(threading.Thread):
                 key = (tid, st[st.find("(") + 1:rp])
                 seen.add(key)
                 self.since.setdefault(key, now)
-                try:
-                    with open("/proc/%s/task/%s/wchan" % (pid, tid)) as f:
-                        self.wchan.setdefault(key, set()).add(f.read().strip())
-                except OSError:
-                    pass
+                self.wchan.setdefault(key, set()).add(wait_site(pid, tid))
         with self.lock:
             for key in list(self.since):
                 if key not in seen:
@@ -109,9 +131,6 @@ class DSampler(threading.Thread):
                     self.wchan.pop(key, None)
                     continue
                 d = now - self.since[key]
-                # "0": read while the task was running (get_wchan() only
-                # names a blocked task's wait), so it says nothing of where
-                # the stay was spent
                 w = self.wchan.get(key, set()) - {"0"}
                 fs = bool(w) and all(x.startswith(FS_WAITS) for x in w)
                 if d > self.worst[0] and not fs:
