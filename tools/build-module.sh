@@ -5,9 +5,9 @@
 #   tools/build-module.sh KDIR [OUTDIR]
 #
 # If KDIR's Module.symvers lacks v4l2-mem2mem (Debian's amd64 kernels are
-# built without CONFIG_V4L2_MEM2MEM_DEV), v4l2-mem2mem.ko is built first from
-# the matching /usr/src/linux-source-X.Y.tar.xz (set LINUX_SOURCE to
-# override), out of tree, in OUTDIR/m2m.  Our module is then built with W=1
+# built without CONFIG_V4L2_MEM2MEM_DEV), v4l2-mem2mem.ko is built first by
+# tools/build-m2m.sh (from the matching /usr/src/linux-source-X.Y.tar.xz),
+# out of tree, in OUTDIR/m2m.  Our module is then built with W=1
 # from a copy of kernel/ and include/ in OUTDIR/mod; any compiler or modpost
 # warning fails the build.  OUTDIR defaults to build/kmod-<kernel release>.
 # On success the paths of the built .ko files are printed, one per line,
@@ -27,7 +27,6 @@ else
 	RELEASE=$(make -s -C "$KDIR" kernelrelease 2>/dev/null) ||
 		die "cannot tell the kernel release of $KDIR"
 fi
-SERIES=$(echo "$RELEASE" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
 OUT=${2:-$TOP/build/kmod-$RELEASE}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -35,21 +34,8 @@ EXTRA=""
 
 # 1. v4l2-mem2mem, if the kernel does not provide it.
 if ! grep -q '[[:space:]]v4l2_m2m_init[[:space:]]' "$KDIR/Module.symvers" 2>/dev/null; then
-	M2M=$OUT/m2m
-	SRC=${LINUX_SOURCE:-/usr/src/linux-source-$SERIES.tar.xz}
-	if [ ! -f "$M2M/v4l2-mem2mem.ko" ] || [ ! -f "$M2M/Module.symvers" ]; then
-		[ -f "$SRC" ] || die "$KDIR lacks v4l2-mem2mem and $SRC is missing (apt install linux-source-$SERIES)"
-		rm -rf "$M2M"
-		mkdir -p "$M2M"
-		tar -xf "$SRC" -C "$M2M" --strip-components=4 \
-			"linux-source-$SERIES/drivers/media/v4l2-core/v4l2-mem2mem.c" ||
-			die "cannot extract v4l2-mem2mem.c from $SRC"
-		echo 'obj-m += v4l2-mem2mem.o' > "$M2M/Kbuild"
-		# Upstream's own file: its warnings are not ours to fix.
-		make -C "$KDIR" M="$M2M" -j"$JOBS" modules > "$M2M/build.log" 2>&1 ||
-			{ cat "$M2M/build.log" >&2; die "v4l2-mem2mem build failed"; }
-	fi
-	EXTRA="KBUILD_EXTRA_SYMBOLS=$M2M/Module.symvers"
+	JOBS=$JOBS "$TOP/tools/build-m2m.sh" "$KDIR" "$OUT/m2m"
+	EXTRA="KBUILD_EXTRA_SYMBOLS=$OUT/m2m/Module.symvers"
 fi
 
 # 2. Our module, from a copy so that several trees can build at once.
