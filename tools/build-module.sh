@@ -6,14 +6,13 @@
 #
 # If KDIR's Module.symvers lacks v4l2-mem2mem (Debian's amd64 kernels are
 # built without CONFIG_V4L2_MEM2MEM_DEV; its arm64 ones have it, as a
-# module), v4l2-mem2mem.ko is built first from the matching
-# /usr/src/linux-source-X.Y.tar.xz (set LINUX_SOURCE to override), out of
-# tree, in OUTDIR/m2m.  Our module is then built with W=1 from a copy of
-# kernel/ and include/ in OUTDIR/mod; any compiler or modpost warning fails
-# the build.  OUTDIR defaults to build/kmod-<release>, the release being
-# UTS_RELEASE (the one in the module's vermagic).  On success the paths of
-# the built .ko files are printed, one per line, v4l2-mem2mem.ko (if built)
-# first.
+# module), v4l2-mem2mem.ko is built first by tools/build-m2m.sh (from the
+# matching /usr/src/linux-source-X.Y.tar.xz), out of tree, in OUTDIR/m2m.
+# Our module is then built with W=1 from a copy of kernel/ and include/ in
+# OUTDIR/mod; any compiler or modpost warning fails the build.  OUTDIR
+# defaults to build/kmod-<release>, the release being UTS_RELEASE (the one
+# in the module's vermagic).  On success the paths of the built .ko files
+# are printed, one per line, v4l2-mem2mem.ko (if built) first.
 #
 # A tree of another architecture is cross-built: an arm64 tree (CONFIG_ARM64
 # in its .config) on a non-arm64 host gets ARCH=arm64 and CROSS_COMPILE=
@@ -42,7 +41,6 @@ elif [ -z "$RELEASE" ]; then
 	RELEASE=$(make -s -C "$KDIR" kernelrelease 2>/dev/null) ||
 		die "cannot tell the kernel release of $KDIR"
 fi
-SERIES=$(echo "$RELEASE" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
 CROSS=""
 if grep -q '^CONFIG_ARM64=y' "$KDIR/.config" 2>/dev/null && [ "$(uname -m)" != aarch64 ]; then
 	CROSS_COMPILE=${CROSS_COMPILE:-aarch64-linux-gnu-}
@@ -57,22 +55,9 @@ EXTRA=""
 
 # 1. v4l2-mem2mem, if the kernel does not provide it.
 if ! grep -q '[[:space:]]v4l2_m2m_init[[:space:]]' "$KDIR/Module.symvers" 2>/dev/null; then
-	M2M=$OUT/m2m
-	SRC=${LINUX_SOURCE:-/usr/src/linux-source-$SERIES.tar.xz}
-	if [ ! -f "$M2M/v4l2-mem2mem.ko" ] || [ ! -f "$M2M/Module.symvers" ]; then
-		[ -f "$SRC" ] || die "$KDIR lacks v4l2-mem2mem and $SRC is missing (apt install linux-source-$SERIES)"
-		rm -rf "$M2M"
-		mkdir -p "$M2M"
-		tar -xf "$SRC" -C "$M2M" --strip-components=4 \
-			"linux-source-$SERIES/drivers/media/v4l2-core/v4l2-mem2mem.c" ||
-			die "cannot extract v4l2-mem2mem.c from $SRC"
-		echo 'obj-m += v4l2-mem2mem.o' > "$M2M/Kbuild"
-		# Upstream's own file: its warnings are not ours to fix.
-		# shellcheck disable=SC2086
-		make -C "$KDIR" $CROSS M="$M2M" -j"$JOBS" modules > "$M2M/build.log" 2>&1 ||
-			{ cat "$M2M/build.log" >&2; die "v4l2-mem2mem build failed"; }
-	fi
-	EXTRA="KBUILD_EXTRA_SYMBOLS=$M2M/Module.symvers"
+	# shellcheck disable=SC2086
+	env $CROSS JOBS="$JOBS" "$TOP/tools/build-m2m.sh" "$KDIR" "$OUT/m2m"
+	EXTRA="KBUILD_EXTRA_SYMBOLS=$OUT/m2m/Module.symvers"
 fi
 
 # 2. Our module, from a copy so that several trees can build at once.
