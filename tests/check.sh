@@ -165,6 +165,13 @@ if [ -x tools/checkpatch.sh ]; then
 else
 	step checkpatch need_file tools/checkpatch.sh
 fi
+# the Debian packages (dpkg-buildpackage, lintian), make install's layout,
+# the man page, the unit (systemd-analyze verify) and the DKMS build
+if [ -x tests/packaging.sh ]; then
+	step packaging tests/packaging.sh
+else
+	step packaging need_file tests/packaging.sh
+fi
 
 # 5. the guest's kernel-log check must catch a WARNING
 dmesg_negative() {
