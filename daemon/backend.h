@@ -71,8 +71,18 @@ struct dd_backend {
 	const char *name;
 	enum daedalus_codec codec;
 	/*
+	 * Why the backend cannot decode here (a library it needs did not
+	 * load: a static string, or one that lives as long as the process),
+	 * or NULL if it can.  Loads what the backend needs, once per
+	 * process.  NULL hook: the backend needs nothing.  The daemon asks
+	 * every backend in use before HELLO and announces only the codecs
+	 * of those that can run (dd_backend_codec_mask()).
+	 */
+	const char *(*unavailable)(void);
+	/*
 	 * Creates a decoder for one context.  Returns 0 and sets *decoder, or
-	 * a negative errno (and logs why once, e.g. a missing library).
+	 * a negative errno (the caller logs it, with unavailable()'s reason
+	 * if the backend cannot run here).
 	 */
 	int (*open)(void **decoder, const struct dd_decoder_config *cfg);
 	/*

@@ -46,7 +46,7 @@ static int av1_open(void **decoder, const struct dd_decoder_config *cfg)
 	Dav1dSettings s;
 
 	if (!lib)
-		return -ENOENT;	/* dd_dav1d_load() logged why */
+		return -ENOENT;	/* av1_unavailable() says why */
 	dec = calloc(1, sizeof(*dec));
 	if (!dec)
 		return -ENOMEM;
@@ -287,9 +287,15 @@ static int av1_decode(void *decoder, const struct dd_job *job,
 	return 0;
 }
 
+static const char *av1_unavailable(void)
+{
+	return dd_dav1d_load() ? NULL : dd_dav1d_error();
+}
+
 const struct dd_backend dd_backend_av1 = {
 	.name = "av1",
 	.codec = DAEDALUS_CODEC_AV1,
+	.unavailable = av1_unavailable,
 	.open = av1_open,
 	.decode = av1_decode,
 	.close = av1_close,

@@ -273,9 +273,15 @@ static int h264_decode(void *decoder, const struct dd_job *job,
 	return 0;
 }
 
+static const char *h264_unavailable(void)
+{
+	return dd_lavc_backend_unavailable(AV_CODEC_ID_H264);
+}
+
 const struct dd_backend dd_backend_h264 = {
 	.name = "h264",
 	.codec = DAEDALUS_CODEC_H264,
+	.unavailable = h264_unavailable,
 	.open = h264_open,
 	.decode = h264_decode,
 	.close = dd_lavc_backend_close,

@@ -85,9 +85,15 @@ static int vp8_decode(void *decoder, const struct dd_job *job,
 	return ret;
 }
 
+static const char *vp8_unavailable(void)
+{
+	return dd_lavc_backend_unavailable(AV_CODEC_ID_VP8);
+}
+
 const struct dd_backend dd_backend_vp8 = {
 	.name = "vp8",
 	.codec = DAEDALUS_CODEC_VP8,
+	.unavailable = vp8_unavailable,
 	.open = vp8_open,
 	.decode = vp8_decode,
 	.close = dd_lavc_backend_close,

@@ -175,9 +175,15 @@ static int vp9_decode(void *decoder, const struct dd_job *job,
 	return 0;
 }
 
+static const char *vp9_unavailable(void)
+{
+	return dd_lavc_backend_unavailable(AV_CODEC_ID_VP9);
+}
+
 const struct dd_backend dd_backend_vp9 = {
 	.name = "vp9",
 	.codec = DAEDALUS_CODEC_VP9,
+	.unavailable = vp9_unavailable,
 	.open = vp9_open,
 	.decode = vp9_decode,
 	.close = dd_lavc_backend_close,

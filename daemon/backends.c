@@ -9,6 +9,8 @@
 
 #include "backends.h"
 #include "job_check.h"
+#include "log.h"
+#include "proto_io.h"
 
 static const struct dd_backend *const dd_backends[] = {
 	&dd_backend_pattern,
@@ -49,28 +51,51 @@ int dd_backend_exists(const char *name)
 	return 0;
 }
 
+const char *dd_backend_unavailable(const struct dd_backend *b)
+{
+	return b->unavailable ? b->unavailable() : NULL;
+}
+
+/* Appends @word to the string in @buf (@size bytes), after a space if not empty. */
+static void append_word(char *buf, size_t size, const char *word)
+{
+	size_t used = strnlen(buf, size);
+
+	if (used < size)
+		snprintf(buf + used, size - used, "%s%s", used ? " " : "", word);
+}
+
 uint32_t dd_backend_codec_mask(const char *forced_name)
 {
+	char offered[64] = "";
 	uint32_t mask = 0;
 
-	for (int c = DAEDALUS_CODEC_NONE + 1; c < DAEDALUS_CODEC_COUNT; c++)
-		if (dd_job_codec_supported(c) && dd_backend_find(c, forced_name))
-			mask |= DAEDALUS_CODEC_BIT(c);
+	for (int c = DAEDALUS_CODEC_NONE + 1; c < DAEDALUS_CODEC_COUNT; c++) {
+		const struct dd_backend *b = dd_backend_find(c, forced_name);
+		const char *why;
+
+		if (!b || !dd_job_codec_supported(c))
+			continue;
+		why = dd_backend_unavailable(b);
+		if (why) {
+			dd_warn("%s not offered: %s", dd_codec_name(c), why);
+			continue;
+		}
+		mask |= DAEDALUS_CODEC_BIT(c);
+		append_word(offered, sizeof(offered), dd_codec_name(c));
+	}
+	dd_info("codecs offered: %s", mask ? offered : "none");
 	return mask;
 }
 
 void dd_backend_list(char *buf, size_t size)
 {
-	size_t used = 0;
-
 	if (!size)
 		return;
 	buf[0] = '\0';
-	for (size_t i = 0; i < DD_NUM_BACKENDS && used < size; i++) {
-		int n = snprintf(buf + used, size - used, "%s%s", i ? " " : "",
-				 dd_backends[i]->name);
-		if (n < 0)
-			break;
-		used += (size_t)n;
+	for (size_t i = 0; i < DD_NUM_BACKENDS; i++) {
+		append_word(buf, size, dd_backends[i]->name);
+		if (dd_backend_unavailable(dd_backends[i]))
+			append_word(buf, size, "[unavailable]");
 	}
 }

@@ -10,13 +10,22 @@
 /* 1 if a backend is called @name. */
 int dd_backend_exists(const char *name);
 
+/* Why backend @b cannot decode here, or NULL: its unavailable() hook. */
+const char *dd_backend_unavailable(const struct dd_backend *b);
+
 /*
  * DAEDALUS_CODEC_BIT()s of the codecs a backend (or only @forced_name)
- * decodes and dd_job_check() accepts: what HELLO announces.
+ * decodes, dd_job_check() accepts and whose backend can run here (loading
+ * the libraries it needs): what HELLO announces.  Logs the codecs offered
+ * (info) and why any other is not (warning).
  */
 uint32_t dd_backend_codec_mask(const char *forced_name);
 
-/* Writes the names of all backends, space separated, to @buf. */
+/*
+ * Writes the names of all backends, space separated, to @buf, each that
+ * cannot run here followed by "[unavailable]" (its library is loaded to
+ * find out).
+ */
 void dd_backend_list(char *buf, size_t size);
 
 #endif /* DAEDALUS_BACKENDS_H */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backends.h"
 #include "context.h"
 #include "job_check.h"
 #include "log.h"
@@ -104,6 +105,7 @@ void dd_context_close_decoder(struct dd_context *ctx)
 static int ensure_decoder(struct dd_context *ctx, const struct daedalus_job *msg)
 {
 	const struct dd_backend *backend;
+	const char *why;
 	int ret;
 
 	if (ctx->decoder && ctx->codec != msg->codec)
@@ -127,9 +129,10 @@ static int ensure_decoder(struct dd_context *ctx, const struct daedalus_job *msg
 		if (ctx->budget)
 			dd_thread_budget_close(ctx->budget);
 		ctx->decoder = NULL;
+		why = dd_backend_unavailable(backend);
 		warn_once(ctx, DD_WARNED_OPEN, DD_LOG_WARN,
 			  "context %" PRIu64 ": %s backend failed to open: %s",
-			  ctx->ctx_id, backend->name, strerror(-ret));
+			  ctx->ctx_id, backend->name, why ? why : strerror(-ret));
 		return ret;
 	}
 	ctx->backend = backend;

@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -15,6 +16,7 @@
 
 static struct dd_dav1d dav1d;
 static const struct dd_dav1d *dav1d_loaded;
+static char dav1d_err[512];
 static pthread_once_t dav1d_once = PTHREAD_ONCE_INIT;
 
 #define SYM(n) { #n, (void **)&dav1d.n }
@@ -37,37 +39,44 @@ static const struct {
 
 static void dav1d_do_load(void)
 {
+	const char *soname = secure_getenv("DAEDALUS_LIBDAV1D_SONAME");
 	unsigned int (*version_api)(void);
 	void *lib;
 	size_t i;
 
+	if (!soname)
+		soname = DAV1D_SONAME;
 	/* RTLD_LOCAL: nothing else in the daemon sees dav1d's symbols. */
-	lib = dlopen(DAV1D_SONAME, RTLD_NOW | RTLD_LOCAL);
+	lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
 	if (!lib) {
-		dd_err("cannot load %s (install libdav1d%d): %s", DAV1D_SONAME,
-		       DAV1D_API_VERSION_MAJOR, dlerror());
-		return;
+		snprintf(dav1d_err, sizeof(dav1d_err),
+			 "cannot load %s (install libdav1d%d): %s", soname,
+			 DAV1D_API_VERSION_MAJOR, dlerror());
+		goto fail;
 	}
 	for (i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
 		*syms[i].slot = dlsym(lib, syms[i].name);
 		if (!*syms[i].slot) {
-			dd_err("%s has no symbol %s", DAV1D_SONAME, syms[i].name);
-			goto fail;
+			snprintf(dav1d_err, sizeof(dav1d_err),
+				 "%s has no symbol %s", soname, syms[i].name);
+			goto fail_lib;
 		}
 	}
 	/* Only dav1d 1.3 (API 7) and later say their API version. */
 	*(void **)&version_api = dlsym(lib, "dav1d_version_api");
 	if (version_api && version_api() >> 16 != DAV1D_API_VERSION_MAJOR) {
-		dd_err("%s is dav1d API %u, built for %d (a broken install)",
-		       DAV1D_SONAME, version_api() >> 16, DAV1D_API_VERSION_MAJOR);
-		goto fail;
+		snprintf(dav1d_err, sizeof(dav1d_err),
+			 "%s is dav1d API %u, built for %d (a broken install)",
+			 soname, version_api() >> 16, DAV1D_API_VERSION_MAJOR);
+		goto fail_lib;
 	}
 	dd_info("dav1d %s loaded", dav1d.dav1d_version());
 	dav1d_loaded = &dav1d;
 	return;	/* the library stays loaded for the life of the process */
 
-fail:
+fail_lib:
 	dlclose(lib);
+fail:
 	memset(&dav1d, 0, sizeof(dav1d));
 }
 
@@ -75,4 +84,9 @@ const struct dd_dav1d *dd_dav1d_load(void)
 {
 	pthread_once(&dav1d_once, dav1d_do_load);
 	return dav1d_loaded;
+}
+
+const char *dd_dav1d_error(void)
+{
+	return dav1d_err;
 }

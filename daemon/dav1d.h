@@ -3,8 +3,11 @@
  * libdav1d loaded at run time, like libavcodec (lavc.h): the daemon is
  * compiled against dav1d's headers (Dav1dSettings and Dav1dPicture change
  * between API versions: 6 on Debian 12, 7 on Debian 13) and dlopen()s the
- * soname of the headers' API major version when the first AV1 context
- * opens.
+ * soname of the headers' API major version at start, before HELLO, when
+ * the AV1 backend is in use: without it AV1 is not announced.
+ *
+ * DAEDALUS_LIBDAV1D_SONAME, if set, is dlopen()ed instead: the unit tests
+ * name a library that does not exist (tests/unit/test_offer.c).
  */
 #ifndef DAEDALUS_DAV1D_H
 #define DAEDALUS_DAV1D_H
@@ -27,9 +30,12 @@ struct dd_dav1d {
 
 /*
  * Loads libdav1d and resolves every symbol, once per process (thread-safe;
- * later calls return the first outcome).  Returns the table, or NULL after
- * logging why once.
+ * later calls return the first outcome).  Returns the table, or NULL
+ * (dd_dav1d_error() says why; the caller logs it, daedalusd at start).
  */
 const struct dd_dav1d *dd_dav1d_load(void);
+
+/* The reason the last dd_dav1d_load() failed, or "" if it did not. */
+const char *dd_dav1d_error(void);
 
 #endif /* DAEDALUS_DAV1D_H */

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -67,8 +68,12 @@ static void lavc_log(void *avcl, int level, const char *fmt, va_list ap)
 
 static void lavc_do_load(void)
 {
+	const char *lavc_soname = secure_getenv("DAEDALUS_LIBAVCODEC_SONAME");
 	void *avutil, *avcodec;
 	size_t i;
+
+	if (!lavc_soname)
+		lavc_soname = LAVC_SONAME;
 
 	/* RTLD_LOCAL: nothing else in the daemon sees FFmpeg's symbols. */
 	avutil = dlopen(LAVU_SONAME, RTLD_NOW | RTLD_LOCAL);
@@ -78,11 +83,11 @@ static void lavc_do_load(void)
 			 LAVU_SONAME, LIBAVUTIL_VERSION_MAJOR, dlerror());
 		goto fail;
 	}
-	avcodec = dlopen(LAVC_SONAME, RTLD_NOW | RTLD_LOCAL);
+	avcodec = dlopen(lavc_soname, RTLD_NOW | RTLD_LOCAL);
 	if (!avcodec) {
 		snprintf(lavc_err, sizeof(lavc_err),
 			 "cannot load %s (install libavcodec%d): %s",
-			 LAVC_SONAME, LIBAVCODEC_VERSION_MAJOR, dlerror());
+			 lavc_soname, LIBAVCODEC_VERSION_MAJOR, dlerror());
 		goto fail_avutil;
 	}
 	for (i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
@@ -91,7 +96,7 @@ static void lavc_do_load(void)
 		if (!*syms[i].slot) {
 			snprintf(lavc_err, sizeof(lavc_err),
 				 "%s has no symbol %s",
-				 syms[i].from_avutil ? LAVU_SONAME : LAVC_SONAME,
+				 syms[i].from_avutil ? LAVU_SONAME : lavc_soname,
 				 syms[i].name);
 			goto fail_avcodec;
 		}
@@ -116,8 +121,6 @@ fail_avutil:
 	dlclose(avutil);
 fail:
 	memset(&lavc, 0, sizeof(lavc));
-	/* Logged here, once per process, whoever asked first. */
-	dd_err("%s", lavc_err);
 }
 
 const struct dd_lavc *dd_lavc_load(void)

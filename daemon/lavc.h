@@ -5,9 +5,17 @@
  * The daemon is compiled against the FFmpeg headers (struct layouts such
  * as AVCodecContext and AVFrame differ between major versions) but never
  * linked with FFmpeg: the libraries are dlopen()ed by the soname of the
- * headers' major version, once, when the first context that needs them is
- * created.  A daemon that only ever decodes other codecs never pays for
- * libavcodec (about 13 ms and 95 shared libraries on Debian 12).
+ * headers' major version, once per process.  daedalusd loads them at
+ * start, before HELLO, whenever a libavcodec backend (h264, vp8, vp9) is
+ * in use: a codec is announced only if its backend can run
+ * (dd_backend_codec_mask()), and a cold load can outlast the kernel's job
+ * timeout (main.c).  A daemon forced to another backend (--backend
+ * pattern, av1) never pays for libavcodec (about 13 ms and 95 shared
+ * libraries on Debian 12).
+ *
+ * DAEDALUS_LIBAVCODEC_SONAME, if set, is dlopen()ed instead of libavcodec:
+ * the unit tests name a library that does not exist to take libavcodec
+ * away (tests/unit/test_offer.c).
  */
 #ifndef DAEDALUS_LAVC_H
 #define DAEDALUS_LAVC_H
@@ -47,8 +55,8 @@ struct dd_lavc {
 /*
  * Loads both libraries and resolves every symbol, once per process
  * (thread-safe; later calls return the first outcome).  Returns the table,
- * or NULL after logging why once (library missing, wrong version, symbol
- * missing).
+ * or NULL (library missing, wrong version, symbol missing: dd_lavc_error()
+ * says which; the caller logs it, daedalusd at start).
  */
 const struct dd_lavc *dd_lavc_load(void);
 

@@ -13,7 +13,7 @@ int dd_lavc_decoder_open(struct dd_lavc_decoder *d, enum AVCodecID id,
 
 	memset(d, 0, sizeof(*d));
 	if (!av)
-		return -ENOENT;	/* dd_lavc_load() logged why */
+		return -ENOENT;	/* dd_lavc_backend_unavailable() says why */
 	codec = av->avcodec_find_decoder(id);
 	if (!codec)
 		return -ENOENT;
@@ -127,6 +127,17 @@ void dd_lavc_backend_close(void *decoder)
 {
 	dd_lavc_decoder_close(decoder);
 	free(decoder);
+}
+
+const char *dd_lavc_backend_unavailable(enum AVCodecID id)
+{
+	const struct dd_lavc *av = dd_lavc_load();
+
+	if (!av)
+		return dd_lavc_error();
+	if (!av->avcodec_find_decoder(id))
+		return "libavcodec was built without this decoder";
+	return NULL;
 }
 
 int dd_lavc_decode_picture(struct dd_lavc_decoder *d, const struct dd_job *job,

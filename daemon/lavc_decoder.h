@@ -51,6 +51,8 @@ int dd_lavc_decoder_send(struct dd_lavc_decoder *d, const struct dd_job *job,
 int dd_lavc_backend_open(void **decoder, size_t size, enum AVCodecID id,
 			 const struct dd_decoder_config *cfg);
 void dd_lavc_backend_close(void *decoder);
+/* A libavcodec backend's unavailable() (backend.h), for decoder @id. */
+const char *dd_lavc_backend_unavailable(enum AVCodecID id);
 
 /*
  * Decodes a packet that is exactly the job's bitstream and holds one

@@ -19,7 +19,6 @@
 #include "core.h"
 #include "daedalus_proto.h"
 #include "device.h"
-#include "lavc.h"
 #include "log.h"
 #include "privdrop.h"
 #include "recorder.h"
@@ -185,18 +184,17 @@ int main(int argc, char **argv)
 		return ret == 1 ? 0 : 2;
 	dd_log_set_level(DD_LOG_WARN + opt.verbosity);
 
-	codecs = dd_backend_codec_mask(opt.backend);
-
 	/*
-	 * Load libavcodec now, not at the first H.264 job: cold, dlopen() of
-	 * it and its dependencies can take longer than the kernel's
-	 * job_timeout_ms (800 ms; measured under QEMU/TCG: the first
-	 * decode after boot lost jobs, and the client recycled their
-	 * bitstream buffers while the daemon was still reading them).
+	 * Every backend in use loads its library now, and a codec whose
+	 * backend cannot run is not announced: the kernel then neither
+	 * lists nor accepts it, instead of failing its every job.  Now, not
+	 * at the first job: cold, dlopen() of libavcodec and its
+	 * dependencies can take longer than the kernel's job_timeout_ms
+	 * (800 ms; measured under QEMU/TCG: the first decode after boot lost
+	 * jobs, and the client recycled their bitstream buffers while the
+	 * daemon was still reading them).
 	 */
-	if (dd_backend_find(DAEDALUS_CODEC_H264, opt.backend) == &dd_backend_h264 &&
-	    !dd_lavc_load())	/* logs why; then the kernel fails H.264 jobs at once */
-		codecs &= ~DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_H264);
+	codecs = dd_backend_codec_mask(opt.backend);
 	if (!codecs) {
 		dd_err("no backend decodes any codec (try --backend pattern)");
 		return 1;

@@ -110,17 +110,17 @@ enum daedalus_job_state {
 	DAEDALUS_JOB_SENT,	/* fetched by the daemon, awaiting its result */
 };
 
-/*
- * A context's job.  m2m runs one job per context at a time, so it is
- * embedded in the context and reused.  A message is either this (a job) or
- * a small allocated daedalus_msg (buf_gone, ctx_gone).
- */
 /* An entry of bridge.pending / bridge.inflight. */
 struct daedalus_entry {
 	struct list_head node;
 	struct daedalus_run *run;	/* the job, or NULL for a message */
 };
 
+/*
+ * A context's job.  m2m runs one job per context at a time, so it is
+ * embedded in the context and reused.  A message is either this (a job) or
+ * a small allocated daedalus_msg (buf_gone, ctx_gone).
+ */
 struct daedalus_run {
 	struct daedalus_entry entry;	/* bridge.pending or bridge.inflight */
 	enum daedalus_job_state state;

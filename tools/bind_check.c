@@ -38,7 +38,6 @@
 #include "core.h"
 #include "daedalus_proto.h"
 #include "device.h"
-#include "lavc.h"
 #include "log.h"
 
 static volatile sig_atomic_t stop;
@@ -235,8 +234,6 @@ int main(int argc, char **argv)
 	}
 
 	codecs = dd_backend_codec_mask(NULL);
-	if (!dd_lavc_load())
-		codecs &= ~DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_H264);
 	ret = dd_device_attach(DAEDALUS_DEVICE_PATH, codecs, &dev, NULL);
 	if (ret) {
 		fprintf(stderr, "bind-check: attach: %s\n", strerror(-ret));

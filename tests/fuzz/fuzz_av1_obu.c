@@ -94,7 +94,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!d || strcmp(d, "0")) {
 		dav1d = dd_dav1d_load();
 		if (!dav1d)
-			fprintf(stderr, "fuzz_av1_obu: no dav1d: no round trip\n");
+			fprintf(stderr, "fuzz_av1_obu: no dav1d (%s): no round trip\n",
+				dd_dav1d_error());
 	}
 	if (getenv("DD_FUZZ_VERBOSE"))
 		atexit(report);

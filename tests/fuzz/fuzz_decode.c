@@ -88,7 +88,8 @@ static int load_library(const struct dd_backend *backend)
 	if (backend->codec == DAEDALUS_CODEC_AV1) {
 		if (dd_dav1d_load())
 			return 0;
-		fprintf(stderr, "%s: no dav1d: nothing runs\n", target);
+		fprintf(stderr, "%s: no dav1d (%s): nothing runs\n", target,
+			dd_dav1d_error());
 		return -1;
 	}
 #else

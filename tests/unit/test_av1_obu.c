@@ -333,7 +333,8 @@ int main(void)
 
 	lib = dd_dav1d_load();
 	if (!lib) {
-		fprintf(stderr, "test_av1_obu: no libdav1d: cannot run\n");
+		fprintf(stderr, "test_av1_obu: no libdav1d (%s): cannot run\n",
+			dd_dav1d_error());
 		return 1;
 	}
 	lib->dav1d_default_settings(&s);
