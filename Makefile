@@ -45,6 +45,7 @@ asan:
 	ctest --test-dir $(BUILD)/asan --output-on-failure
 
 check:
+	tools/deps.sh ensure check
 	tests/check.sh
 
 # Not part of `make check` (nor of .ci/run): see tests/guest/README.md for its cost.
@@ -58,6 +59,7 @@ conformance:
 	tests/conformance.sh
 
 demo:
+	tools/deps.sh ensure demo
 	tests/demo.sh
 
 install: install-daemon install-dkms
