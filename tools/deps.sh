@@ -1,6 +1,6 @@
 #!/bin/bash
 # The host packages `make demo` and `make check` need, in one place (.ci/run
-# installs them through this script too), on Debian 12 or 13 (amd64).
+# installs them through this script too), on Debian 12 (amd64).
 #
 #   tools/deps.sh ensure demo|check   nothing missing: exit 0.  Missing, as
 #                                     root: install them.  Missing, not root:
