@@ -50,6 +50,7 @@ check:
 
 # Not part of `make check` (nor of .ci/run): see tests/guest/README.md for its cost.
 check-debug:
+	tools/deps.sh ensure check-debug
 	tests/check.sh --debug-kernel
 
 guest-check:

@@ -195,6 +195,10 @@ step dmesg-negative dmesg_negative
 # 6-7. the guest tests: visl, then our device
 step guest-visl tests/vm/run --visl -- tests/guest/run-all.sh --visl
 step guest-device tests/vm/run --timeout 1800 -- tests/guest/run-all.sh
+# the module a user of the daedalus-v4l2-dkms package gets (DKMS builds it
+# in an overlay of the guest root, tests/vm/build-dkms): compliance, GStreamer's
+# registration, H.264 conformance
+step guest-dkms tests/vm/run --dkms -- tests/guest/run-all.sh 20 22 32
 # tests marked "# boot: no-daemon" (or "any") need a boot without daedalusd
 # (its results in build/check/guest-device-nodaemon: the next step reads them)
 NODAEMON=$LOGS/guest-device-nodaemon

@@ -47,6 +47,8 @@ mkdir -p "$ROOT/src/shared"
 # In a private mount namespace: the mounts go with it.
 unshare --mount --propagation private bash -euo pipefail -c '
 	R=$1 SHARED=$2 CHECK=$3
+	# A mount point, as / is on a machine (mkroot unshares its mounts).
+	mount --bind "$R" "$R"
 	mount -t proc proc "$R/proc"
 	mount --rbind /sys "$R/sys"
 	mount --rbind /dev "$R/dev"

@@ -2,11 +2,12 @@
 # The host packages `make demo` and `make check` need, in one place (.ci/run
 # installs them through this script too), on Debian 12 (amd64).
 #
-#   tools/deps.sh ensure demo|check   nothing missing: exit 0.  Missing, as
+#   tools/deps.sh ensure demo|check|check-debug
+#                                     nothing missing: exit 0.  Missing, as
 #                                     root: install them.  Missing, not root:
 #                                     print the command to run and exit 1.
-#   tools/deps.sh install demo|check  (root) install them unconditionally
-#   tools/deps.sh missing demo|check  print the missing packages
+#   tools/deps.sh install GOAL        (root) install them unconditionally
+#   tools/deps.sh missing GOAL        print the missing packages
 #
 # demo: what builds the guest root (debootstrap) and boots it (QEMU); every
 # build of the demo runs inside that root.  check: the demo's, plus the host
@@ -14,7 +15,8 @@
 # headers, the arm64 cross-build, checkpatch) and the packaging checks.
 # linux-source-6.1/6.12: tools/build-module.sh builds v4l2-mem2mem.ko from
 # them (Debian's kernels lack it); tools/checkpatch.sh takes checkpatch.pl
-# from 6.12.
+# from 6.12. check-debug: check's, plus what builds the debug guest kernel
+# (tests/vm/build-debug-kernel).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,15 +28,16 @@ CHECK_PKGS=(cmake build-essential pkg-config clang libclang-rt-14-dev perl
 	debhelper dh-dkms dkms lintian man-db systemd
 	gcc-aarch64-linux-gnu libc6-dev:arm64 linux-libc-dev:arm64
 	libavcodec-dev:arm64 libavutil-dev:arm64 libdav1d-dev:arm64)
+DEBUG_PKGS=(flex bison bc libelf-dev)
 
 usage() {
-	echo "usage: $0 ensure|install|missing demo|check" >&2
+	echo "usage: $0 ensure|install|missing demo|check|check-debug" >&2
 	exit 2
 }
 
 [ $# = 2 ] || usage
 cmd=$1 goal=$2
-case "$goal" in demo|check) ;; *) usage ;; esac
+case "$goal" in demo|check|check-debug) ;; *) usage ;; esac
 
 # The newest 6.12 backport headers of Debian 12 (tools/build-module.sh's
 # second header tree besides linux-headers-amd64's 6.1): found through apt,
@@ -47,6 +50,7 @@ headers_612() {
 wanted() {
 	printf '%s\n' "${DEMO_PKGS[@]}"
 	[ "$goal" = demo ] || printf '%s\n' "${CHECK_PKGS[@]}"
+	[ "$goal" != check-debug ] || printf '%s\n' "${DEBUG_PKGS[@]}"
 }
 
 installed() {
@@ -68,20 +72,20 @@ install() {
 	export DEBIAN_FRONTEND=noninteractive
 	local pkgs h612
 	mapfile -t pkgs < <(wanted)
-	if [ "$goal" = check ]; then
+	if [ "$goal" != demo ]; then
 		# arm64 through multiarch: the cross-build's -dev packages
 		dpkg --add-architecture arm64
 	fi
 	echo "deps: $(date -u +%FT%TZ) apt-get update"
 	apt-get update -q >/dev/null
-	if [ "$goal" = check ]; then
+	if [ "$goal" != demo ]; then
 		h612=$(headers_612)
 		[ -n "$h612" ] || { echo "deps: no linux-headers-6.12.*+deb12-amd64 in apt" >&2; exit 1; }
 		pkgs+=("$h612")
 	fi
 	echo "deps: $(date -u +%FT%TZ) installing ${#pkgs[@]} packages and what they depend on"
 	apt-get install -y -q --no-install-recommends "${pkgs[@]}" >/dev/null
-	if [ "$goal" = check ]; then
+	if [ "$goal" != demo ]; then
 		# Debian's arm64 header trees (tools/cross-arm64.sh says why they are
 		# not apt-get installed). If this fails, the module-arm64-* checks
 		# fail and say what is missing.
