@@ -204,7 +204,7 @@ int main(int argc, char **argv)
 		return ret == 1 ? 0 : 2;
 	if (opt.status)
 		return print_status();
-	dd_log_set_level(DD_LOG_WARN + opt.verbosity);
+	dd_log_set_level(DD_LOG_NOTICE + opt.verbosity);
 
 	/*
 	 * Every backend in use loads its library now, and a codec whose
