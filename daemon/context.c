@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backends.h"
@@ -230,6 +232,14 @@ static enum daedalus_status decode(struct dd_context *ctx,
 	return result.status;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 void dd_context_run(struct dd_context *ctx, const struct dd_prepared_job *job,
 		    struct dd_recorder *rec, struct daedalus_result *res)
 {
@@ -238,7 +248,11 @@ void dd_context_run(struct dd_context *ctx, const struct dd_prepared_job *job,
 	uint32_t bytesused = 0;
 	const char *why;
 
-	ctx->jobs++;
+	if (!ctx->jobs++)
+		ctx->first_ns = now_ns();
+	ctx->last_codec = msg->codec;
+	ctx->width = msg->coded_width;
+	ctx->height = msg->coded_height;
 	if (rec) {
 		const uint8_t *bs = NULL;
 		int ret;
@@ -262,8 +276,23 @@ void dd_context_run(struct dd_context *ctx, const struct dd_prepared_job *job,
 
 	if (status == DAEDALUS_STATUS_FAILED)
 		ctx->failed++;
+	if (status == DAEDALUS_STATUS_OK && !(msg->flags & DAEDALUS_JOB_HOLD_CAPTURE))
+		ctx->frames++;
+	ctx->last_ns = now_ns();
 	dd_result_init(res, msg->seq, msg->ctx_id, status, bytesused);
 	if (dd_result_check(res, job->reject ? 0 : msg->picture_format.sizeimage, &why))
 		dd_dbg("context %" PRIu64 ": job %" PRIu64 ": answer will be refused: %s",
 		       ctx->ctx_id, (uint64_t)msg->seq, why);
+}
+
+void dd_context_summary(const struct dd_context *ctx, char *buf, size_t size)
+{
+	double secs = (double)(ctx->last_ns - ctx->first_ns) / 1e9;
+
+	snprintf(buf, size, "%s %" PRIu32 "x%" PRIu32 ", %" PRIu64 " jobs, %" PRIu64
+		 " frames in %.2f s (%.1f fps), %" PRIu64 " failed, %" PRIu64
+		 " corrupt, %" PRIu64 " picture bytes copied",
+		 dd_codec_name(ctx->last_codec), ctx->width, ctx->height, ctx->jobs,
+		 ctx->frames, secs, secs > 0 ? (double)ctx->frames / secs : 0.0,
+		 ctx->failed, ctx->corrupt, ctx->bytes_copied);
 }

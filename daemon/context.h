@@ -49,6 +49,11 @@ struct dd_context {
 	uint64_t failed;
 	uint64_t corrupt;
 	uint64_t bytes_copied;		/* picture bytes not decoded in place */
+	/* For dd_context_summary(): */
+	uint64_t frames;		/* pictures answered OK (not fields held) */
+	enum daedalus_codec last_codec;	/* of the last job */
+	uint32_t width, height;		/* its coded size */
+	uint64_t first_ns, last_ns;	/* first job's start, last one's end */
 };
 
 /* Hands the record's fds (those >= 0) over to @cache, whatever else is wrong. */
@@ -75,5 +80,12 @@ void dd_context_close_decoder(struct dd_context *ctx);
  */
 void dd_context_run(struct dd_context *ctx, const struct dd_prepared_job *job,
 		    struct dd_recorder *rec, struct daedalus_result *res);
+
+/*
+ * What the context did, for its close: "h264 176x144, 17 jobs, 17 frames
+ * in 0.22 s (79.1 fps), 0 failed, 0 corrupt, 0 picture bytes copied", the
+ * time from its first job's start to its last one's end.
+ */
+void dd_context_summary(const struct dd_context *ctx, char *buf, size_t size);
 
 #endif /* DAEDALUS_CONTEXT_H */

@@ -184,15 +184,21 @@ static void write_result(struct dd_core *core, const struct daedalus_result *res
 	pthread_mutex_unlock(&core->lock);
 }
 
+/* One line per context at its end; @how: "closed", "still open at exit". */
+static void log_close(const struct core_ctx *c, const char *how)
+{
+	char summary[256];
+
+	dd_context_summary(&c->ctx, summary, sizeof(summary));
+	dd_notice("context %" PRIu64 " %s: %s", c->ctx.ctx_id, how, summary);
+}
+
 static void run_work(struct dd_core *core, struct core_ctx *c, struct work *w)
 {
 	struct daedalus_result res;
 
 	if (w->kind == WORK_CTX_GONE) {
-		dd_dbg("context %" PRIu64 " gone after %" PRIu64 " jobs (%" PRIu64
-		       " failed, %" PRIu64 " corrupt, %" PRIu64 " picture bytes copied)",
-		       c->ctx.ctx_id, c->ctx.jobs, c->ctx.failed, c->ctx.corrupt,
-		       c->ctx.bytes_copied);
+		log_close(c, "closed");
 		dd_context_close_decoder(&c->ctx);
 		return;
 	}
@@ -394,13 +400,16 @@ static void stop_workers(struct dd_core *core)
 	/* No worker left: drop queued work, gone contexts first. */
 	for (c = core->ready_head; c; c = next) {
 		next = c->next_ready;
-		if (!c->in_table)
+		if (!c->in_table) {
+			log_close(c, "closed");
 			ctx_free(c);
+		}
 	}
 	core->ready_head = NULL;
 	core->ready_tail = &core->ready_head;
 	for (c = core->contexts; c; c = next) {
 		next = c->next;
+		log_close(c, "still open at exit");
 		ctx_free(c);
 	}
 	core->contexts = NULL;

@@ -24,7 +24,7 @@ int dd_log_enabled(enum dd_log_level level)
 void dd_log(enum dd_log_level level, const char *fmt, ...)
 {
 	static const char *const names[] = {
-		"error", "warning", "info", "debug", "trace",
+		"error", "warning", "notice", "info", "debug", "trace",
 	};
 	char line[1024];
 	va_list ap;

@@ -13,9 +13,10 @@
 enum dd_log_level {
 	DD_LOG_ERROR = 0,
 	DD_LOG_WARN = 1,
-	DD_LOG_INFO = 2,
-	DD_LOG_DEBUG = 3,
-	DD_LOG_TRACE = 4,
+	DD_LOG_NOTICE = 2,	/* daedalusd's default: a few lines worth keeping */
+	DD_LOG_INFO = 3,
+	DD_LOG_DEBUG = 4,
+	DD_LOG_TRACE = 5,
 };
 
 void dd_log_set_level(int level);
@@ -33,6 +34,7 @@ void dd_vlog_lib(enum dd_log_level level, const char *lib, const char *fmt,
 
 #define dd_err(...)	dd_log(DD_LOG_ERROR, __VA_ARGS__)
 #define dd_warn(...)	dd_log(DD_LOG_WARN, __VA_ARGS__)
+#define dd_notice(...)	dd_log(DD_LOG_NOTICE, __VA_ARGS__)
 #define dd_info(...)	dd_log(DD_LOG_INFO, __VA_ARGS__)
 #define dd_dbg(...)	dd_log(DD_LOG_DEBUG, __VA_ARGS__)
 #define dd_trace(...)	dd_log(DD_LOG_TRACE, __VA_ARGS__)

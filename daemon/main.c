@@ -22,6 +22,7 @@
 #include "log.h"
 #include "privdrop.h"
 #include "recorder.h"
+#include "status.h"
 
 /* A standby daemon takes over within 100 ms of the attached one's death. */
 #define ATTACH_TRIES		300
@@ -34,6 +35,7 @@ struct options {
 	const char *user;
 	unsigned int threads;
 	int verbosity;
+	int status;
 };
 
 static void usage(FILE *out)
@@ -51,6 +53,7 @@ static void usage(FILE *out)
 		"  -r, --record DIR    write every job to DIR (see daedalus-replay)\n"
 		"  -u, --user NAME     drop root to NAME once the device is open\n"
 		"  -v, --verbose       more messages (repeatable)\n"
+		"  -s, --status        print the driver's status and job counts, then exit\n"
 		"  -h, --help          this help\n"
 		"  -V, --version       version and protocol version\n",
 		DAEDALUS_DEVICE_PATH, names);
@@ -65,6 +68,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		{ "record", required_argument, NULL, 'r' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "status", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -74,7 +78,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 
 	opt->device = DAEDALUS_DEVICE_PATH;
 	opt->threads = cores > 0 ? (unsigned int)cores : 1;
-	while ((c = getopt_long(argc, argv, "d:b:t:r:u:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:b:t:r:u:vshV", longopts, NULL)) != -1) {
 		char *end;
 		long n;
 
@@ -107,6 +111,9 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		case 'v':
 			opt->verbosity++;
 			break;
+		case 's':
+			opt->status = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -124,6 +131,19 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		return 2;
 	}
 	return 0;
+}
+
+static int print_status(void)
+{
+	int ret = dd_status_print(DAEDALUS_STATUS_DIR, stdout);
+
+	if (ret == -ENOENT)
+		fprintf(stderr, "daedalusd: daedalus_v4l2 is not loaded: no %s\n",
+			DAEDALUS_STATUS_DIR);
+	else if (ret)
+		fprintf(stderr, "daedalusd: cannot read %s: %s\n",
+			DAEDALUS_STATUS_DIR, strerror(-ret));
+	return ret ? 1 : 0;
 }
 
 /* Waits @ms unless a signal arrives on @sig_fd; 1 if one did. */
@@ -182,7 +202,9 @@ int main(int argc, char **argv)
 	ret = parse_options(argc, argv, &opt);
 	if (ret)
 		return ret == 1 ? 0 : 2;
-	dd_log_set_level(DD_LOG_WARN + opt.verbosity);
+	if (opt.status)
+		return print_status();
+	dd_log_set_level(DD_LOG_NOTICE + opt.verbosity);
 
 	/*
 	 * Every backend in use loads its library now, and a codec whose

@@ -8,6 +8,7 @@
  *   daedalus_video.c   formats, ioctls, vb2 ops, request validation
  *   daedalus_dec.c     device_run: gathers one job, per-codec ops table
  *   daedalus_bridge.c  /dev/daedalus-v4l2 and the job's whole life
+ *   daedalus_stats.c   the status attributes: daemon, per-codec job counts
  *   daedalus_<codec>.c one codec each
  */
 #ifndef DAEDALUS_H
@@ -53,6 +54,7 @@ extern const struct v4l2_ctrl_ops daedalus_ctrl_ops;
 struct daedalus_codec_desc {
 	u32 pixelformat;		/* OUTPUT fourcc */
 	enum daedalus_codec codec;
+	const char *name;		/* in the status attributes' names */
 	unsigned int align;		/* CAPTURE width and height: multiples */
 	bool hold_capture;		/* OUTPUT offers HOLD_CAPTURE_BUF */
 	const struct v4l2_ctrl_config *ctrls;
@@ -167,6 +169,32 @@ struct daedalus_bridge {
 	struct daedalus_job *rbuf;	/* the record being copied out */
 };
 
+/*
+ * What is counted of a job, per codec: it is queued or not, and a queued
+ * one ends in exactly one of done, error, timeout, detach or aborted.
+ */
+enum daedalus_stat {
+	DAEDALUS_STAT_QUEUED,		/* handed to the bridge */
+	DAEDALUS_STAT_DONE,		/* answered OK: buffers DONE */
+	DAEDALUS_STAT_ERROR,		/* answered corrupt/failed, or fetch failed */
+	DAEDALUS_STAT_TIMEOUT,		/* its watchdog */
+	DAEDALUS_STAT_DETACH,		/* the daemon's file was released */
+	DAEDALUS_STAT_ABORTED,		/* STREAMOFF or close of the client */
+	DAEDALUS_STAT_NOT_QUEUED,	/* device_run failed it before queueing */
+	DAEDALUS_STAT_COUNT
+};
+
+struct daedalus_stat_attr;
+
+/* The status attributes' values and the group showing them. */
+struct daedalus_stats {
+	atomic_t daemon_pid;		/* 0: no daemon attached */
+	atomic_long_t jobs[DAEDALUS_CODEC_COUNT][DAEDALUS_STAT_COUNT];
+	struct daedalus_stat_attr *attrs;
+	struct attribute_group group;
+	const struct attribute_group *groups[2];
+};
+
 struct daedalus_dev {
 	struct v4l2_device v4l2_dev;
 	struct video_device vfd;
@@ -179,6 +207,7 @@ struct daedalus_dev {
 	atomic64_t next_ctx_id;
 	atomic64_t next_buf_id;
 	struct daedalus_bridge bridge;
+	struct daedalus_stats stats;
 };
 
 struct daedalus_ctx {
@@ -277,5 +306,12 @@ void daedalus_bridge_wait_idle(struct daedalus_ctx *ctx);
 void daedalus_bridge_buf_gone(struct daedalus_dev *dev,
 			      struct daedalus_buffer *buf);
 void daedalus_run_init(struct daedalus_ctx *ctx);
+
+/* daedalus_stats.c */
+int daedalus_stats_init(struct daedalus_dev *dev);
+void daedalus_stats_exit(struct daedalus_dev *dev);
+void daedalus_stats_count(struct daedalus_dev *dev, u32 codec,
+			  enum daedalus_stat stat);
+void daedalus_stats_set_daemon(struct daedalus_dev *dev, pid_t pid);
 
 #endif /* DAEDALUS_H */

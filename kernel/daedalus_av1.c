@@ -82,6 +82,7 @@ static int daedalus_av1_try_ctrl(struct v4l2_ctrl *ctrl)
 const struct daedalus_codec_desc daedalus_av1_desc = {
 	.pixelformat = V4L2_PIX_FMT_AV1_FRAME,
 	.codec = DAEDALUS_CODEC_AV1,
+	.name = "av1",
 	.align = 128,
 	.ctrls = daedalus_av1_ctrls,
 	.num_ctrls = ARRAY_SIZE(daedalus_av1_ctrls),

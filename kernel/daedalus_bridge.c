@@ -70,14 +70,20 @@ static void run_arm_locked(struct daedalus_run *run, unsigned int ms)
 	mod_delayed_work(system_wq, &run->watchdog, delay);
 }
 
-/* Take the completion of @run; bridge.lock held.  True if it was ours. */
-static bool run_claim_locked(struct daedalus_run *run)
+/*
+ * Take the completion of @run, which ends as @how; bridge.lock held.  True
+ * if it was ours: then, and only then, the end is counted.
+ */
+static bool run_claim_locked(struct daedalus_run *run, enum daedalus_stat how)
 {
+	struct daedalus_ctx *ctx = run_to_ctx(run);
+
 	if (run->state == DAEDALUS_JOB_IDLE)
 		return false;
 	list_del_init(&run->entry.node);
 	run->state = DAEDALUS_JOB_IDLE;
-	atomic_inc(&run_to_ctx(run)->completing);
+	atomic_inc(&ctx->completing);
+	daedalus_stats_count(ctx->dev, run->rec.codec, how);
 	return true;
 }
 
@@ -136,7 +142,7 @@ static void run_watchdog(struct work_struct *work)
 	was = run->state;
 	seq = run->rec.seq;
 	trace_daedalus_job_timeout(run);
-	run_claim_locked(run);
+	run_claim_locked(run, DAEDALUS_STAT_TIMEOUT);
 	spin_unlock(&br->lock);
 
 	dev_warn_ratelimited(ctx->dev->v4l2_dev.dev,
@@ -160,6 +166,8 @@ void daedalus_run_init(struct daedalus_ctx *ctx)
 void daedalus_bridge_fail_now(struct daedalus_ctx *ctx)
 {
 	trace_daedalus_job_not_queued(&ctx->run.rec);
+	daedalus_stats_count(ctx->dev, ctx->run.rec.codec,
+			     DAEDALUS_STAT_NOT_QUEUED);
 	atomic_inc(&ctx->completing);
 	run_finish(&ctx->run, VB2_BUF_STATE_ERROR, NULL, false);
 }
@@ -181,6 +189,8 @@ void daedalus_bridge_submit(struct daedalus_ctx *ctx)
 		run->rec.seq = ++br->next_seq;
 		run->state = DAEDALUS_JOB_QUEUED;
 		trace_daedalus_job_queued(&run->rec, br->attached);
+		daedalus_stats_count(ctx->dev, run->rec.codec,
+				     DAEDALUS_STAT_QUEUED);
 		list_add_tail(&run->entry.node, &br->pending);
 		run_arm_locked(run, br->attached ?
 			       READ_ONCE(daedalus_job_timeout_ms) :
@@ -202,7 +212,7 @@ void daedalus_bridge_abort(struct daedalus_ctx *ctx)
 	spin_lock(&br->lock);
 	ctx->aborting = true;
 	trace_daedalus_job_abort(&ctx->run);
-	claimed = run_claim_locked(&ctx->run);
+	claimed = run_claim_locked(&ctx->run, DAEDALUS_STAT_ABORTED);
 	spin_unlock(&br->lock);
 
 	if (claimed)
@@ -249,7 +259,7 @@ void daedalus_bridge_ctx_close(struct daedalus_ctx *ctx)
 	spin_lock(&br->lock);
 	WRITE_ONCE(ctx->closing, true);
 	trace_daedalus_job_close(&ctx->run);
-	claimed = run_claim_locked(&ctx->run);
+	claimed = run_claim_locked(&ctx->run, DAEDALUS_STAT_ABORTED);
 	spin_unlock(&br->lock);
 
 	if (claimed)
@@ -371,12 +381,12 @@ static int bridge_release(struct inode *inode, struct file *file)
 				continue;
 			}
 			trace_daedalus_job_detach(e->run);
-			run_claim_locked(e->run);
+			run_claim_locked(e->run, DAEDALUS_STAT_DETACH);
 			list_add_tail(&e->node, &queued);
 		}
 		list_for_each_entry_safe(e, tmp, &br->inflight, node) {
 			trace_daedalus_job_detach(e->run);
-			run_claim_locked(e->run);
+			run_claim_locked(e->run, DAEDALUS_STAT_DETACH);
 			list_add_tail(&e->node, &sent);
 		}
 		/* The fds died with the daemon: a new one gets them again. */
@@ -386,6 +396,7 @@ static int bridge_release(struct inode *inode, struct file *file)
 		br->codecs = 0;
 		owner = br->owner;
 		br->owner = NULL;
+		daedalus_stats_set_daemon(bridge_dev(br), 0);
 	}
 	br->open = false;
 	spin_unlock(&br->lock);
@@ -434,6 +445,7 @@ static long bridge_hello(struct daedalus_bridge *br, void __user *arg)
 	}
 	br->attached = true;
 	br->owner = get_pid(task_tgid(current));
+	daedalus_stats_set_daemon(bridge_dev(br), task_tgid_nr(current));
 	br->codecs = hello.codecs & daedalus_codec_mask();
 	if (br->codecs)
 		WRITE_ONCE(br->offered, br->codecs);
@@ -576,7 +588,7 @@ fail:
 	run = bridge_find_inflight(br, seq);
 	trace_daedalus_job_fetch_failed(run, ret);
 	if (run)
-		run_claim_locked(run);
+		run_claim_locked(run, DAEDALUS_STAT_ERROR);
 	spin_unlock(&br->lock);
 	if (run)
 		run_finish(run, VB2_BUF_STATE_ERROR, NULL, false);
@@ -663,7 +675,8 @@ static int bridge_take_result(struct daedalus_bridge *br,
 	else if (res->bytesused > run->rec.picture_format.sizeimage)
 		why = "bytesused beyond sizeimage";
 	else
-		run_claim_locked(run);
+		run_claim_locked(run, res->status == DAEDALUS_STATUS_OK ?
+				 DAEDALUS_STAT_DONE : DAEDALUS_STAT_ERROR);
 	spin_unlock(&br->lock);
 	if (why)
 		goto reject;

@@ -415,12 +415,22 @@ static int __init daedalus_init(void)
 	daedalus_the_dev = kzalloc(sizeof(*daedalus_the_dev), GFP_KERNEL);
 	if (!daedalus_the_dev)
 		return -ENOMEM;
-
-	daedalus_pdev = platform_device_register_simple(DAEDALUS_NAME, -1,
-							NULL, 0);
-	if (IS_ERR(daedalus_pdev)) {
-		ret = PTR_ERR(daedalus_pdev);
+	ret = daedalus_stats_init(daedalus_the_dev);
+	if (ret)
 		goto err_free;
+
+	/* The status group is the device's: added with it, in one uevent. */
+	daedalus_pdev = platform_device_alloc(DAEDALUS_NAME, PLATFORM_DEVID_NONE);
+	if (!daedalus_pdev) {
+		ret = -ENOMEM;
+		goto err_stats;
+	}
+	daedalus_pdev->dev.groups = daedalus_the_dev->stats.groups;
+	platform_set_drvdata(daedalus_pdev, daedalus_the_dev);
+	ret = platform_device_add(daedalus_pdev);
+	if (ret) {
+		platform_device_put(daedalus_pdev);
+		goto err_stats;
 	}
 
 	ret = daedalus_register(daedalus_the_dev, &daedalus_pdev->dev);
@@ -430,6 +440,8 @@ static int __init daedalus_init(void)
 
 err_pdev:
 	platform_device_unregister(daedalus_pdev);
+err_stats:
+	daedalus_stats_exit(daedalus_the_dev);
 err_free:
 	kfree(daedalus_the_dev);
 	return ret;
@@ -440,6 +452,7 @@ static void __exit daedalus_exit(void)
 {
 	daedalus_unregister(daedalus_the_dev);
 	platform_device_unregister(daedalus_pdev);
+	daedalus_stats_exit(daedalus_the_dev);
 	kfree(daedalus_the_dev);
 }
 

@@ -106,6 +106,7 @@ static int daedalus_h264_try_ctrl(struct v4l2_ctrl *ctrl)
 const struct daedalus_codec_desc daedalus_h264_desc = {
 	.pixelformat = V4L2_PIX_FMT_H264_SLICE,
 	.codec = DAEDALUS_CODEC_H264,
+	.name = "h264",
 	.align = 32,
 	.hold_capture = true,
 	.ctrls = daedalus_h264_ctrls,

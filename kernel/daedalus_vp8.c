@@ -29,6 +29,7 @@ static void daedalus_vp8_fill_job(struct daedalus_ctx *ctx,
 const struct daedalus_codec_desc daedalus_vp8_desc = {
 	.pixelformat = V4L2_PIX_FMT_VP8_FRAME,
 	.codec = DAEDALUS_CODEC_VP8,
+	.name = "vp8",
 	.align = 32,
 	.ctrls = daedalus_vp8_ctrls,
 	.num_ctrls = ARRAY_SIZE(daedalus_vp8_ctrls),

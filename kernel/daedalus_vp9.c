@@ -70,6 +70,7 @@ static int daedalus_vp9_try_ctrl(struct v4l2_ctrl *ctrl)
 const struct daedalus_codec_desc daedalus_vp9_desc = {
 	.pixelformat = V4L2_PIX_FMT_VP9_FRAME,
 	.codec = DAEDALUS_CODEC_VP9,
+	.name = "vp9",
 	.align = 64,
 	.ctrls = daedalus_vp9_ctrls,
 	.num_ctrls = ARRAY_SIZE(daedalus_vp9_ctrls),

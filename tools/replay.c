@@ -336,7 +336,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "daedalus-replay: %s: %s\n", frames, strerror(errno));
 		return 1;
 	}
-	dd_log_set_level(DD_LOG_WARN + verbosity);
+	dd_log_set_level(DD_LOG_NOTICE + verbosity);
 	for (int i = optind; i < argc; i++)
 		if (replay_dir(argv[i], backend, frames))
 			ret = 1;

@@ -51,6 +51,31 @@ dd_hostile() {
 	dd_fail "hostile_daemon $* did not attach"
 }
 
+# ---- The driver's status attributes (kernel/daedalus_stats.c) ----
+DD_STATUS=/sys/bus/platform/devices/daedalus-v4l2/status
+DD_COUNTERS="queued done error timeout detach aborted not_queued"
+# dd_counts CODEC: that codec's job counters, in DD_COUNTERS' order.
+dd_counts() {
+	local k
+	for k in $DD_COUNTERS; do printf '%s ' "$(cat "$DD_STATUS/$1_$k")"; done
+}
+# dd_check_rise CODEC "BEFORE" "AFTER" "NAME=N...": each counter rose from
+# BEFORE to AFTER (dd_counts) by its N, those not named by 0; logs each.
+dd_check_rise() {
+	local -a b a
+	local k n want i=0 bad=0
+	read -r -a b <<<"$2"
+	read -r -a a <<<"$3"
+	for k in $DD_COUNTERS; do
+		want=0
+		for n in $4; do [ "${n%%=*}" = "$k" ] && want=${n#*=}; done
+		dd_log "$1_$k: ${b[i]} -> ${a[i]} (+$((a[i] - b[i])), want +$want)"
+		[ "$((a[i] - b[i]))" = "$want" ] || bad=1
+		i=$((i + 1))
+	done
+	return $bad
+}
+
 # dd_frames FILE: frames in an H.264 elementary stream, counted by ffprobe.
 dd_frames() {
 	ffprobe -v error -count_frames -select_streams v:0 \

@@ -170,3 +170,29 @@ int fx_count_fds(void)
 	closedir(d);
 	return n - 1;	/* the DIR's own fd */
 }
+
+void fx_capture_begin(struct fx_capture *cap)
+{
+	cap->fd = memfd_create("log", MFD_CLOEXEC);
+	fflush(stderr);
+	cap->saved = dup(2);
+	if (cap->fd < 0 || cap->saved < 0 || dup2(cap->fd, 2) != 2)
+		abort();
+}
+
+char *fx_capture_end(struct fx_capture *cap)
+{
+	off_t len;
+	char *text;
+
+	fflush(stderr);
+	dup2(cap->saved, 2);
+	close(cap->saved);
+	len = lseek(cap->fd, 0, SEEK_END);
+	text = malloc((size_t)len + 1);
+	if (!text || pread(cap->fd, text, (size_t)len, 0) != len)
+		abort();
+	text[len] = 0;
+	close(cap->fd);
+	return text;
+}

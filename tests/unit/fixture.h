@@ -26,4 +26,14 @@ int fx_memfd(size_t size, uint8_t fill);
 /* Number of open fds of this process. */
 int fx_count_fds(void);
 
+/* stderr (the daemon's log) kept in a memfd from fx_capture_begin() on. */
+struct fx_capture {
+	int fd;
+	int saved;	/* the real stderr */
+};
+
+void fx_capture_begin(struct fx_capture *cap);
+/* Back to the real stderr; the text logged meanwhile, malloc'd, NUL-ended. */
+char *fx_capture_end(struct fx_capture *cap);
+
 #endif /* DD_FIXTURE_H */

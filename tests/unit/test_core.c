@@ -7,7 +7,8 @@
  * process, so the numbers are valid in the daemon), each sent with the
  * first job that names its buffer, and it checks the answers, their order
  * per context, the pictures, and that the daemon closed every fd it got
- * (at BUF_GONE, or when the core is freed).
+ * (at BUF_GONE, or when the core is freed), and the line logged for each
+ * context at its close or at the end.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include "core.h"
 #include "dd_test.h"
 #include "fixture.h"
+#include "log.h"
 #include "proto_io.h"
 
 #define W 64
@@ -132,6 +134,16 @@ static int read_result(int sock, struct daedalus_result *res)
 	return 0;
 }
 
+/* Occurrences of @what in @text. */
+static int count(const char *text, const char *what)
+{
+	int n = 0;
+
+	for (; (text = strstr(text, what)); text++)
+		n++;
+	return n;
+}
+
 /* Two contexts, interleaved, through 2 workers; malformed records mixed in. */
 static void test_two_contexts(void)
 {
@@ -146,6 +158,8 @@ static void test_two_contexts(void)
 	pthread_t thread;
 	int base, sv[2], expected = 0;
 	uint64_t bad_seq = 0, first_seq = 0;
+	struct fx_capture cap;
+	char *log;
 
 	base = fx_count_fds();
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
@@ -153,6 +167,8 @@ static void test_two_contexts(void)
 		picbuf_init(&pa[i], 101 + i);
 		picbuf_init(&pb[i], 201 + i);
 	}
+	dd_log_set_level(DD_LOG_NOTICE);
+	fx_capture_begin(&cap);
 	CHECK_EQ(dd_core_new(&cfg, sv[0], &r.core), 0);
 	CHECK_EQ(pthread_create(&thread, NULL, run_core, &r), 0);
 
@@ -250,7 +266,16 @@ static void test_two_contexts(void)
 	}
 	shutdown(sv[1], SHUT_WR);
 	pthread_join(thread, NULL);
+	log = fx_capture_end(&cap);
+	fputs(log, stderr);
 	CHECK_EQ(r.ret, 0);
+	/* A closed by the kernel, B still open at the end; one line each. */
+	CHECK(strstr(log, "notice: context 11 closed: vp8 64x64, 7 jobs, 6 frames in "));
+	CHECK(strstr(log, " fps), 1 failed, 0 corrupt, 0 picture bytes copied\n"));
+	CHECK(strstr(log, "notice: context 22 still open at exit: vp9 64x64, 6 jobs, 6 frames in "));
+	CHECK(strstr(log, " fps), 0 failed, 0 corrupt, 0 picture bytes copied\n"));
+	CHECK_EQ(count(log, "notice: context "), 2);
+	free(log);
 
 	dd_core_get_stats(r.core, &stats);
 	CHECK_EQ(stats.jobs, expected);
