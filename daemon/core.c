@@ -187,6 +187,7 @@ static void write_result(struct dd_core *core, const struct daedalus_result *res
 static void run_work(struct dd_core *core, struct core_ctx *c, struct work *w)
 {
 	struct daedalus_result res;
+	uint64_t copied = c->ctx.bytes_copied;
 
 	if (w->kind == WORK_CTX_GONE) {
 		dd_dbg("context %" PRIu64 " gone after %" PRIu64 " jobs (%" PRIu64
@@ -212,6 +213,7 @@ static void run_work(struct dd_core *core, struct core_ctx *c, struct work *w)
 		core->stats.rejected++;
 	if (res.status == DAEDALUS_STATUS_FAILED)
 		core->stats.failed++;
+	core->stats.bytes_copied += c->ctx.bytes_copied - copied;
 	pthread_mutex_unlock(&core->lock);
 }
 
