@@ -2,7 +2,8 @@
 /*
  * The bring-up backend: ignores the bitstream and fills the picture with
  * a luma gradient that moves by 4 per frame of the stream, chroma at
- * mid grey.  NV12 and P010 (samples in the top 10 bits, little-endian).
+ * mid grey.  NV12, YUV420 and P010 (samples in the top 10 bits,
+ * little-endian).
  * Every byte of sizeimage is written (padding and slack as zero), nothing
  * beyond it.  Decodes every codec; used when forced with --backend pattern.
  */
@@ -50,12 +51,16 @@ static int pattern_decode(void *decoder, const struct dd_job *job,
 	size_t stride = f->bytesperline, luma = stride * f->height;
 	size_t chroma = stride * (f->height / 2);
 	uint8_t *data = job->picture.data;
+	/* YUV420: Cb rows then Cr rows, each half a luma row. */
+	int planar = f->pixelformat == V4L2_PIX_FMT_YUV420;
+	size_t cstride = planar ? stride / 2 : stride;
+	size_t crows = planar ? f->height : f->height / 2;
 	/* Cb and Cr samples of a chroma row: an odd width rounds up. */
-	size_t chroma_width = ((size_t)f->width + 1) / 2 * 2;
+	size_t chroma_width = ((size_t)f->width + 1) / 2 * (planar ? 1 : 2);
 	unsigned int shift;
 
 	if (f->sizeimage > job->picture.size || luma + chroma > f->sizeimage ||
-	    chroma_width * bps > stride)
+	    chroma_width * bps > cstride)
 		return -EINVAL;
 	/* The gradient counts frames of one stream: a seek starts it over. */
 	if (job->msg->flags & DAEDALUS_JOB_NEW_STREAM)
@@ -69,12 +74,12 @@ static int pattern_decode(void *decoder, const struct dd_job *job,
 			put_sample(row + x * bps, p010, (unsigned int)(x + y + shift) & 0xff);
 		memset(row + f->width * bps, 0, stride - f->width * bps);
 	}
-	for (size_t y = 0; y < f->height / 2; y++) {
-		uint8_t *row = data + luma + y * stride;
+	for (size_t y = 0; y < crows; y++) {
+		uint8_t *row = data + luma + y * cstride;
 
 		for (size_t x = 0; x < chroma_width; x++)
 			put_sample(row + x * bps, p010, 128);
-		memset(row + chroma_width * bps, 0, stride - chroma_width * bps);
+		memset(row + chroma_width * bps, 0, cstride - chroma_width * bps);
 	}
 	memset(data + luma + chroma, 0, f->sizeimage - luma - chroma);
 

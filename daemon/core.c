@@ -196,6 +196,7 @@ static void log_close(const struct core_ctx *c, const char *how)
 static void run_work(struct dd_core *core, struct core_ctx *c, struct work *w)
 {
 	struct daedalus_result res;
+	uint64_t copied = c->ctx.bytes_copied;
 
 	if (w->kind == WORK_CTX_GONE) {
 		log_close(c, "closed");
@@ -218,6 +219,7 @@ static void run_work(struct dd_core *core, struct core_ctx *c, struct work *w)
 		core->stats.rejected++;
 	if (res.status == DAEDALUS_STATUS_FAILED)
 		core->stats.failed++;
+	core->stats.bytes_copied += c->ctx.bytes_copied - copied;
 	pthread_mutex_unlock(&core->lock);
 }
 

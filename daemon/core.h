@@ -50,6 +50,7 @@ struct dd_core_stats {
 	uint64_t failed;	/* of which answered FAILED (rejected included) */
 	uint64_t refused;	/* answers the device did not take */
 	uint64_t contexts;	/* contexts created */
+	uint64_t bytes_copied;	/* picture bytes not decoded in place */
 };
 
 struct dd_core;

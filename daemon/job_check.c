@@ -3,7 +3,7 @@
  * Every check a job passes before a backend sees it.  The ranges follow
  * the codec specifications (H.264 7.4.2, VP8 RFC 6386 9, VP9 6/7, AV1 5/6)
  * narrowed to what this daemon decodes: 4:2:0 (and 4:0:0) at 8 or 10
- * bits, into NV12 (8-bit) or P010 (10-bit).
+ * bits, into NV12 or YUV420 (8-bit) or P010 (10-bit).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -49,12 +49,24 @@ unsigned int dd_picture_bytes_per_sample(const struct daedalus_picture_format *f
 	return fmt->pixelformat == V4L2_PIX_FMT_P010 ? 2 : 1;
 }
 
+struct dd_chroma_plane dd_picture_chroma(const struct daedalus_picture_format *fmt,
+					 unsigned int i)
+{
+	size_t luma = (size_t)fmt->bytesperline * fmt->height;
+	size_t half = fmt->bytesperline / 2;
+
+	if (fmt->pixelformat != V4L2_PIX_FMT_YUV420)
+		return (struct dd_chroma_plane){ luma, fmt->bytesperline };
+	return (struct dd_chroma_plane){ luma + i * half * (fmt->height / 2), half };
+}
+
 /* The picture format that holds samples of @bit_depth bits. */
 static int format_fits_depth(const struct daedalus_job *job,
 			     unsigned int bit_depth)
 {
 	if (bit_depth == 8)
-		return job->picture_format.pixelformat == V4L2_PIX_FMT_NV12;
+		return job->picture_format.pixelformat == V4L2_PIX_FMT_NV12 ||
+		       job->picture_format.pixelformat == V4L2_PIX_FMT_YUV420;
 	return job->picture_format.pixelformat == V4L2_PIX_FMT_P010;
 }
 
@@ -69,7 +81,11 @@ static int check_geometry(const struct daedalus_job *job, const char **why)
 
 	CHECK(f->reserved == 0, "picture format reserved field not zero");
 	CHECK(f->pixelformat == V4L2_PIX_FMT_NV12 ||
+	      f->pixelformat == V4L2_PIX_FMT_YUV420 ||
 	      f->pixelformat == V4L2_PIX_FMT_P010, "unsupported picture format");
+	/* YUV420's chroma stride is half of it. */
+	CHECK(f->pixelformat != V4L2_PIX_FMT_YUV420 || !(f->bytesperline & 1),
+	      "YUV420 bytesperline not even");
 	CHECK(f->width && f->height, "picture size is zero");
 	CHECK(f->width <= DD_MAX_DIMENSION && f->height <= DD_MAX_DIMENSION,
 	      "picture size too large");
@@ -240,7 +256,7 @@ static int check_vp8(const struct daedalus_job *job, const char **why)
 	CHECK(f->width && f->height, "vp8: frame size is zero");
 	CHECK(f->width <= job->coded_width && f->height <= job->coded_height,
 	      "vp8: frame larger than the coded size");
-	CHECK(format_fits_depth(job, 8), "vp8: picture format is not NV12");
+	CHECK(format_fits_depth(job, 8), "vp8: picture format is not 8-bit");
 	CHECK(f->version <= 3, "vp8: version > 3");
 	CHECK(f->num_dct_parts == 1 || f->num_dct_parts == 2 ||
 	      f->num_dct_parts == 4 || f->num_dct_parts == 8,

@@ -34,7 +34,20 @@ int dd_job_check(const struct daedalus_job *job, size_t len, const char **why);
 /* The codecs dd_job_check() can accept (AV1 only with AV1 uAPI headers). */
 int dd_job_codec_supported(enum daedalus_codec codec);
 
-/* Bytes per sample of a checked picture format: 1 (NV12) or 2 (P010). */
+/* Bytes per sample of a checked picture format: 1 (NV12, YUV420) or 2 (P010). */
 unsigned int dd_picture_bytes_per_sample(const struct daedalus_picture_format *fmt);
+
+/* Where a chroma plane of a picture starts (bytes from its luma) and its stride. */
+struct dd_chroma_plane {
+	size_t offset, stride;
+};
+
+/*
+ * Chroma plane @i (0: Cb, 1: Cr) of a checked picture format: YUV420 has
+ * two of half the luma stride; NV12 and P010 one interleaved plane, the
+ * same for both @i.
+ */
+struct dd_chroma_plane dd_picture_chroma(const struct daedalus_picture_format *fmt,
+					 unsigned int i);
 
 #endif /* DAEDALUS_JOB_CHECK_H */

@@ -7,6 +7,7 @@
 
 #include <libavutil/pixfmt.h>
 
+#include "job_check.h"
 #include "lavc_picture.h"
 #include "pack.h"
 
@@ -94,36 +95,46 @@ static int buffer_held(const struct dd_lavc_pictures *lp, uint64_t buf_id)
 	return 0;
 }
 
-/* The luma stride of the pictures lavc holds that are like @pic, or 0. */
-static int held_stride(const struct dd_lavc_pictures *lp,
-		       const struct dd_lavc_pic *pic)
+/* Gives @pic the strides of the pictures lavc holds like it; 0 if none. */
+static int held_strides(const struct dd_lavc_pictures *lp,
+			struct dd_lavc_pic *pic)
 {
 	const struct dd_lavc_pic *p;
 
 	for (p = lp->live; p; p = p->next)
 		if (p->width == pic->width && p->height == pic->height &&
-		    p->depth == pic->depth && p->gray == pic->gray)
-			return p->linesize[0];
+		    p->depth == pic->depth && p->gray == pic->gray) {
+			memcpy(pic->linesize, p->linesize, sizeof(pic->linesize));
+			return 1;
+		}
 	return 0;
 }
 
 /*
- * Luma in place needs an NV12 buffer that holds the decoder's whole
- * macroblock rows and columns (16 samples; its over-reads beyond them land
- * in the chroma and spare bytes after the luma) and is aligned as lavc's
- * SIMD stores need: the data starts at the client-controlled picture
- * offset, which may be odd.
+ * In place needs an NV12 buffer (the luma) or a YUV420 one (every plane)
+ * that holds the decoder's whole macroblock rows and columns (16 samples;
+ * its over-reads beyond them land in the next plane and the spare bytes
+ * after the last) and is aligned as lavc's SIMD stores need, every plane:
+ * the data starts at the client-controlled picture offset, which may be
+ * odd, and YUV420's chroma stride is half of bytesperline.
  */
 static int capture_fits(const struct dd_picture *pic, int width, int height)
 {
 	const struct daedalus_picture_format *f = pic->format;
+	int planar = f->pixelformat == V4L2_PIX_FMT_YUV420;
 
-	return f->pixelformat == V4L2_PIX_FMT_NV12 &&
+	return (f->pixelformat == V4L2_PIX_FMT_NV12 || planar) &&
 	       (uintptr_t)pic->data % 64 == 0 &&
 	       (uint32_t)ALIGN(width, 16) <= f->bytesperline &&
 	       (uint32_t)ALIGN(height, 16) <= f->height &&
-	       f->bytesperline % 64 == 0 &&
+	       f->bytesperline % (planar ? 128 : 64) == 0 &&
 	       (size_t)f->bytesperline * f->height * 3 / 2 <= pic->size;
+}
+
+/* Every plane of the picture goes into the CAPTURE buffer, not only luma. */
+static int capture_planar(const struct dd_picture *pic)
+{
+	return pic->format->pixelformat == V4L2_PIX_FMT_YUV420;
 }
 
 static int pic_format(struct dd_lavc_pic *pic, int format)
@@ -166,7 +177,7 @@ static int get_buffer(AVCodecContext *avctx, AVFrame *frame, int flags)
 	const struct dd_job *job = lp->job;
 	struct dd_lavc_pic *pic;
 	int aw = frame->width, ah = frame->height, align[AV_NUM_DATA_POINTERS];
-	int bps, in_place, live_stride, crows, i;
+	int bps, fits, in_place, planar, crows, i;
 	size_t lsize, csize;
 	unsigned int call = lp->calls++;
 
@@ -190,34 +201,35 @@ static int get_buffer(AVCodecContext *avctx, AVFrame *frame, int flags)
 	/*
 	 * lavc's H.264 motion compensation addresses reference pictures with
 	 * the current picture's linesize: every picture of a stream gets the
-	 * same strides, in place or not.  So scratch luma uses bytesperline
-	 * too whenever pictures can be in place (8-bit into NV12), and a
-	 * picture like those lavc holds keeps their stride (a client changing
-	 * bytesperline mid-stream decodes into scratch until the next restart).
+	 * same strides, in place or not.  So scratch planes use the CAPTURE
+	 * strides too whenever pictures can be in place (8-bit into NV12: the
+	 * luma; into YUV420: every plane), and a picture like those lavc
+	 * holds keeps their strides (a client changing bytesperline or the
+	 * format mid-stream decodes into scratch until the next restart).
 	 */
-	if (job && pic->depth == 8 && !pic->gray &&
-	    capture_fits(&job->picture, pic->width, pic->height))
-		pic->linesize[0] = (int)job->picture.format->bytesperline;
-	else
-		pic->linesize[0] = ALIGN(aw * bps, 64);
-	live_stride = held_stride(lp, pic);
-	if (live_stride)
-		pic->linesize[0] = live_stride;
+	fits = job && pic->depth == 8 && !pic->gray &&
+	       capture_fits(&job->picture, pic->width, pic->height);
+	planar = fits && capture_planar(&job->picture);
+	pic->linesize[0] = fits ? (int)job->picture.format->bytesperline :
+			   ALIGN(aw * bps, 64);
+	pic->linesize[1] = pic->linesize[2] = planar ? pic->linesize[0] / 2 :
+					      ALIGN((aw + 1) / 2 * bps, 64);
+	held_strides(lp, pic);
 
 	/*
 	 * The job's buffer goes to the call that decodes the job's picture,
 	 * and never while lavc still holds that buffer as an earlier picture
 	 * (it may be a reference).
 	 */
-	in_place = job && job->picture.map && !lp->capture_given &&
-		   call == lp->target_call && pic->depth == 8 && !pic->gray &&
-		   capture_fits(&job->picture, pic->width, pic->height) &&
+	in_place = fits && job->picture.map && !lp->capture_given &&
+		   call == lp->target_call &&
 		   (uint32_t)pic->linesize[0] == job->picture.format->bytesperline &&
+		   (!planar || pic->linesize[1] == pic->linesize[0] / 2) &&
 		   !buffer_held(lp, job->picture.buf_id);
+	planar = in_place && planar;
 
-	pic->linesize[1] = pic->linesize[2] = ALIGN((aw + 1) / 2 * bps, 64);
 	crows = (ah + 1) / 2 + SCRATCH_PAD_ROWS;
-	csize = pic->gray ? 0 : (size_t)pic->linesize[1] * crows;
+	csize = pic->gray || planar ? 0 : (size_t)pic->linesize[1] * crows;
 	lsize = in_place ? 0 : (size_t)pic->linesize[0] * (ah + SCRATCH_PAD_ROWS);
 	pic->scratch_size = ALIGN(lsize + 2 * csize + 64, 64);
 	pic->scratch = pool_get(lp, pic->scratch_size);
@@ -226,10 +238,11 @@ static int get_buffer(AVCodecContext *avctx, AVFrame *frame, int flags)
 		return AVERROR(ENOMEM);
 	}
 	pic->plane[0] = in_place ? job->picture.data : pic->scratch;
-	if (!pic->gray) {
-		pic->plane[1] = pic->scratch + lsize;
-		pic->plane[2] = pic->scratch + lsize + csize;
-	}
+	for (i = 0; i < 2 && !pic->gray; i++)
+		pic->plane[1 + i] = planar ?
+			job->picture.data +
+			dd_picture_chroma(job->picture.format, i).offset :
+			pic->scratch + lsize + i * csize;
 
 	/* Every plane is covered by a buffer reference (get_buffer2's contract). */
 	pic->next = lp->live;
@@ -239,8 +252,11 @@ static int get_buffer(AVCodecContext *avctx, AVFrame *frame, int flags)
 		dd_bufmap_ref(pic->map);
 		pic->buf_id = job->picture.buf_id;
 		lp->capture_given = 1;
+		/* YUV420: Cb and Cr follow the luma in the same buffer. */
 		frame->buf[0] = pic_buf(pic, pic->plane[0],
-					(size_t)pic->linesize[0] * pic->height);
+					(size_t)pic->linesize[0] *
+					(planar ? job->picture.format->height * 3 / 2 :
+					 (unsigned int)pic->height));
 		frame->buf[1] = frame->buf[0] && csize ?
 				pic_buf(pic, pic->scratch, pic->scratch_size) : NULL;
 	} else {
@@ -415,5 +431,7 @@ long dd_lavc_pic_output(struct dd_lavc_pictures *lp, const struct dd_lavc_pic *p
 		for (p = lp->live; p; p = p->next)
 			if (p != pic && p->buf_id == dst->buf_id)
 				p->tainted = 1;
+	if (in_place && capture_planar(dst))
+		return 0;	/* every plane decoded where it belongs */
 	return (long)dd_pack_picture(dst->data, dst->format, &planar, in_place);
 }

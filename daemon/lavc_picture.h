@@ -5,8 +5,9 @@
  *
  * It is the decoder's get_buffer2.  The picture of the job being decoded
  * goes straight into the job's CAPTURE buffer where the geometry allows
- * (8-bit into NV12: the luma plane in place, chroma in scratch memory and
- * interleaved afterwards); every other picture (P010, a buffer lavc still
+ * (8-bit into YUV420: every plane in place, nothing copied; into NV12: the
+ * luma plane in place, chroma in scratch memory and interleaved
+ * afterwards); every other picture (P010, a buffer lavc still
  * holds, pictures lavc invents) lives in scratch memory and is copied.
  * Scratch memory is pooled per decoder and cleared when first allocated,
  * so no byte of another process ever reaches a CAPTURE buffer.
@@ -136,10 +137,11 @@ void dd_lavc_pictures_restart(struct dd_lavc_pictures *lp);
 void dd_lavc_pic_set_ts(struct dd_lavc_pic *pic, uint64_t ts);
 
 /*
- * Writes @pic into @dst: luma unless decoded there in place, chroma always
- * (interleaved, or neutral for 4:0:0).  Pictures lavc holds in the same
- * CAPTURE buffer are tainted.  Returns the bytes written, or -1
- * when @pic does not fit @dst's format (nothing written).
+ * Writes @pic into @dst: luma unless decoded there in place, chroma unless
+ * decoded there too (YUV420; interleaved for NV12, or neutral for 4:0:0).
+ * Pictures lavc holds in the same CAPTURE buffer are tainted.  Returns the
+ * bytes written, or -1 when @pic does not fit @dst's format (nothing
+ * written).
  */
 long dd_lavc_pic_output(struct dd_lavc_pictures *lp, const struct dd_lavc_pic *pic,
 			const struct dd_picture *dst);

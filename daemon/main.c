@@ -271,9 +271,10 @@ int main(int argc, char **argv)
 	if (ret)
 		dd_err("reading %s: %s", opt.device, strerror(-ret));
 	dd_core_get_stats(core, &stats);
-	dd_info("detaching: %llu jobs, %llu failed (%llu rejected), %llu answers refused",
+	dd_info("detaching: %llu jobs, %llu failed (%llu rejected), %llu answers refused, %llu picture bytes copied",
 		(unsigned long long)stats.jobs, (unsigned long long)stats.failed,
-		(unsigned long long)stats.rejected, (unsigned long long)stats.refused);
+		(unsigned long long)stats.rejected, (unsigned long long)stats.refused,
+		(unsigned long long)stats.bytes_copied);
 out:
 	dd_core_free(core);
 	close(dev);

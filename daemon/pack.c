@@ -8,6 +8,7 @@
 
 #include <linux/videodev2.h>
 
+#include "job_check.h"
 #include "pack.h"
 
 static inline void store16(uint8_t *p, uint16_t v)
@@ -104,13 +105,33 @@ int dd_pack_fits(const struct dd_planar *pic,
 {
 	int p010 = f->pixelformat == V4L2_PIX_FMT_P010;
 
-	if (f->pixelformat != V4L2_PIX_FMT_NV12 && !p010)
+	if (f->pixelformat != V4L2_PIX_FMT_NV12 &&
+	    f->pixelformat != V4L2_PIX_FMT_YUV420 && !p010)
 		return 0;
 	if (!p010 && pic->depth != 8)
 		return 0;
 	return (size_t)pic->width * (p010 ? 2 : 1) <= f->bytesperline &&
 	       pic->height <= f->height &&
 	       (size_t)f->bytesperline * f->height * 3 / 2 <= size;
+}
+
+/* YUV420's Cb and Cr planes from @pic's, or neutral (4:0:0); the bytes written. */
+static size_t pack_planar_chroma(uint8_t *dst,
+				 const struct daedalus_picture_format *f,
+				 const struct dd_planar *pic, unsigned int cw,
+				 unsigned int ch)
+{
+	for (unsigned int i = 0; i < 2; i++) {
+		struct dd_chroma_plane c = dd_picture_chroma(f, i);
+
+		if (pic->gray)
+			for (unsigned int y = 0; y < ch; y++)
+				memset(dst + c.offset + y * c.stride, 128, cw);
+		else
+			dd_pack_copy(dst + c.offset, c.stride, pic->plane[1 + i],
+				     cw, ch);
+	}
+	return (size_t)cw * ch * 2;
 }
 
 size_t dd_pack_picture(uint8_t *dst, const struct daedalus_picture_format *f,
@@ -130,6 +151,8 @@ size_t dd_pack_picture(uint8_t *dst, const struct daedalus_picture_format *f,
 				     pic->width, pic->height);
 		bytes += (size_t)pic->width * pic->height * (p010 ? 2 : 1);
 	}
+	if (f->pixelformat == V4L2_PIX_FMT_YUV420)
+		return bytes + pack_planar_chroma(dst, f, pic, cw, ch);
 	if (pic->gray)
 		dd_pack_gray_chroma(uv, f->bytesperline, p010, cw, ch);
 	else if (p010)

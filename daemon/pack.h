@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Writing decoded planar 4:2:0 pictures into the CAPTURE layouts: NV12
- * (8-bit, chroma interleaved) and P010 (samples in the top bits of
- * little-endian 16-bit words).  Shared by every backend whose decoder
+ * (8-bit, chroma interleaved), YUV420 (8-bit, planar: plane copies) and
+ * P010 (samples in the top bits of little-endian 16-bit words).  Shared by every backend whose decoder
  * produces planar pictures (libavcodec, dav1d).
  *
  * A planar source plane is described by its first byte and its stride;
@@ -33,7 +33,7 @@ struct dd_planar {
 
 /*
  * Whether @pic fits a CAPTURE buffer of format @f and @size bytes: 8-bit
- * into NV12, any depth into P010.
+ * into NV12 or YUV420, any depth into P010.
  */
 int dd_pack_fits(const struct dd_planar *pic,
 		 const struct daedalus_picture_format *f, size_t size);

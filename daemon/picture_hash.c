@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <linux/videodev2.h>
 
+#include "job_check.h"
 #include "md5.h"
 #include "picture_hash.h"
 
@@ -49,18 +50,23 @@ int dd_picture_planar(const uint8_t *data, const struct daedalus_picture_format 
 		      void *opaque)
 {
 	int p010 = fmt->pixelformat == V4L2_PIX_FMT_P010;
+	int planar = fmt->pixelformat == V4L2_PIX_FMT_YUV420;
 	size_t bps = p010 ? 2 : 1, stride = fmt->bytesperline;
 	size_t cw = (width + 1) / 2, ch = (height + 1) / 2;
-	const uint8_t *chroma = data + stride * fmt->height;
 
 	if (check_area(fmt, width, height))
 		return -EINVAL;
 	for (size_t y = 0; y < height; y++)
 		planar_samples(sink, opaque, data + y * stride, width, 1, p010);
-	for (size_t plane = 0; plane < 2; plane++)
+	for (unsigned int plane = 0; plane < 2; plane++) {
+		struct dd_chroma_plane c = dd_picture_chroma(fmt, plane);
+		/* Interleaved CbCr: Cr is the second sample of each pair. */
+		const uint8_t *base = data + c.offset + (planar ? 0 : plane * bps);
+
 		for (size_t y = 0; y < ch; y++)
-			planar_samples(sink, opaque, chroma + y * stride + plane * bps,
-				       cw, 2, p010);
+			planar_samples(sink, opaque, base + y * c.stride, cw,
+				       planar ? 1 : 2, p010);
+	}
 	return 0;
 }
 
@@ -75,7 +81,8 @@ int dd_picture_md5(const uint8_t *data, const struct daedalus_picture_format *fm
 {
 	size_t bps = fmt->pixelformat == V4L2_PIX_FMT_P010 ? 2 : 1;
 	size_t stride = fmt->bytesperline, cw = (width + 1) / 2, ch = (height + 1) / 2;
-	const uint8_t *chroma = data + stride * fmt->height;
+	/* YUV420: a row of each of its two chroma planes; else one of CbCr pairs. */
+	unsigned int nplanes = fmt->pixelformat == V4L2_PIX_FMT_YUV420 ? 2 : 1;
 	struct dd_md5 cap, planar;
 	uint8_t digest[16];
 
@@ -85,8 +92,13 @@ int dd_picture_md5(const uint8_t *data, const struct daedalus_picture_format *fm
 	dd_md5_init(&cap);
 	for (size_t y = 0; y < height; y++)
 		dd_md5_update(&cap, data + y * stride, width * bps);
-	for (size_t y = 0; y < ch; y++)
-		dd_md5_update(&cap, chroma + y * stride, 2 * cw * bps);
+	for (unsigned int plane = 0; plane < nplanes; plane++) {
+		struct dd_chroma_plane c = dd_picture_chroma(fmt, plane);
+
+		for (size_t y = 0; y < ch; y++)
+			dd_md5_update(&cap, data + c.offset + y * c.stride,
+				      2 / nplanes * cw * bps);
+	}
 	dd_md5_final(&cap, digest);
 	dd_md5_hex(digest, capture_hex);
 

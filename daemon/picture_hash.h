@@ -7,8 +7,10 @@
  *            rows of coded_width samples, then ceil(coded_height / 2)
  *            interleaved CbCr rows of 2 * ceil(coded_width / 2) samples;
  *            NV12 one byte per sample, P010 two (little-endian, value in
- *            the top 10 bits), exactly as in the buffer;
- *   i420     planar Y, then Cb, then Cr: 8-bit for NV12 (like
+ *            the top 10 bits), exactly as in the buffer; YUV420 its
+ *            ceil(coded_height / 2) Cb rows, then as many Cr rows, of
+ *            ceil(coded_width / 2) bytes;
+ *   i420     planar Y, then Cb, then Cr: 8-bit for NV12 and YUV420 (like
  *            ffmpeg -pix_fmt yuv420p), 16-bit little-endian with the
  *            value in the low 10 bits for P010 (like yuv420p10le).
  * dd_picture_planar() hands out the i420 bytes themselves (daedalus-replay

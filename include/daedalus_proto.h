@@ -47,8 +47,9 @@
  * 2: ioctl magic 0xDA (was 'D', s390 dasd's); write() returns a partial count.
  * 3: bound to the HELLO process; DAEDALUS_IOC_FETCH replaces read()/write();
  *    a buffer's fd is sent once per attachment.
+ * 4: the picture format may be V4L2_PIX_FMT_YUV420 (planar, one buffer).
  */
-#define DAEDALUS_PROTO_VERSION	3
+#define DAEDALUS_PROTO_VERSION	4
 #define DAEDALUS_MAGIC		0x44414544u	/* "DEAD" read as little-endian bytes */
 #define DAEDALUS_DEVICE_PATH	"/dev/daedalus-v4l2"
 
@@ -174,12 +175,17 @@ struct daedalus_buf {
 	__u32 bytesused;	/* bitstream: bytes of coded data from offset; picture: 0 */
 };
 
-/* The geometry of a CAPTURE buffer (single plane, chroma after luma). */
+/*
+ * The geometry of a CAPTURE buffer: one memory plane, chroma after luma.
+ * NV12 and P010: one CbCr plane, stride bytesperline.  YUV420: Cb, then
+ * Cr at bytesperline / 2 * height / 2 after it, both of stride
+ * bytesperline / 2 (v4l2_fill_pixfmt_mp()'s layout).
+ */
 struct daedalus_picture_format {
-	__u32 pixelformat;	/* V4L2_PIX_FMT_NV12 or V4L2_PIX_FMT_P010 */
+	__u32 pixelformat;	/* V4L2_PIX_FMT_NV12, _YUV420 or _P010 */
 	__u32 width;		/* visible width in pixels */
 	__u32 height;		/* luma rows allocated; chroma starts at bytesperline * height */
-	__u32 bytesperline;	/* luma and chroma stride */
+	__u32 bytesperline;	/* luma stride (and NV12/P010 chroma) */
 	__u32 sizeimage;	/* bytes in the buffer, including padding */
 	__u32 reserved;
 };

@@ -2,13 +2,15 @@
 /*
  * daedalus-v4l2: formats, ioctls, vb2 queues and request validation.
  *
- * OUTPUT carries one coded frame per request.  CAPTURE is one plane of
- * NV12 (8-bit) or P010 (10-bit), laid out so the daemon's decoders can
- * write into it in place: width and height are the coded size aligned to
- * the codec's block size (G_SELECTION's COMPOSE gives the visible
- * rectangle), so chroma starts at bytesperline * height;
- * bytesperline = ALIGN(width, 128) (x2 for P010), and spare bytes after
- * the chroma plane for the decoders' over-reads.
+ * OUTPUT carries one coded frame per request.  CAPTURE is one memory
+ * plane of YUV420 or NV12 (8-bit) or P010 (10-bit), laid out by
+ * v4l2_fill_pixfmt_mp() so the daemon's decoders can write into it in
+ * place: width and height are the coded size aligned to the codec's block
+ * size (G_SELECTION's COMPOSE gives the visible rectangle), so chroma
+ * starts at bytesperline * height; bytesperline = ALIGN(width, 128) (x2
+ * for P010: YUV420's chroma stride, half of it, stays a multiple of 64 as
+ * lavc's SIMD stores need), and spare bytes after the last plane for the
+ * decoders' over-reads.
  */
 
 #include <linux/dma-buf.h>
@@ -44,27 +46,49 @@ static unsigned int daedalus_cur_depth(struct daedalus_ctx *ctx)
 	return ctrl ? desc->depth(ctrl->p_cur.p) : 8;
 }
 
-/* Fill @pix with the CAPTURE layout for @width x @height at @depth. */
+/*
+ * The 8-bit CAPTURE formats in ENUM_FMT order: planar first, which the
+ * daemon's decoders fill in place, then NV12, the default: the one the
+ * clients we know take (FFmpeg's v4l2-request has no YUV420, GStreamer's
+ * v4l2codecs maps only the three-buffer YUV420M to I420; both enumerate).
+ */
+static const u32 daedalus_fmts_8bit[] = {
+	V4L2_PIX_FMT_YUV420,
+	V4L2_PIX_FMT_NV12,
+};
+
+/* @fourcc if it holds @depth-bit samples, else that depth's default. */
+static u32 daedalus_pick_fmt(u32 fourcc, unsigned int depth)
+{
+	if (depth > 8)
+		return V4L2_PIX_FMT_P010;
+	if (fourcc == V4L2_PIX_FMT_YUV420)
+		return fourcc;
+	return V4L2_PIX_FMT_NV12;
+}
+
+static unsigned int daedalus_fmt_depth(u32 fourcc)
+{
+	return fourcc == V4L2_PIX_FMT_P010 ? 10 : 8;
+}
+
+/* Fill @pix with the CAPTURE layout of @fourcc for @width x @height. */
 static void daedalus_fill_decoded(const struct daedalus_codec_desc *desc,
-				  unsigned int depth, u32 width, u32 height,
+				  u32 fourcc, u32 width, u32 height,
 				  struct v4l2_pix_format_mplane *pix)
 {
-	bool p010 = depth > 8;
-	u32 rows, bpl, spare;
+	u32 bpl, spare;
 
 	v4l2_apply_frmsize_constraints(&width, &height, &daedalus_frmsize);
 	width = ALIGN(width, desc->align);
-	rows = ALIGN(height, desc->align);
-	bpl = ALIGN(width, 128) * (p010 ? 2 : 1);
-	spare = max_t(u32, 2 * bpl, PAGE_SIZE);
-
-	pix->pixelformat = p010 ? V4L2_PIX_FMT_P010 : V4L2_PIX_FMT_NV12;
+	height = ALIGN(height, desc->align);
+	/* Every format offered is in v4l2_format_info(): this cannot fail. */
+	v4l2_fill_pixfmt_mp(pix, fourcc, ALIGN(width, 128), height);
 	pix->width = width;
-	pix->height = rows;
 	pix->field = V4L2_FIELD_NONE;
-	pix->num_planes = 1;
-	pix->plane_fmt[0].bytesperline = bpl;
-	pix->plane_fmt[0].sizeimage = PAGE_ALIGN(bpl * rows + bpl * rows / 2 +
+	bpl = pix->plane_fmt[0].bytesperline;
+	spare = max_t(u32, 2 * bpl, PAGE_SIZE);
+	pix->plane_fmt[0].sizeimage = PAGE_ALIGN(pix->plane_fmt[0].sizeimage +
 						 spare);
 	memset(pix->plane_fmt[0].reserved, 0,
 	       sizeof(pix->plane_fmt[0].reserved));
@@ -78,8 +102,9 @@ void daedalus_update_decoded_fmt(struct daedalus_ctx *ctx)
 	struct v4l2_pix_format_mplane *cap = &ctx->decoded_fmt.fmt.pix_mp;
 
 	ctx->decoded_fmt.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
-	daedalus_fill_decoded(ctx->codec, daedalus_cur_depth(ctx), out->width,
-			      out->height, cap);
+	daedalus_fill_decoded(ctx->codec,
+			      daedalus_pick_fmt(0, daedalus_cur_depth(ctx)),
+			      out->width, out->height, cap);
 	cap->colorspace = out->colorspace;
 	cap->xfer_func = out->xfer_func;
 	cap->ycbcr_enc = out->ycbcr_enc;
@@ -155,7 +180,7 @@ static int daedalus_check_sequence(struct v4l2_ctrl *ctrl)
 	struct daedalus_ctx *ctx = ctrl_to_ctx(ctrl);
 	const struct daedalus_codec_desc *desc = ctx->codec;
 	const struct v4l2_pix_format_mplane *coded = &ctx->coded_fmt.fmt.pix_mp;
-	bool p010 = ctx->decoded_fmt.fmt.pix_mp.pixelformat == V4L2_PIX_FMT_P010;
+	u32 cur = ctx->decoded_fmt.fmt.pix_mp.pixelformat;
 	struct vb2_queue *cap;
 	u32 width, height;
 
@@ -168,7 +193,8 @@ static int daedalus_check_sequence(struct v4l2_ctrl *ctrl)
 	}
 	cap = v4l2_m2m_get_vq(ctx->fh.m2m_ctx,
 			      V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
-	if (vb2_is_busy(cap) && (desc->depth(ctrl->p_new.p) > 8) != p010)
+	if (vb2_is_busy(cap) &&
+	    daedalus_pick_fmt(cur, desc->depth(ctrl->p_new.p)) != cur)
 		return -EBUSY;
 	return 0;
 }
@@ -190,14 +216,15 @@ int daedalus_codec_try_ctrl(struct v4l2_ctrl *ctrl)
 
 /*
  * Setting the depth control outside a request (the queues idle) moves the
- * CAPTURE format between NV12 and P010, as hantro does.  Inside a request
- * CAPTURE is busy and the format stays.
+ * CAPTURE format between 8-bit (YUV420 or NV12, as chosen) and P010, as
+ * hantro does.  Inside a request CAPTURE is busy and the format stays.
  */
 int daedalus_codec_s_ctrl(struct v4l2_ctrl *ctrl)
 {
 	struct daedalus_ctx *ctx = ctrl_to_ctx(ctrl);
 	const struct daedalus_codec_desc *desc = ctx->codec;
 	struct vb2_queue *cap;
+	u32 cur = ctx->decoded_fmt.fmt.pix_mp.pixelformat;
 
 	if (!desc || !ctx->fh.m2m_ctx || ctrl->id != desc->depth_ctrl)
 		return 0;
@@ -205,7 +232,8 @@ int daedalus_codec_s_ctrl(struct v4l2_ctrl *ctrl)
 			      V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
 	if (vb2_is_busy(cap))
 		return 0;
-	daedalus_fill_decoded(desc, desc->depth(ctrl->p_new.p),
+	daedalus_fill_decoded(desc,
+			      daedalus_pick_fmt(cur, desc->depth(ctrl->p_new.p)),
 			      ctx->coded_fmt.fmt.pix_mp.width,
 			      ctx->coded_fmt.fmt.pix_mp.height,
 			      &ctx->decoded_fmt.fmt.pix_mp);
@@ -238,15 +266,22 @@ static int daedalus_enum_fmt_out(struct file *file, void *priv,
 	return 0;
 }
 
-/* Only the raw format the current bit depth asks for. */
+/* Only the raw formats the current bit depth allows. */
 static int daedalus_enum_fmt_cap(struct file *file, void *priv,
 				 struct v4l2_fmtdesc *f)
 {
 	struct daedalus_ctx *ctx = file_to_ctx(file);
+	u32 cur = ctx->decoded_fmt.fmt.pix_mp.pixelformat;
 
-	if (f->index)
+	if (cur == V4L2_PIX_FMT_P010) {
+		if (f->index)
+			return -EINVAL;
+		f->pixelformat = cur;
+		return 0;
+	}
+	if (f->index >= ARRAY_SIZE(daedalus_fmts_8bit))
 		return -EINVAL;
-	f->pixelformat = ctx->decoded_fmt.fmt.pix_mp.pixelformat;
+	f->pixelformat = daedalus_fmts_8bit[f->index];
 	return 0;
 }
 
@@ -292,9 +327,13 @@ static int daedalus_try_fmt_cap(struct file *file, void *priv,
 	struct v4l2_pix_format_mplane *cur = &ctx->decoded_fmt.fmt.pix_mp;
 	struct v4l2_pix_format_mplane *coded = &ctx->coded_fmt.fmt.pix_mp;
 
-	/* The coded size decides, as in rkvdec: a smaller picture cannot fit. */
+	/*
+	 * The coded size decides, as in rkvdec: a smaller picture cannot fit;
+	 * the bit depth decides between the 8-bit formats and P010.
+	 */
 	daedalus_fill_decoded(ctx->codec,
-			      cur->pixelformat == V4L2_PIX_FMT_P010 ? 10 : 8,
+			      daedalus_pick_fmt(pix->pixelformat,
+						daedalus_fmt_depth(cur->pixelformat)),
 			      coded->width, coded->height, pix);
 	pix->colorspace = cur->colorspace;
 	pix->xfer_func = cur->xfer_func;

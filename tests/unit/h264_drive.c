@@ -9,6 +9,8 @@
 
 #include <linux/videodev2.h>
 
+#include "job_check.h"
+
 #define ALIGN(x, a)	(((x) + (a) - 1) / (a) * (a))
 
 int h264_pool_init(struct h264_pool *p, int n, size_t length, uint64_t id_base)
@@ -158,6 +160,14 @@ uint8_t *h264_capture_yuv(const uint8_t *data,
 			const uint8_t *s = uv + (size_t)(y + c->y / 2) * f->bytesperline +
 					   (size_t)(c->x / 2) * 2 * bps;
 
+			if (f->pixelformat == V4L2_PIX_FMT_YUV420) {
+				struct dd_chroma_plane cp = dd_picture_chroma(f, (unsigned int)pl);
+
+				memcpy(o, data + cp.offset + (size_t)(y + c->y / 2) * cp.stride +
+				       (size_t)(c->x / 2), (size_t)cw);
+				o += cw;
+				continue;
+			}
 			for (x = 0; x < cw; x++) {
 				if (p010) {
 					const uint8_t *q = s + (2 * x + pl) * 2;

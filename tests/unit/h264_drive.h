@@ -55,7 +55,7 @@ int h264_decode_job(const struct dd_backend *b, void *dec,
 		    const struct daedalus_job *msg, const uint8_t *bits,
 		    size_t len, struct dd_result *res, uint8_t **data);
 
-/* CAPTURE (NV12/P010) -> visible planar yuv420p / yuv420p10le, malloc'd. */
+/* CAPTURE (NV12/YUV420/P010) -> visible planar yuv420p / yuv420p10le, malloc'd. */
 uint8_t *h264_capture_yuv(const uint8_t *data,
 			  const struct daedalus_picture_format *f,
 			  const struct h264_crop *c, size_t *len);

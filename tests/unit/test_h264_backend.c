@@ -16,6 +16,8 @@
  * And regressions of fuzz findings (docs/fuzzing.md): the picture at an
  * odd offset in its CAPTURE buffer, NV12 and P010 (2, 3), bytesperline
  * changing mid-stream (4): same frames, same md5 as the aligned decode.
+ * YUV420 instead of NV12: the same, and 0 bytes copied per 8-bit 4:2:0 job
+ * with the picture aligned (every plane decoded in place).
  *
  * Usage: test_h264_backend [vector names...]; without names a set that
  * covers each feature once, or every vector with DAEDALUS_H264_ALL=1.
@@ -48,9 +50,10 @@ struct layout {
 	int stride_from;	/* first picture with bytesperline * stride_mul */
 	int stride_to;		/* ... up to (exclusive), back to normal after */
 	uint32_t stride_mul;
+	uint32_t yuv420;	/* 8-bit pictures into YUV420, not NV12 */
 };
 
-static const struct layout default_layout = { NULL, 0, 0, 0, 1 };
+static const struct layout default_layout = { NULL, 0, 0, 0, 1, 0 };
 
 /* Applies @l to the format of picture @i (after h264_set_format()/h264_fill_job()). */
 static void apply_layout(struct daedalus_job *msg, const struct layout *l, int i)
@@ -58,6 +61,8 @@ static void apply_layout(struct daedalus_job *msg, const struct layout *l, int i
 	struct daedalus_picture_format *f = &msg->picture_format;
 
 	msg->picture.offset = l->offset;
+	if (l->yuv420 && f->pixelformat == V4L2_PIX_FMT_NV12)
+		f->pixelformat = V4L2_PIX_FMT_YUV420;
 	if (l->stride_mul > 1 && i >= l->stride_from && i < l->stride_to) {
 		f->bytesperline *= l->stride_mul;
 		f->sizeimage = f->bytesperline * f->height * 3 / 2 + 4096;
@@ -105,7 +110,8 @@ static void run_vector(const struct h264_vector *v, struct counts *c,
 	struct dd_result res;
 	uint8_t **ours, *data;
 	size_t *ours_len;
-	int i, equal = 0, differ = 0, st[3] = { 0 }, nslots;
+	int i, equal = 0, differ = 0, st[3] = { 0 }, nslots, copying = 0;
+	unsigned long long copied = 0;
 	struct h264_client_dpb dpb;
 	void *dec;
 	char got[33] = "-", refmd5[33] = "-";
@@ -145,6 +151,12 @@ static void run_vector(const struct h264_vector *v, struct counts *c,
 		st[res.status]++;
 		if (res.status == DAEDALUS_STATUS_OK)
 			CHECK(res.bytesused == msg.picture_format.sizeimage);
+		copied += res.bytes_copied;
+		/* YUV420, 4:2:0, aligned: every plane decoded in place */
+		if (l->yuv420 && l->offset % 64 == 0 && l->stride_mul == 1 &&
+		    pic->depth == 8 &&
+		    pic->chroma_format_idc == 1 && res.bytes_copied)
+			copying++;
 		if (pic->first_of_pair)
 			continue;
 		/* the picture is final once its (last) job is answered */
@@ -195,12 +207,13 @@ static void run_vector(const struct h264_vector *v, struct counts *c,
 	c->suite_total++;
 	if (!strcmp(got, v->md5))
 		c->suite_ok++;
-	printf("%-4s %-20s%s%s jobs %3d ok/corrupt/failed %d/%d/%d frames %d: %d equal %d differ | suite %s ours %s%s lavc-ref %s\n",
-	       differ || st[1] || st[2] || equal != ref.norder ? "FAIL" : "ok",
+	printf("%-4s %-20s%s%s jobs %3d ok/corrupt/failed %d/%d/%d frames %d: %d equal %d differ | suite %s ours %s%s lavc-ref %s | copied %llu bytes%s\n",
+	       differ || st[1] || st[2] || equal != ref.norder || copying ? "FAIL" : "ok",
 	       v->name, l->what ? " " : "", l->what ? l->what : "", s.npics,
 	       st[0], st[1], st[2], s.nframes, equal, differ,
-	       v->md5, got, strcmp(got, v->md5) ? "(!)" : "", refmd5);
-	if (differ || st[1] || st[2] || equal != ref.norder)
+	       v->md5, got, strcmp(got, v->md5) ? "(!)" : "", refmd5, copied,
+	       copying ? " (!) not in place" : "");
+	if (differ || st[1] || st[2] || equal != ref.norder || copying)
 		fails++;
 	for (i = 0; i < s.nframes; i++)
 		free(ours[i]);
@@ -310,25 +323,38 @@ static const char *const default_set[] = {
 };
 
 /*
- * Regressions of the fuzz findings (docs/fuzzing.md, "Found so far"): each
- * shape decoded after the default layout of the same vector must give
- * every frame equal to libavcodec's and the same md5.
+ * Regressions of the fuzz findings (docs/fuzzing.md, "Found so far"), and
+ * the YUV420 layout: each shape decoded after the default layout of the
+ * same vector must give every frame equal to libavcodec's and the same md5.
  */
 static const struct {
 	const char *vector;
 	struct layout layout;
 } regressions[] = {
 	/* 2: not 64-byte aligned for lavc's SIMD stores -> scratch + copy */
-	{ "CABAST3_Sony_E", { "[picture at offset 1]", 1, 0, 0, 1 } },
-	{ "CABAST3_Sony_E", { "[picture at offset 8]", 8, 0, 0, 1 } },
+	{ "CABAST3_Sony_E", { "[picture at offset 1]", 1, 0, 0, 1, 0 } },
+	{ "CABAST3_Sony_E", { "[picture at offset 8]", 8, 0, 0, 1, 0 } },
 	/* 3: P010 at an odd address: bytewise 16-bit stores (UBSan) */
-	{ "PPH10I1_Panasonic_A", { "[P010 at offset 1]", 1, 0, 0, 1 } },
+	{ "PPH10I1_Panasonic_A", { "[P010 at offset 1]", 1, 0, 0, 1, 0 } },
 	/*
 	 * 4: bytesperline doubled for pictures 6..15 (references of the
 	 * earlier stride held), then back to the first stride
 	 */
-	{ "CABAST3_Sony_E", { "[bytesperline x2 for pictures 6..15]", 0, 6, 16, 2 } },
-	{ "MR1_BT_A", { "[bytesperline x2 from picture 1]", 0, 1, 1 << 30, 2 } },
+	{ "CABAST3_Sony_E", { "[bytesperline x2 for pictures 6..15]", 0, 6, 16, 2, 0 } },
+	{ "MR1_BT_A", { "[bytesperline x2 from picture 1]", 0, 1, 1 << 30, 2, 0 } },
+	/*
+	 * YUV420 (issue 11): every plane in place, 0 bytes copied per 8-bit
+	 * 4:2:0 job; copied, still exact, when misaligned or while the
+	 * stride changes.
+	 */
+	{ "BA1_FT_C", { "[YUV420]", 0, 0, 0, 1, 1 } },
+	{ "CABAST3_Sony_E", { "[YUV420]", 0, 0, 0, 1, 1 } },
+	{ "CABAST3_Sony_E", { "[YUV420 at offset 1]", 1, 0, 0, 1, 1 } },
+	{ "CABAST3_Sony_E", { "[YUV420, bytesperline x2 for pictures 6..15]", 0, 6, 16, 2, 1 } },
+	{ "CVFC1_Sony_C", { "[YUV420]", 0, 0, 0, 1, 1 } },
+	{ "HCAFF1_HHI_B", { "[YUV420]", 0, 0, 0, 1, 1 } },
+	{ "HCAMFF1_HHI_B", { "[YUV420]", 0, 0, 0, 1, 1 } },
+	{ "HPCVMOLQ_BRCM_B", { "[YUV420]", 0, 0, 0, 1, 1 } },
 };
 
 static void run_regressions(const struct h264_vector *v, struct counts *c,

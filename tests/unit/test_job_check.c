@@ -101,7 +101,11 @@ static void test_common(void)
 	REJECT(H, j->picture_format.reserved = 1);
 
 	/* Picture format and sizes. */
-	REJECT(H, j->picture_format.pixelformat = V4L2_PIX_FMT_YUV420);
+	ACCEPT(H, j->picture_format.pixelformat = V4L2_PIX_FMT_YUV420);
+	ACCEPT(DAEDALUS_CODEC_VP8, j->picture_format.pixelformat = V4L2_PIX_FMT_YUV420);
+	REJECT(H, (j->picture_format.pixelformat = V4L2_PIX_FMT_YUV420,
+		   j->picture_format.bytesperline = 1921));	/* odd: no chroma stride */
+	REJECT(H, j->picture_format.pixelformat = V4L2_PIX_FMT_YUV422P);
 	REJECT(H, j->picture_format.pixelformat = V4L2_PIX_FMT_P010);	/* 8-bit stream */
 	REJECT(H, j->picture_format.bytesperline = 1918);
 	REJECT(H, j->picture_format.sizeimage = 1920 * 1088 * 3 / 2 - 1);
