@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Jobs recorded from GStreamer in the guest, replayed on the host, md5-exact.
 
-    tests/suite-replay.py [--replay BIN] [--keep DIR] REC
+    tests/suite-replay.py [--replay BIN] [--keep DIR] [--yuv420] REC
 
 REC is what tests/guest/39-vpx-record.test (VP9/VP8) or
 42-av1-record.test (AV1) leaves in its results (dd_record in
@@ -28,6 +28,9 @@ key frame shown so refreshes every slot with itself). The n-th decoded
 frame of the stream must be the n-th job, byte for byte (its recorded
 .bin; for AV1 the payloads of the frame's frame and tile group OBUs, which
 is what v4l2slav1dec puts in the OUTPUT buffer).
+
+--yuv420 replays the NV12 jobs as YUV420 ones (daedalus-replay --yuv420):
+the pictures a client that chose YUV420 would get, checked the same way.
 
 Exit status 0 only if every listed recording exists, replays and matches;
 1 otherwise (also when nothing was compared); 2 for bad usage.
@@ -97,7 +100,7 @@ def find_suite(suite):
     raise ValueError(f"no suite {suite} in {' or '.join(ROOTS)}")
 
 
-def check_one(replay, rec, suite, name, work):
+def check_one(replay, rec, suite, name, work, extra):
     """Replays one recording; returns (ok, message)."""
     root, js = find_suite(suite)
     codec = js.get("codec")
@@ -114,7 +117,7 @@ def check_one(replay, rec, suite, name, work):
     jobs = sorted(glob.glob(os.path.join(ctxs[0], "*.job")))
     frames = os.path.join(work, suite, name)
     os.makedirs(frames, exist_ok=True)
-    p = subprocess.run([replay, "--backend", BACKENDS[codec], "--frames", frames, ctxs[0]],
+    p = subprocess.run([replay, "--backend", BACKENDS[codec], "--frames", frames, *extra, ctxs[0]],
                        capture_output=True, text=True)
     lines = [line.split() for line in p.stdout.splitlines()]
     if p.returncode != 0 or len(lines) != len(jobs):
@@ -159,6 +162,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--replay", default=os.path.join(REPO, "build/host/tools/daedalus-replay"))
     ap.add_argument("--keep", help="keep the replayed frames in this directory")
+    ap.add_argument("--yuv420", action="store_true", help="replay NV12 jobs as YUV420 ones")
     ap.add_argument("rec")
     a = ap.parse_args()
     manifest = os.path.join(a.rec, "MANIFEST")
@@ -182,7 +186,8 @@ def main():
                 if not os.path.isdir(rec):
                     good, msg = False, f"no recording {rec}"
                 else:
-                    good, msg = check_one(a.replay, rec, suite, name, work)
+                    good, msg = check_one(a.replay, rec, suite, name, work,
+                                          ["--yuv420"] if a.yuv420 else [])
             except (OSError, ValueError, IndexError, KeyError, SystemExit) as e:
                 good, msg = False, str(e)
             print(f"{'ok  ' if good else 'FAIL'} {suite}/{name}: {msg}")

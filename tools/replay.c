@@ -4,7 +4,7 @@
  * the daemon's own code on the host: the same job checks, buffer mapping
  * (memfds stand in for the dma-bufs), context handling and backends.
  *
- *   daedalus-replay [--backend NAME] [--frames OUT] [-v] DIR...
+ *   daedalus-replay [--backend NAME] [--frames OUT] [--yuv420] [-v] DIR...
  *
  * DIR is a recording (containing ctx<id>/ directories) or one ctx<id>/
  * directory.  Contexts run one after the other, each in seq order, each
@@ -24,6 +24,10 @@
  * displays, and in which order, is for the caller to know (hidden frames,
  * VP9 show_existing_frame that never became a job, reordering).
  *
+ * --yuv420 replays each NV12 job as the YUV420 job a client that chose
+ * YUV420 gets: the same buffer, chroma planes where NV12's CbCr plane was
+ * (struct daedalus_picture_format).
+ *
  * Exit status 0 unless a recording could not be read or a frame could not
  * be written.
  */
@@ -38,6 +42,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/videodev2.h>
+
 #include "backends.h"
 #include "context.h"
 #include "log.h"
@@ -47,6 +53,8 @@
 
 /* Buffers larger than this are treated as missing (the job then fails). */
 #define MAX_BUFFER (1u << 30)
+
+static int as_yuv420;	/* --yuv420 */
 
 /* Reads at most @max bytes of @path into a new buffer; *size set. */
 static uint8_t *read_file(const char *path, size_t max, size_t *size)
@@ -195,6 +203,8 @@ static int replay_job(struct dd_context *ctx, struct dd_bufmap_cache *cache,
 			msg->picture.fd = make_buffer(msg->picture.length, 0, NULL, 0);
 	}
 
+	if (as_yuv420 && msg->picture_format.pixelformat == V4L2_PIX_FMT_NV12)
+		msg->picture_format.pixelformat = V4L2_PIX_FMT_YUV420;
 	dd_job_prepare(cache, &job, len);
 	dd_context_run(ctx, &job, NULL, &res);
 	if (res.status != DAEDALUS_STATUS_FAILED && job.picture &&
@@ -296,6 +306,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "backend", required_argument, NULL, 'b' },
 		{ "frames", required_argument, NULL, 'f' },
+		{ "yuv420", no_argument, NULL, 'y' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -303,7 +314,7 @@ int main(int argc, char **argv)
 	const char *backend = NULL, *frames = NULL;
 	int c, verbosity = 0, ret = 0;
 
-	while ((c = getopt_long(argc, argv, "b:f:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:f:yvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			if (!dd_backend_exists(optarg)) {
@@ -315,21 +326,25 @@ int main(int argc, char **argv)
 		case 'f':
 			frames = optarg;
 			break;
+		case 'y':
+			as_yuv420 = 1;
+			break;
 		case 'v':
 			verbosity++;
 			break;
 		case 'h':
-			printf("Usage: daedalus-replay [--backend NAME] [--frames OUT] [-v] DIR...\n"
+			printf("Usage: daedalus-replay [--backend NAME] [--frames OUT] [--yuv420] [-v] DIR...\n"
 			       "Replays jobs recorded by daedalusd --record; prints\n"
 			       "<seq> <status> <capture-md5> <i420-md5> per job.\n"
-			       "--frames OUT: each picture as OUT/<seq>.yuv (planar).\n");
+			       "--frames OUT: each picture as OUT/<seq>.yuv (planar).\n"
+			       "--yuv420: NV12 jobs replayed as YUV420 ones.\n");
 			return 0;
 		default:
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "Usage: daedalus-replay [--backend NAME] [--frames OUT] [-v] DIR...\n");
+		fprintf(stderr, "Usage: daedalus-replay [--backend NAME] [--frames OUT] [--yuv420] [-v] DIR...\n");
 		return 2;
 	}
 	if (frames && mkdir(frames, 0755) && errno != EEXIST) {
