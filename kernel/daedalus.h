@@ -208,6 +208,8 @@ struct daedalus_dev {
 	atomic64_t next_buf_id;
 	struct daedalus_bridge bridge;
 	struct daedalus_stats stats;
+	/* CAPTURE's allocator, chosen at load (the allocator parameter) */
+	const struct vb2_mem_ops *cap_mem_ops;
 };
 
 struct daedalus_ctx {

@@ -20,12 +20,18 @@
  * open/release and the control handler built from the codec tables.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-mapping.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <media/v4l2-event.h>
 #include <media/v4l2-ioctl.h>
+#include <media/videobuf2-dma-contig.h>
+#include <media/videobuf2-vmalloc.h>
 
 #include "daedalus.h"
 
@@ -67,6 +73,51 @@ module_param_cb(attach_timeout_ms, &daedalus_timeout_ops,
 		&daedalus_attach_timeout_ms, 0644);
 MODULE_PARM_DESC(attach_timeout_ms,
 		 "a job waits this long for a daemon to attach, then fails (ms, 10-60000)");
+
+/*
+ * CAPTURE's memory.  vmalloc is enough for the daemon alone; dma-contig
+ * gives physically contiguous frames (from CMA where the machine has it,
+ * as the Raspberry Pi 5 does) that a display or GPU without an IOMMU can
+ * import.  OUTPUT stays vmalloc: only the daemon reads the bitstream, and
+ * contiguous memory is too scarce to spend on it.
+ */
+static char *allocator = "vmalloc";
+module_param(allocator, charp, 0444);
+MODULE_PARM_DESC(allocator,
+		 "CAPTURE buffers: vmalloc (default) or dma-contig (contiguous, for display/GPU import)");
+
+static int daedalus_set_allocator(struct daedalus_dev *dev,
+				  struct device *parent)
+{
+	int ret;
+
+	if (sysfs_streq(allocator, "vmalloc")) {
+		dev->cap_mem_ops = &vb2_vmalloc_memops;
+		return 0;
+	}
+	if (!sysfs_streq(allocator, "dma-contig")) {
+		pr_err("allocator=%s: must be vmalloc or dma-contig\n",
+		       allocator);
+		return -EINVAL;
+	}
+	if (!IS_ENABLED(CONFIG_VIDEOBUF2_DMA_CONTIG)) {
+		pr_err("allocator=dma-contig: this kernel has no CONFIG_VIDEOBUF2_DMA_CONTIG\n");
+		return -EINVAL;
+	}
+	/*
+	 * The device itself never does DMA: the daemon writes the frames
+	 * through the CPU and each importer maps them for its own device,
+	 * under its own limits.  A narrower mask (the platform default is
+	 * 32 bits) would only make dma-direct refuse a CMA area above 4 GiB.
+	 */
+	ret = dma_coerce_mask_and_coherent(parent, DMA_BIT_MASK(64));
+	if (ret) {
+		pr_err("allocator=dma-contig: no 64-bit DMA mask (%d)\n", ret);
+		return ret;
+	}
+	dev->cap_mem_ops = &vb2_dma_contig_memops;
+	return 0;
+}
 
 const struct daedalus_codec_desc * const daedalus_codecs[] = {
 	&daedalus_h264_desc,
@@ -427,7 +478,10 @@ static int __init daedalus_init(void)
 	}
 	daedalus_pdev->dev.groups = daedalus_the_dev->stats.groups;
 	platform_set_drvdata(daedalus_pdev, daedalus_the_dev);
-	ret = platform_device_add(daedalus_pdev);
+	/* A bad allocator fails the load before the device appears. */
+	ret = daedalus_set_allocator(daedalus_the_dev, &daedalus_pdev->dev);
+	if (!ret)
+		ret = platform_device_add(daedalus_pdev);
 	if (ret) {
 		platform_device_put(daedalus_pdev);
 		goto err_stats;

@@ -687,7 +687,13 @@ int daedalus_queue_init(void *priv, struct vb2_queue *src_vq,
 	dst_vq->drv_priv = ctx;
 	dst_vq->buf_struct_size = sizeof(struct daedalus_buffer);
 	dst_vq->ops = &daedalus_qops;
-	dst_vq->mem_ops = &vb2_vmalloc_memops;
+	dst_vq->mem_ops = ctx->dev->cap_mem_ops;
+	/*
+	 * dma-contig wants physically contiguous memory: a frame it cannot
+	 * get (no CMA, above the page allocator's largest order) is an
+	 * ENOMEM for the client, not a kernel warning.  vmalloc ignores it.
+	 */
+	dst_vq->gfp_flags = __GFP_NOWARN;
 	dst_vq->timestamp_flags = V4L2_BUF_FLAG_TIMESTAMP_COPY;
 	dst_vq->lock = &ctx->vb_mutex;
 	dst_vq->dev = ctx->dev->v4l2_dev.dev;
