@@ -74,11 +74,7 @@ check_version() {
 }
 
 build() {
-	mkdir "$T/src" &&
-	(cd "$REPO" && git ls-files -z --cached --others --exclude-standard) |
-		(cd "$REPO" && while IFS= read -r -d '' f; do
-			[ ! -e "$f" ] || printf '%s\0' "$f"
-		done) | tar -C "$REPO" --null -T - -cf - | tar -C "$T/src" -xf - &&
+	mkdir "$T/src" && "$REPO/tools/copy-worktree.sh" "$T/src" &&
 	(cd "$T/src" && DEB_BUILD_OPTIONS="nocheck parallel=$JOBS" \
 		dpkg-buildpackage -us -uc -b -j"$JOBS") &&
 		[ -f "$DKMS_DEB" ] && [ -f "$DAEMON_DEB" ]
