@@ -40,6 +40,14 @@ say "debootstrap $SUITE into $ROOT"
 debootstrap --include=make,git,ca-certificates "$SUITE" "$ROOT" http://deb.debian.org/debian \
 	>"$ROOT.debootstrap.log" 2>&1 || { tail -20 "$ROOT.debootstrap.log"; exit 1; }
 rm -f "$ROOT.debootstrap.log"
+# The sources a Debian installer writes (debootstrap writes only "$SUITE main"):
+# Debian 12's 6.12 kernel headers, which `make check` builds against, are in
+# bookworm-security.
+cat >"$ROOT/etc/apt/sources.list" <<EOF
+deb http://deb.debian.org/debian $SUITE main
+deb http://deb.debian.org/debian $SUITE-updates main
+deb http://deb.debian.org/debian-security $SUITE-security main
+EOF
 say "root made in $(( $(date +%s) - t0 )) s"
 git clone -q "$REPO" "$ROOT/src/daedalus-v4l2"
 mkdir -p "$ROOT/src/shared"

@@ -80,7 +80,13 @@ install() {
 	apt-get update -q >/dev/null
 	if [ "$goal" != demo ]; then
 		h612=$(headers_612)
-		[ -n "$h612" ] || { echo "deps: no linux-headers-6.12.*+deb12-amd64 in apt" >&2; exit 1; }
+		[ -n "$h612" ] || {
+			echo "deps: no linux-headers-6.12.*+deb12-amd64 in apt: Debian 12 has them in" \
+				"bookworm-security; enable it (as the installer does) and run again:" >&2
+			echo "  echo 'deb http://deb.debian.org/debian-security bookworm-security main'" \
+				">>/etc/apt/sources.list" >&2
+			exit 1
+		}
 		pkgs+=("$h612")
 	fi
 	echo "deps: $(date -u +%FT%TZ) installing ${#pkgs[@]} packages and what they depend on"
