@@ -291,8 +291,9 @@ void dd_context_summary(const struct dd_context *ctx, char *buf, size_t size)
 
 	snprintf(buf, size, "%s %" PRIu32 "x%" PRIu32 ", %" PRIu64 " jobs, %" PRIu64
 		 " frames in %.2f s (%.1f fps), %" PRIu64 " failed, %" PRIu64
-		 " corrupt, %" PRIu64 " picture bytes copied",
+		 " corrupt, %" PRIu64 " picture bytes copied (%" PRIu64 " per job)",
 		 dd_codec_name(ctx->last_codec), ctx->width, ctx->height, ctx->jobs,
 		 ctx->frames, secs, secs > 0 ? (double)ctx->frames / secs : 0.0,
-		 ctx->failed, ctx->corrupt, ctx->bytes_copied);
+		 ctx->failed, ctx->corrupt, ctx->bytes_copied,
+		 ctx->jobs ? ctx->bytes_copied / ctx->jobs : 0);
 }

@@ -83,7 +83,8 @@ void dd_context_run(struct dd_context *ctx, const struct dd_prepared_job *job,
 
 /*
  * What the context did, for its close: "h264 176x144, 17 jobs, 17 frames
- * in 0.22 s (79.1 fps), 0 failed, 0 corrupt, 0 picture bytes copied", the
+ * in 0.22 s (79.1 fps), 0 failed, 0 corrupt, 0 picture bytes copied (0 per
+ * job)", the
  * time from its first job's start to its last one's end.
  */
 void dd_context_summary(const struct dd_context *ctx, char *buf, size_t size);
