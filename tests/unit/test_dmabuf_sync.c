@@ -42,7 +42,6 @@
 
 #define SKIP		77
 #define SLOTS		16
-#define BITSTREAM_ID	1
 #define MAX_BUFS	(SLOTS + 1)
 
 /* The fake dma-bufs: their inodes and how many brackets are open on each. */
@@ -180,14 +179,8 @@ static enum daedalus_status run_job(struct dd_context *ctx, struct h264_pool *po
 	struct stat st;
 
 	CHECK_EQ(pwrite(bs_fd, pic->slices, pic->slices_len, 0), pic->slices_len);
-	h264_fill_job(&msg, pic, seq, pool->id_base + (uint64_t)slot);
+	h264_fill_job_fds(&msg, pic, seq, pool, slot, bs_fd, bs_len, dpb);
 	msg.picture_format.pixelformat = V4L2_PIX_FMT_YUV420;
-	msg.bitstream.id = BITSTREAM_ID;
-	msg.bitstream.fd = dup(bs_fd);
-	msg.bitstream.length = (uint32_t)bs_len;
-	msg.picture.fd = dup(pool->fd[slot]);
-	msg.picture.length = (uint32_t)pool->length;
-	h264_client_dpb_fill(dpb, pic, &msg.params.h264);
 	for (int j = i - 1; j >= 0 && msg.num_refs < SLOTS - 1; j--) {
 		uint64_t id = pool->id_base + (uint64_t)(pics[j].frame % SLOTS);
 		uint32_t k;
