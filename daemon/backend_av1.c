@@ -5,8 +5,9 @@
  * its controls and tile entries (av1_obu.c), fed to dav1d one frame at a
  * time (max_frame_delay 1), and the frame dav1d outputs, shown or not
  * (output_invisible_frames: the client references hidden frames later),
- * is written to the job's CAPTURE buffer with its film grain applied;
- * dav1d keeps the clean references itself.  dav1d's parse of the rebuilt
+ * is the job's CAPTURE buffer with its film grain applied: decoded there
+ * where the layout allows (av1_picture.c), else copied there; dav1d keeps
+ * the clean references itself.  dav1d's parse of the rebuilt
  * header is compared with the controls (av1_header_check.c).
  *
  * As for VP9, a new stream (STREAMON) resets nothing: the references a
@@ -19,6 +20,7 @@
 
 #include "av1_header_check.h"
 #include "av1_obu.h"
+#include "av1_picture.h"
 #include "backend.h"
 #include "dav1d.h"
 #include "log.h"
@@ -27,6 +29,7 @@
 struct av1_dec {
 	const struct dd_dav1d *lib;
 	Dav1dContext *ctx;
+	struct dd_av1_pictures *pics;
 	struct dd_av1_slots slots;
 	struct v4l2_ctrl_av1_sequence seq;	/* last sent to dav1d */
 	int seq_sent;
@@ -51,6 +54,11 @@ static int av1_open(void **decoder, const struct dd_decoder_config *cfg)
 	if (!dec)
 		return -ENOMEM;
 	dec->lib = lib;
+	dec->pics = dd_av1_pictures_new();
+	if (!dec->pics) {
+		free(dec);
+		return -ENOMEM;
+	}
 	lib->dav1d_default_settings(&s);
 	s.n_threads = (int)cfg->threads;
 	s.max_frame_delay = 1;		/* each picture complete within its job */
@@ -58,7 +66,9 @@ static int av1_open(void **decoder, const struct dd_decoder_config *cfg)
 	s.apply_grain = 1;
 	s.all_layers = 0;
 	s.logger.callback = av1_log;
+	dd_av1_pictures_use(dec->pics, &s);
 	if (lib->dav1d_open(&dec->ctx, &s) < 0) {
+		dd_av1_pictures_free(dec->pics);
 		free(dec);
 		return -ENOMEM;
 	}
@@ -71,6 +81,7 @@ static void av1_close(void *decoder)
 	struct av1_dec *dec = decoder;
 
 	dec->lib->dav1d_close(&dec->ctx);
+	dd_av1_pictures_free(dec->pics);
 	free(dec);
 }
 
@@ -86,6 +97,8 @@ static const char *refs_mismatch(const struct av1_dec *dec,
 		if (dec->slots.timestamp[slot] != f->reference_frame_ts[slot] ||
 		    (order_hints && dec->slots.order_hint[slot] != f->order_hints[i + 1]))
 			return "av1: the client's references are not the frames this decoder holds (seek or dropped jobs?)";
+		if (dd_av1_pictures_overwritten(dec->pics, dec->slots.timestamp[slot]))
+			return "av1: a reference's CAPTURE buffer was queued again while it was a reference";
 	}
 	return NULL;
 }
@@ -116,6 +129,7 @@ static int run(struct av1_dec *dec, Dav1dData *data, Dav1dPicture *pic,
 			return ret;
 		}
 	}
+	dd_av1_pictures_output(dec->pics);
 	ret = lib->dav1d_get_picture(dec->ctx, pic);
 	if (ret < 0)
 		*why = ret == DAV1D_ERR(EAGAIN) ? "av1: dav1d decoded no picture" :
@@ -243,6 +257,7 @@ static int av1_decode(void *decoder, const struct dd_job *job,
 
 	result->status = DAEDALUS_STATUS_FAILED;
 	result->bytesused = 0;
+	dd_av1_pictures_target(dec->pics, NULL, 0);
 	if (f->frame_type != V4L2_AV1_KEY_FRAME) {
 		ret = catch_up_shown_key_frame(dec, f, &result->why);
 		if (ret == -ENOMEM)
@@ -250,6 +265,7 @@ static int av1_decode(void *decoder, const struct dd_job *job,
 		if (ret)
 			return 0;
 	}
+	dd_av1_pictures_target(dec->pics, &job->picture, job->msg->timestamp);
 	if (!intra) {
 		corrupt = refs_mismatch(dec, f, !!(p->sequence.flags &
 						   V4L2_AV1_SEQUENCE_FLAG_ENABLE_ORDER_HINT));
@@ -270,7 +286,7 @@ static int av1_decode(void *decoder, const struct dd_job *job,
 		dec->lib->dav1d_picture_unref(&pic);
 		return 0;
 	}
-	bytes = output(&pic, job);
+	bytes = dd_av1_pictures_in_place(dec->pics, &pic) ? 0 : output(&pic, job);
 	dec->lib->dav1d_picture_unref(&pic);
 	if (bytes < 0) {
 		result->why = "av1: the picture does not fit the CAPTURE format";

@@ -8,14 +8,18 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <linux/dma-buf.h>
 
 #include "bufmap.h"
 
 struct dd_bufmap {
 	atomic_uint refs;
 	uint64_t id;
+	int fd;			/* the dma-buf, for DMA_BUF_IOCTL_SYNC */
+	atomic_int not_dmabuf;	/* fd has no SYNC ioctl (a memfd) */
 	uint8_t *data;
 	size_t length;
 	int writable;
@@ -23,7 +27,7 @@ struct dd_bufmap {
 
 struct dd_bufmap_entry {
 	uint64_t id;
-	int fd;			/* kept until BUF_GONE */
+	int fd;			/* until BUF_GONE or moved into map; or -1 */
 	struct dd_bufmap *map;	/* NULL until first mapped */
 };
 
@@ -49,7 +53,8 @@ void dd_bufmap_cache_free(struct dd_bufmap_cache *cache)
 	if (!cache)
 		return;
 	for (size_t i = 0; i < cache->count; i++) {
-		close(cache->entries[i].fd);
+		if (cache->entries[i].fd >= 0)
+			close(cache->entries[i].fd);
 		dd_bufmap_unref(cache->entries[i].map);
 	}
 	free(cache->entries);
@@ -57,6 +62,7 @@ void dd_bufmap_cache_free(struct dd_bufmap_cache *cache)
 	free(cache);
 }
 
+/* Maps @fd; the mapping owns it then. */
 static struct dd_bufmap *map_new(uint64_t id, int fd, size_t length,
 				 int writable)
 {
@@ -72,7 +78,9 @@ static struct dd_bufmap *map_new(uint64_t id, int fd, size_t length,
 		return NULL;
 	}
 	atomic_init(&map->refs, 1);
+	atomic_init(&map->not_dmabuf, 0);
 	map->id = id;
+	map->fd = fd;
 	map->data = data;
 	map->length = length;
 	map->writable = !!writable;
@@ -154,8 +162,11 @@ struct dd_bufmap *dd_bufmap_cache_get(struct dd_bufmap_cache *cache,
 		/* Kept unmapped on failure: the next job tries again. */
 		entry->map = map_new(id, entry->fd, length, writable);
 		map = entry->map;
-		if (map)
+		if (map) {
+			/* Synced through while a backend holds it after BUF_GONE. */
+			entry->fd = -1;
 			dd_bufmap_ref(map);	/* the caller's */
+		}
 	} else if (length > entry->map->length) {
 		/*
 		 * A buffer keeps its id and size for its life: a bigger
@@ -166,6 +177,22 @@ struct dd_bufmap *dd_bufmap_cache_get(struct dd_bufmap_cache *cache,
 	} else if (writable && !entry->map->writable) {
 		errno = EACCES;
 	} else {
+		map = entry->map;
+		dd_bufmap_ref(map);
+	}
+	pthread_mutex_unlock(&cache->lock);
+	return map;
+}
+
+struct dd_bufmap *dd_bufmap_cache_find(struct dd_bufmap_cache *cache,
+				       uint64_t id)
+{
+	struct dd_bufmap_entry *entry;
+	struct dd_bufmap *map = NULL;
+
+	pthread_mutex_lock(&cache->lock);
+	entry = id ? find(cache, id) : NULL;
+	if (entry && entry->map) {
 		map = entry->map;
 		dd_bufmap_ref(map);
 	}
@@ -211,5 +238,26 @@ void dd_bufmap_unref(struct dd_bufmap *map)
 	if (atomic_fetch_sub_explicit(&map->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	munmap(map->data, map->length);
+	close(map->fd);
 	free(map);
+}
+
+int dd_bufmap_sync(struct dd_bufmap *map, int end, int write)
+{
+	struct dma_buf_sync sync = {
+		.flags = (end ? DMA_BUF_SYNC_END : DMA_BUF_SYNC_START) |
+			 (write ? DMA_BUF_SYNC_RW : DMA_BUF_SYNC_READ),
+	};
+
+	if (atomic_load_explicit(&map->not_dmabuf, memory_order_relaxed))
+		return 0;
+	while (ioctl(map->fd, DMA_BUF_IOCTL_SYNC, &sync)) {
+		if (errno == EINTR)
+			continue;
+		if (errno != ENOTTY)
+			return -errno;
+		atomic_store_explicit(&map->not_dmabuf, 1, memory_order_relaxed);
+		break;
+	}
+	return 0;
 }

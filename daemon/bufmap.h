@@ -9,7 +9,12 @@
  * failed).  A mapping is reference counted: the cache holds one reference
  * until BUF_GONE, backends hold more while they use a picture as a
  * reference.  The memory stays valid while the mapping exists, even after
- * the client freed the buffer.
+ * the client freed the buffer: the mapping keeps the fd from then on.
+ *
+ * The CPU reads and writes a mapping only between dd_bufmap_sync() calls
+ * (DMA_BUF_IOCTL_SYNC): an exporter whose memory is not coherent with the
+ * CPU's caches (a display or GPU buffer the client imported, arm64 without
+ * coherent DMA) gets them cleaned and invalidated there.
  */
 #ifndef DAEDALUS_BUFMAP_H
 #define DAEDALUS_BUFMAP_H
@@ -39,11 +44,22 @@ int dd_bufmap_cache_add(struct dd_bufmap_cache *cache, uint64_t id, int fd);
 struct dd_bufmap *dd_bufmap_cache_get(struct dd_bufmap_cache *cache,
 				      uint64_t id, int fd, size_t length,
 				      int writable);
+/* Buffer @id's mapping with a reference for the caller, or NULL if not mapped. */
+struct dd_bufmap *dd_bufmap_cache_find(struct dd_bufmap_cache *cache,
+				       uint64_t id);
 /* The kernel freed buffer @id: close its fd, drop the cache's reference. */
 void dd_bufmap_cache_forget(struct dd_bufmap_cache *cache, uint64_t id);
 
 uint8_t *dd_bufmap_data(const struct dd_bufmap *map);
 size_t dd_bufmap_length(const struct dd_bufmap *map);
+
+/*
+ * DMA_BUF_IOCTL_SYNC: the CPU's access begins (@end 0) or ends (1), to
+ * read, or to @write (and read).  0, or a negative errno.  An fd that is
+ * not a dma-buf (memfds standing in: daedalus-replay, tests) has nothing
+ * to sync: 0.
+ */
+int dd_bufmap_sync(struct dd_bufmap *map, int end, int write);
 
 void dd_bufmap_ref(struct dd_bufmap *map);
 void dd_bufmap_unref(struct dd_bufmap *map);

@@ -20,6 +20,7 @@ enum {
 	DD_WARNED_DECODE = 1u << 3,
 	DD_WARNED_RESULT = 1u << 4,
 	DD_WARNED_RECORD = 1u << 5,
+	DD_WARNED_SYNC = 1u << 6,
 };
 
 void dd_job_take_fds(struct dd_bufmap_cache *cache,
@@ -40,6 +41,7 @@ void dd_job_prepare(struct dd_bufmap_cache *cache, struct dd_prepared_job *job,
 	job->reject = NULL;
 	job->bitstream = NULL;
 	job->picture = NULL;
+	job->num_refs = 0;
 
 	/*
 	 * The fds first: the kernel sends each buffer's fd once, so even a
@@ -61,6 +63,20 @@ void dd_job_prepare(struct dd_bufmap_cache *cache, struct dd_prepared_job *job,
 		job->reject = errno == ENOENT ? "picture buffer never handed over" :
 			      "cannot map the picture buffer";
 		dd_job_release(job);
+		return;
+	}
+	for (uint32_t i = 0; i < msg->num_refs; i++) {
+		uint64_t id = msg->refs[i].buf_id;
+		uint32_t j;
+
+		for (j = 0; j < i && msg->refs[j].buf_id != id; j++)
+			;
+		if (j < i || id == msg->picture.id || id == msg->bitstream.id)
+			continue;
+		/* Not mapped: no decoder of this attachment holds it. */
+		job->refs[job->num_refs] = dd_bufmap_cache_find(cache, id);
+		if (job->refs[job->num_refs])
+			job->num_refs++;
 	}
 }
 
@@ -70,6 +86,8 @@ void dd_job_release(struct dd_prepared_job *job)
 	dd_bufmap_unref(job->picture);
 	job->bitstream = NULL;
 	job->picture = NULL;
+	while (job->num_refs)
+		dd_bufmap_unref(job->refs[--job->num_refs]);
 }
 
 void dd_context_init(struct dd_context *ctx, uint64_t ctx_id,
@@ -240,6 +258,37 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Buffer @i of @job: the bitstream, the picture, then the references. */
+static struct dd_bufmap *job_buf(const struct dd_prepared_job *job, unsigned int i)
+{
+	return i == 0 ? job->bitstream : i == 1 ? job->picture : job->refs[i - 2];
+}
+
+/*
+ * DMA_BUF_IOCTL_SYNC around the CPU's access to @job's buffers: the
+ * bitstream read (and recorded), the picture written, the references
+ * read.  @end 0 begins it (undone if one fails), 1 ends it.  0, or the
+ * first negative errno.
+ */
+static int sync_job(struct dd_context *ctx, const struct dd_prepared_job *job,
+		    int end)
+{
+	unsigned int n = 2 + job->num_refs, i;
+	uint64_t start = now_ns();
+	int ret = 0, r;
+
+	for (i = 0; i < n && !(ret && !end); i++) {
+		r = dd_bufmap_sync(job_buf(job, i), end, i == 1);
+		if (r && !ret)
+			ret = r;
+	}
+	if (ret && !end)
+		for (i--; i--;)
+			dd_bufmap_sync(job_buf(job, i), 1, i == 1);
+	ctx->sync_ns += now_ns() - start;
+	return ret;
+}
+
 void dd_context_run(struct dd_context *ctx, const struct dd_prepared_job *job,
 		    struct dd_recorder *rec, struct daedalus_result *res)
 {
@@ -247,17 +296,25 @@ void dd_context_run(struct dd_context *ctx, const struct dd_prepared_job *job,
 	enum daedalus_status status = DAEDALUS_STATUS_FAILED;
 	uint32_t bytesused = 0;
 	const char *why;
+	int synced = 0, ret;
 
 	if (!ctx->jobs++)
 		ctx->first_ns = now_ns();
 	ctx->last_codec = msg->codec;
 	ctx->width = msg->coded_width;
 	ctx->height = msg->coded_height;
+	if (!job->reject) {
+		ret = sync_job(ctx, job, 0);
+		synced = !ret;
+		if (ret)
+			warn_once(ctx, DD_WARNED_SYNC, DD_LOG_WARN,
+				  "context %" PRIu64 ": job %" PRIu64 ": cannot begin CPU access to its buffers (DMA_BUF_IOCTL_SYNC): %s",
+				  ctx->ctx_id, (uint64_t)msg->seq, strerror(-ret));
+	}
 	if (rec) {
 		const uint8_t *bs = NULL;
-		int ret;
 
-		if (!job->reject)
+		if (synced)
 			bs = dd_bufmap_data(job->bitstream) + msg->bitstream.offset;
 		ret = dd_recorder_write(rec, msg, bs, bs ? msg->bitstream.bytesused : 0);
 		if (ret)
@@ -271,8 +328,16 @@ void dd_context_run(struct dd_context *ctx, const struct dd_prepared_job *job,
 			  "context %" PRIu64 ": job %" PRIu64 " rejected: %s"
 			  " (further rejections in this context at debug level)",
 			  ctx->ctx_id, (uint64_t)msg->seq, job->reject);
-	else
+	else if (synced)
 		status = decode(ctx, job, &bytesused);
+	/* The picture may not be in memory for the client: the job fails. */
+	if (synced && (ret = sync_job(ctx, job, 1))) {
+		warn_once(ctx, DD_WARNED_SYNC, DD_LOG_WARN,
+			  "context %" PRIu64 ": job %" PRIu64 ": cannot end CPU access to its buffers (DMA_BUF_IOCTL_SYNC): %s",
+			  ctx->ctx_id, (uint64_t)msg->seq, strerror(-ret));
+		status = DAEDALUS_STATUS_FAILED;
+		bytesused = 0;
+	}
 
 	if (status == DAEDALUS_STATUS_FAILED)
 		ctx->failed++;
@@ -291,8 +356,11 @@ void dd_context_summary(const struct dd_context *ctx, char *buf, size_t size)
 
 	snprintf(buf, size, "%s %" PRIu32 "x%" PRIu32 ", %" PRIu64 " jobs, %" PRIu64
 		 " frames in %.2f s (%.1f fps), %" PRIu64 " failed, %" PRIu64
-		 " corrupt, %" PRIu64 " picture bytes copied",
+		 " corrupt, %" PRIu64 " picture bytes copied (%" PRIu64 " per job),"
+		 " cache syncs %.1f us per job",
 		 dd_codec_name(ctx->last_codec), ctx->width, ctx->height, ctx->jobs,
 		 ctx->frames, secs, secs > 0 ? (double)ctx->frames / secs : 0.0,
-		 ctx->failed, ctx->corrupt, ctx->bytes_copied);
+		 ctx->failed, ctx->corrupt, ctx->bytes_copied,
+		 ctx->jobs ? ctx->bytes_copied / ctx->jobs : 0,
+		 ctx->jobs ? (double)ctx->sync_ns / 1e3 / (double)ctx->jobs : 0.0);
 }

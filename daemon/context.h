@@ -29,6 +29,9 @@ struct dd_prepared_job {
 	const char *reject;		/* set: answer FAILED, do not decode */
 	struct dd_bufmap *bitstream;	/* references, NULL when rejected */
 	struct dd_bufmap *picture;
+	/* The mapped buffers of the references it names (not the picture's). */
+	struct dd_bufmap *refs[DAEDALUS_MAX_REFS];
+	unsigned int num_refs;
 };
 
 #define DD_WHY_REMEMBERED	8
@@ -49,6 +52,7 @@ struct dd_context {
 	uint64_t failed;
 	uint64_t corrupt;
 	uint64_t bytes_copied;		/* picture bytes not decoded in place */
+	uint64_t sync_ns;		/* time in DMA_BUF_IOCTL_SYNC */
 	/* For dd_context_summary(): */
 	uint64_t frames;		/* pictures answered OK (not fields held) */
 	enum daedalus_codec last_codec;	/* of the last job */
@@ -83,7 +87,8 @@ void dd_context_run(struct dd_context *ctx, const struct dd_prepared_job *job,
 
 /*
  * What the context did, for its close: "h264 176x144, 17 jobs, 17 frames
- * in 0.22 s (79.1 fps), 0 failed, 0 corrupt, 0 picture bytes copied", the
+ * in 0.22 s (79.1 fps), 0 failed, 0 corrupt, 0 picture bytes copied (0 per
+ * job), cache syncs 3.2 us per job", the
  * time from its first job's start to its last one's end.
  */
 void dd_context_summary(const struct dd_context *ctx, char *buf, size_t size);

@@ -30,7 +30,9 @@ frame of the stream must be the n-th job, byte for byte (its recorded
 is what v4l2slav1dec puts in the OUTPUT buffer).
 
 --yuv420 replays the NV12 jobs as YUV420 ones (daedalus-replay --yuv420):
-the pictures a client that chose YUV420 would get, checked the same way.
+the pictures a client that chose YUV420 would get, checked the same way;
+an AV1 vector of 8-bit 4:2:0 (output_format yuv420p) must then copy 0
+bytes per job: dav1d decodes in place (issue 11).
 
 Exit status 0 only if every listed recording exists, replays and matches;
 1 otherwise (also when nothing was compared); 2 for bad usage.
@@ -126,6 +128,10 @@ def check_one(replay, rec, suite, name, work, extra):
     if bad:
         return False, f"{len(bad)} of {len(jobs)} jobs not OK, first: {' '.join(bad[0])}"
     seqs = [line[0] for line in lines]
+    copied = sum(int(line[4]) for line in lines)
+    in_place = extra == ["--yuv420"] and codec == "AV1" and vec.get("output_format") == "yuv420p"
+    if in_place and copied:
+        return False, f"{copied} picture bytes copied in {len(jobs)} jobs (0 wanted: decoded in place)"
 
     slots, shown, n = [None] * 8, [], 0
     src = os.path.join(root, suite, name, vec["input_file"])
@@ -154,7 +160,8 @@ def check_one(replay, rec, suite, name, work, extra):
         with open(os.path.join(frames, f"{int(seq):08d}.yuv"), "rb") as f:
             md5.update(f.read())
     got, want = md5.hexdigest(), vec["result"]
-    msg = f"{len(jobs)} jobs, {len(shown)} frames shown, md5 {got} (suite {want})"
+    msg = (f"{len(jobs)} jobs, {len(shown)} frames shown, {copied // len(jobs)} bytes copied per job, "
+           f"md5 {got} (suite {want})")
     return got == want, msg
 
 

@@ -10,11 +10,12 @@
  * directory.  Contexts run one after the other, each in seq order, each
  * with its own mapping cache.  Prints one line per job:
  *
- *   <seq> <status> <capture-md5> <i420-md5>
+ *   <seq> <status> <capture-md5> <i420-md5> <bytes-copied>
  *
  * status OK/CORRUPT/FAILED; the md5s are those of picture_hash.h (the
  * coded area in the CAPTURE layout, and as planar I420 / yuv420p10le), or
- * "-" for FAILED.
+ * "-" for FAILED; bytes-copied: the picture bytes the backend wrote other
+ * than by decoding in place (the daemon's statistic).
  *
  * --frames OUT writes the picture of every job not FAILED to
  * OUT/<seq, 8 digits>.yuv: planar I420 (8-bit) or yuv420p10le (the i420
@@ -183,6 +184,7 @@ static int replay_job(struct dd_context *ctx, struct dd_bufmap_cache *cache,
 	struct dd_prepared_job job = { .msg = msg };
 	struct daedalus_result res;
 	char cap[33] = "-", i420[33] = "-";
+	uint64_t copied = ctx->bytes_copied;
 	int ret = 0;
 
 	/*
@@ -216,8 +218,8 @@ static int replay_job(struct dd_context *ctx, struct dd_bufmap_cache *cache,
 	}
 	if (job.reject)
 		dd_info("job %" PRIu64 ": %s", (uint64_t)msg->seq, job.reject);
-	printf("%" PRIu64 " %s %s %s\n", (uint64_t)msg->seq,
-	       dd_status_name(res.status), cap, i420);
+	printf("%" PRIu64 " %s %s %s %" PRIu64 "\n", (uint64_t)msg->seq,
+	       dd_status_name(res.status), cap, i420, ctx->bytes_copied - copied);
 	if (frames && res.status != DAEDALUS_STATUS_FAILED && job.picture)
 		ret = write_frame(frames, msg, dd_bufmap_data(job.picture) +
 				  msg->picture.offset);

@@ -98,6 +98,18 @@ void h264_fill_job(struct daedalus_job *msg, const struct h264_picture *pic,
 	msg->params.h264 = pic->params;
 }
 
+void h264_fill_job_fds(struct daedalus_job *msg, const struct h264_picture *pic,
+		       uint64_t seq, const struct h264_pool *pool, int slot,
+		       int bs_fd, size_t bs_len, struct h264_client_dpb *dpb)
+{
+	h264_fill_job(msg, pic, seq, pool->id_base + (uint64_t)slot);
+	msg->bitstream.fd = dup(bs_fd);
+	msg->bitstream.length = (uint32_t)bs_len;
+	msg->picture.fd = dup(pool->fd[slot]);
+	msg->picture.length = (uint32_t)pool->length;
+	h264_client_dpb_fill(dpb, pic, &msg->params.h264);
+}
+
 int h264_decode_job(const struct dd_backend *b, void *dec,
 		    struct h264_pool *pool, int slot,
 		    const struct daedalus_job *msg, const uint8_t *bits,

@@ -47,6 +47,16 @@ void h264_fill_job(struct daedalus_job *msg, const struct h264_picture *pic,
 		   uint64_t seq, uint64_t buf_id);
 
 /*
+ * The record of a job as the core gets one that hands the fds over:
+ * h264_fill_job() into pool buffer @slot, with a dup of its fd and of
+ * @bs_fd (the OUTPUT memfd, id 1, @bs_len bytes), the client's DPB @dpb
+ * filled (h264_client_dpb_fill()).
+ */
+void h264_fill_job_fds(struct daedalus_job *msg, const struct h264_picture *pic,
+		       uint64_t seq, const struct h264_pool *pool, int slot,
+		       int bs_fd, size_t bs_len, struct h264_client_dpb *dpb);
+
+/*
  * Decodes @msg with @bits (@len bytes) as its OUTPUT buffer into pool
  * buffer @slot; *data = the picture in it.  Returns decode()'s value.
  */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The dma-buf cache, with memfds as fake dma-bufs: an fd kept per id
- * until forget (or the cache's end), one mapping per id, references,
+ * until forget (or the cache's end; the mapping keeps it while referenced),
+ * one mapping per id, references,
  * forget while referenced, a second fd for an id closed, and errors.
  */
 #include <errno.h>
@@ -75,7 +76,8 @@ int main(void)
 
 	/* Forget while referenced (twice: a and b): memory stays until the last unref. */
 	dd_bufmap_cache_forget(cache, 1);
-	CHECK(fcntl(fd, F_GETFD) == -1);	/* the kept fd is closed */
+	/* The mapping keeps the fd: DMA_BUF_IOCTL_SYNC while a backend reads it. */
+	CHECK(fcntl(fd, F_GETFD) != -1);
 	CHECK(is_mapped(data));
 	CHECK_EQ(data[100], 0x42);
 	data[0] = 0x55;
@@ -83,6 +85,7 @@ int main(void)
 	CHECK(is_mapped(data));
 	dd_bufmap_unref(a);
 	CHECK(!is_mapped(data));
+	CHECK(fcntl(fd, F_GETFD) == -1);	/* closed with the mapping */
 	dd_bufmap_cache_forget(cache, 1);	/* twice, or unknown: harmless */
 	dd_bufmap_cache_forget(cache, 999);
 	CHECK_EQ(fx_count_fds(), base + 1);
@@ -132,14 +135,18 @@ int main(void)
 	dd_bufmap_unref(c);
 	CHECK_EQ(fx_count_fds(), base + 3);
 
-	/* Freeing the cache closes its fds, keeps referenced mappings alive. */
+	/*
+	 * Freeing the cache closes its fds, keeps referenced mappings alive
+	 * with theirs (a and ro).
+	 */
 	data = dd_bufmap_data(a);
 	dd_bufmap_cache_free(cache);
-	CHECK_EQ(fx_count_fds(), base);
+	CHECK_EQ(fx_count_fds(), base + 2);
 	CHECK(is_mapped(data));
 	CHECK_EQ(data[0], 0x66);
 	dd_bufmap_unref(a);
 	CHECK(!is_mapped(data));
+	CHECK_EQ(fx_count_fds(), base + 1);
 	dd_bufmap_unref(ro);
 	CHECK_EQ(fx_count_fds(), base);
 	return dd_test_result("test_bufmap");

@@ -271,9 +271,10 @@ static void test_two_contexts(void)
 	CHECK_EQ(r.ret, 0);
 	/* A closed by the kernel, B still open at the end; one line each. */
 	CHECK(strstr(log, "notice: context 11 closed: vp8 64x64, 7 jobs, 6 frames in "));
-	CHECK(strstr(log, " fps), 1 failed, 0 corrupt, 0 picture bytes copied\n"));
+	CHECK(strstr(log, " fps), 1 failed, 0 corrupt, 0 picture bytes copied (0 per job), cache syncs "));
 	CHECK(strstr(log, "notice: context 22 still open at exit: vp9 64x64, 6 jobs, 6 frames in "));
-	CHECK(strstr(log, " fps), 0 failed, 0 corrupt, 0 picture bytes copied\n"));
+	CHECK(strstr(log, " fps), 0 failed, 0 corrupt, 0 picture bytes copied (0 per job), cache syncs "));
+	CHECK_EQ(count(log, " us per job\n"), 2);
 	CHECK_EQ(count(log, "notice: context "), 2);
 	free(log);
 

@@ -26,7 +26,6 @@
 
 #define SKIP		77
 #define SLOTS		16
-#define BITSTREAM_ID	1
 
 static int is_intra(const struct h264_picture *p)
 {
@@ -55,15 +54,9 @@ static enum daedalus_status run_job(struct dd_context *ctx, struct h264_pool *po
 	size_t len;
 
 	CHECK_EQ(pwrite(bs_fd, pic->slices, pic->slices_len, 0), pic->slices_len);
-	h264_fill_job(&msg, pic, seq, pool->id_base + (uint64_t)slot);
+	h264_fill_job_fds(&msg, pic, seq, pool, slot, bs_fd, bs_len, dpb);
 	if (new_stream)
 		msg.flags |= DAEDALUS_JOB_NEW_STREAM;
-	msg.bitstream.id = BITSTREAM_ID;
-	msg.bitstream.fd = dup(bs_fd);
-	msg.bitstream.length = (uint32_t)bs_len;
-	msg.picture.fd = dup(pool->fd[slot]);
-	msg.picture.length = (uint32_t)pool->length;
-	h264_client_dpb_fill(dpb, pic, &msg.params.h264);
 	dd_job_prepare(pool->cache, &job, sizeof(msg));
 	CHECK(job.reject == NULL);
 	dd_context_run(ctx, &job, NULL, &res);

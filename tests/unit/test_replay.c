@@ -133,7 +133,7 @@ static void expected_line(const struct daedalus_job *job, int frame, char *line,
 		dd_backend_pattern.decode(dec, &dj, &res);
 	dd_backend_pattern.close(dec);
 	CHECK_EQ(dd_picture_md5(buf, f, job->coded_width, job->coded_height, cap, i420), 0);
-	snprintf(line, size, "%llu OK %s %s\n", (unsigned long long)job->seq, cap, i420);
+	snprintf(line, size, "%llu OK %s %s 0\n", (unsigned long long)job->seq, cap, i420);
 	free(buf);
 }
 
@@ -187,7 +187,7 @@ static void test_replay(const char *replay)
 	CHECK_EQ(file_size(ctx_dir, "00000002.bin"), -1);
 
 	expected_line(&jobs[0], 0, want[0], sizeof(want[0]));
-	snprintf(want[1], sizeof(want[1]), "2 FAILED - -\n");
+	snprintf(want[1], sizeof(want[1]), "2 FAILED - - 0\n");
 	expected_line(&jobs[2], 1, want[2], sizeof(want[2]));	/* 2nd decoded frame */
 	expected_line(&jobs[3], 0, want[3], sizeof(want[3]));
 
