@@ -8,6 +8,8 @@
 #   make check-debug     the guest tests on the debug kernel (KASAN, lockdep, kmemleak, ...)
 #   make conformance     the full conformance suites in the guest
 #   make demo            build everything, boot the guest, decode a stream
+#   make demo-arm64      the same in an arm64 guest (16K pages); slow, so in
+#                        neither `make check` nor CI (docs/testing.md)
 #   make install DESTDIR=.. PREFIX=/usr
 #                        what the two Debian packages hold (docs/install.md)
 #   make version         the version (CMakeLists.txt's project(), the only place)
@@ -21,7 +23,7 @@ VERSION := $(shell sed -n 's/^project(daedalus-v4l2 VERSION \([0-9.]*\) .*)$$/\1
 # DKMS takes module sources from /usr/src only.
 DKMS_SRC = $(DESTDIR)/usr/src/daedalus-v4l2-$(VERSION)
 
-.PHONY: all daemon module checkpatch unit asan check check-debug guest-check conformance demo \
+.PHONY: all daemon module checkpatch unit asan check check-debug guest-check conformance demo demo-arm64 \
 	install install-daemon install-dkms version clean
 
 all: daemon
@@ -62,6 +64,12 @@ conformance:
 demo:
 	tools/deps.sh ensure demo
 	tests/demo.sh
+
+# Not part of `make check` (nor of .ci/run): its first run builds the arm64
+# root under qemu-user (docs/testing.md says what it costs).
+demo-arm64:
+	tools/deps.sh ensure demo-arm64
+	tests/demo.sh --arch arm64
 
 install: install-daemon install-dkms
 

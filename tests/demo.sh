@@ -6,6 +6,8 @@
 # then print the md5 verdict against the suite's expected md5 and the speed.
 #
 #   tests/demo.sh [--visl]     --visl forces the visl test driver
+#   tests/demo.sh --arch arm64 the same in the arm64 guest (make demo-arm64;
+#                              Debian 12's 16K-page kernel, docs/testing.md)
 #   DEMO_VECTOR=JVT-AVC_V1/CI1_FT_B  (suite/vector; default CI1_FT_B, 352x288, 291 frames)
 #
 # If the module or the daemon does not build, the demo says so and fails;
@@ -30,6 +32,7 @@ EOF
 	[ -n "${file:-}" ] || { echo "demo: no vector $VEC in $V/suites/$suite.json"; exit 1; }
 	in=$V/$suite/$name/$file
 	out=/tmp/demo.yuv
+	echo "demo: guest kernel $(uname -r) ($(uname -m)), page size $(getconf PAGESIZE)"
 	echo "demo: decoding $suite/$name ($(stat -c %s "$in") bytes) through $DAEDALUS_VIDEO_DEV ($DAEDALUS_MODE)"
 	gst-inspect-1.0 v4l2slh264dec >/dev/null 2>&1  # registry (cached after the first boot)
 	t0=$(date +%s.%N)
@@ -62,17 +65,20 @@ fi
 
 # ---- host side -------------------------------------------------------------
 cd "$REPO" || exit 1
-mode=()
-if [ "${1:-}" = --visl ]; then
-	mode=(--visl)
-else
-	echo "demo: building the module and the daemon for the guest"
+mode=() arch=amd64
+case "${1:-}" in
+--visl) mode=(--visl) ;;
+--arch) arch=${2:-} ;;
+esac
+if [ ${#mode[@]} = 0 ]; then
+	echo "demo: building the module and the daemon for the $arch guest"
 	mkdir -p build
-	if ! tests/vm/build-guest >build/demo-build.log 2>&1; then
-		grep -E '^build-guest: ' build/demo-build.log | tail -5
-		echo "demo: FAILED: the module or the daemon did not build for the guest (log: build/demo-build.log)"
+	blog=build/demo-build$([ "$arch" = amd64 ] || echo "-$arch").log
+	if ! tests/vm/build-guest --arch "$arch" >"$blog" 2>&1; then
+		grep -E '^build-guest: ' "$blog" | tail -5
+		echo "demo: FAILED: the module or the daemon did not build for the guest (log: $blog)"
 		exit 1
 	fi
 fi
 echo "demo: decoding in the QEMU test guest ($(uname -m) host, kernel $(uname -r)), not on this machine's kernel"
-tests/vm/run "${mode[@]}" --timeout 600 -- tests/demo.sh --in-guest "$VEC"
+tests/vm/run --arch "$arch" "${mode[@]}" --timeout 600 -- tests/demo.sh --in-guest "$VEC"

@@ -2,7 +2,7 @@
 # The host packages `make demo` and `make check` need, in one place (.ci/run
 # installs them through this script too), on Debian 12 (amd64).
 #
-#   tools/deps.sh ensure demo|check|check-debug
+#   tools/deps.sh ensure demo|demo-arm64|check|check-debug
 #                                     nothing missing: exit 0.  Missing, as
 #                                     root: install them.  Missing, not root:
 #                                     print the command to run and exit 1.
@@ -16,7 +16,9 @@
 # linux-source-6.1/6.12: tools/build-module.sh builds v4l2-mem2mem.ko from
 # them (Debian's kernels lack it); tools/checkpatch.sh takes checkpatch.pl
 # from 6.12. check-debug: check's, plus what builds the debug guest kernel
-# (tests/vm/build-debug-kernel).
+# (tests/vm/build-debug-kernel). demo-arm64: the demo's, plus what
+# bootstraps the arm64 root (qemu-aarch64-static, registered with
+# binfmt_misc by binfmt-support) and boots it (qemu-system-aarch64).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,15 +31,19 @@ CHECK_PKGS=(cmake build-essential pkg-config clang libclang-rt-14-dev perl
 	gcc-aarch64-linux-gnu libc6-dev:arm64 linux-libc-dev:arm64
 	libavcodec-dev:arm64 libavutil-dev:arm64 libdav1d-dev:arm64)
 DEBUG_PKGS=(flex bison bc libelf-dev)
+ARM64_PKGS=(qemu-system-arm qemu-user-static binfmt-support)
 
 usage() {
-	echo "usage: $0 ensure|install|missing demo|check|check-debug" >&2
+	echo "usage: $0 ensure|install|missing demo|demo-arm64|check|check-debug" >&2
 	exit 2
 }
 
 [ $# = 2 ] || usage
 cmd=$1 goal=$2
-case "$goal" in demo|check|check-debug) ;; *) usage ;; esac
+case "$goal" in demo|demo-arm64|check|check-debug) ;; *) usage ;; esac
+# check and check-debug build on the host too
+CHECKS=0
+case "$goal" in check*) CHECKS=1 ;; esac
 
 # The newest 6.12 backport headers of Debian 12 (tools/build-module.sh's
 # second header tree besides linux-headers-amd64's 6.1): found through apt,
@@ -49,7 +55,8 @@ headers_612() {
 
 wanted() {
 	printf '%s\n' "${DEMO_PKGS[@]}"
-	[ "$goal" = demo ] || printf '%s\n' "${CHECK_PKGS[@]}"
+	[ "$goal" != demo-arm64 ] || printf '%s\n' "${ARM64_PKGS[@]}"
+	[ "$CHECKS" = 0 ] || printf '%s\n' "${CHECK_PKGS[@]}"
 	[ "$goal" != check-debug ] || printf '%s\n' "${DEBUG_PKGS[@]}"
 }
 
@@ -63,7 +70,7 @@ missing() {
 		installed "$p" || echo "$p"
 	done < <(wanted)
 	# Any 6.12 backport headers will do: apt-cache may not be updated yet.
-	[ "$goal" = demo ] || installed 'linux-headers-6.12.*+deb12-amd64' ||
+	[ "$CHECKS" = 0 ] || installed 'linux-headers-6.12.*+deb12-amd64' ||
 		echo 'linux-headers-6.12.*+deb12-amd64'
 }
 
@@ -72,13 +79,13 @@ install() {
 	export DEBIAN_FRONTEND=noninteractive
 	local pkgs h612
 	mapfile -t pkgs < <(wanted)
-	if [ "$goal" != demo ]; then
+	if [ "$CHECKS" = 1 ]; then
 		# arm64 through multiarch: the cross-build's -dev packages
 		dpkg --add-architecture arm64
 	fi
 	echo "deps: $(date -u +%FT%TZ) apt-get update"
 	apt-get update -q >/dev/null
-	if [ "$goal" != demo ]; then
+	if [ "$CHECKS" = 1 ]; then
 		h612=$(headers_612)
 		[ -n "$h612" ] || {
 			echo "deps: no linux-headers-6.12.*+deb12-amd64 in apt: Debian 12 has them in" \
@@ -91,7 +98,7 @@ install() {
 	fi
 	echo "deps: $(date -u +%FT%TZ) installing ${#pkgs[@]} packages and what they depend on"
 	apt-get install -y -q --no-install-recommends "${pkgs[@]}" >/dev/null
-	if [ "$goal" != demo ]; then
+	if [ "$CHECKS" = 1 ]; then
 		# Debian's arm64 header trees (tools/cross-arm64.sh says why they are
 		# not apt-get installed). If this fails, the module-arm64-* checks
 		# fail and say what is missing.
