@@ -7,6 +7,7 @@
 #   make check           unit tests, sanitizer build, guest tests
 #   make check-debug     the guest tests on the debug kernel (KASAN, lockdep, kmemleak, ...)
 #   make conformance     the full conformance suites in the guest
+#   make bench           bench/run: the benchmark table (docs/benchmarks.md; not a test)
 #   make demo            build everything, boot the guest, decode a stream
 #   make install DESTDIR=.. PREFIX=/usr
 #                        what the two Debian packages hold (docs/install.md)
@@ -21,7 +22,7 @@ VERSION := $(shell sed -n 's/^project(daedalus-v4l2 VERSION \([0-9.]*\) .*)$$/\1
 # DKMS takes module sources from /usr/src only.
 DKMS_SRC = $(DESTDIR)/usr/src/daedalus-v4l2-$(VERSION)
 
-.PHONY: all daemon module checkpatch unit asan check check-debug guest-check conformance demo \
+.PHONY: all daemon module checkpatch unit asan check check-debug guest-check conformance bench demo \
 	install install-daemon install-dkms version clean
 
 all: daemon
@@ -58,6 +59,9 @@ guest-check:
 
 conformance:
 	tests/conformance.sh
+
+bench:
+	bench/run
 
 demo:
 	tools/deps.sh ensure demo
