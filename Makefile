@@ -7,6 +7,7 @@
 #   make check           unit tests, sanitizer build, guest tests
 #   make check-debug     the guest tests on the debug kernel (KASAN, lockdep, kmemleak, ...)
 #   make conformance     the full conformance suites in the guest
+#   make bench           bench/run: the benchmark table (docs/benchmarks.md; not a test)
 #   make demo            build everything, boot the guest, decode a stream
 #   make demo-arm64      the same in an arm64 guest (16K pages); slow, so in
 #                        neither `make check` nor CI (docs/testing.md)
@@ -23,7 +24,7 @@ VERSION := $(shell sed -n 's/^project(daedalus-v4l2 VERSION \([0-9.]*\) .*)$$/\1
 # DKMS takes module sources from /usr/src only.
 DKMS_SRC = $(DESTDIR)/usr/src/daedalus-v4l2-$(VERSION)
 
-.PHONY: all daemon module checkpatch unit asan check check-debug guest-check conformance demo demo-arm64 \
+.PHONY: all daemon module checkpatch unit asan check check-debug guest-check conformance bench demo demo-arm64 \
 	install install-daemon install-dkms version clean
 
 all: daemon
@@ -60,6 +61,9 @@ guest-check:
 
 conformance:
 	tests/conformance.sh
+
+bench:
+	bench/run
 
 demo:
 	tools/deps.sh ensure demo

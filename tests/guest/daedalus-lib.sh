@@ -219,23 +219,29 @@ dd_record() {
 # What a client really got back, without trusting GStreamer to report it:
 # every VIDIOC_QBUF/DQBUF with its process, CLOCK_MONOTONIC time and flags.
 DD_TR=/sys/kernel/tracing
+DD_TR_EVENTS=
 
+# dd_trace_start [GROUP/EVENT...]: trace those events (default
+# v4l2/v4l2_dqbuf v4l2/v4l2_qbuf) from an empty buffer on.
 dd_trace_start() {
+	local e
+	DD_TR_EVENTS=${*:-v4l2/v4l2_dqbuf v4l2/v4l2_qbuf}
 	[ -e $DD_TR/trace_marker ] || mount -t tracefs nodev $DD_TR 2>/dev/null
-	[ -d $DD_TR/events/v4l2/v4l2_dqbuf ] || { dd_log "no v4l2 tracepoints"; return 1; }
+	for e in $DD_TR_EVENTS; do
+		[ -d $DD_TR/events/$e ] || { dd_log "no $e tracepoint"; return 1; }
+	done
 	echo 0 >$DD_TR/tracing_on
 	echo mono >$DD_TR/trace_clock
 	# not options/record-tgid: it hooks sched_switch, and patching
 	# __schedule's static branch under TCG has oopsed the guest (int3)
 	echo 4096 >$DD_TR/buffer_size_kb
 	: >$DD_TR/trace
-	echo 1 >$DD_TR/events/v4l2/v4l2_dqbuf/enable
-	echo 1 >$DD_TR/events/v4l2/v4l2_qbuf/enable
+	for e in $DD_TR_EVENTS; do echo 1 >$DD_TR/events/$e/enable; done
 	echo 1 >$DD_TR/tracing_on
 }
 dd_trace_stop() {
-	echo 0 >$DD_TR/events/v4l2/v4l2_dqbuf/enable
-	echo 0 >$DD_TR/events/v4l2/v4l2_qbuf/enable
+	local e
+	for e in $DD_TR_EVENTS; do echo 0 >$DD_TR/events/$e/enable; done
 	cp $DD_TR/trace "$DD_OUT/trace.txt" 2>/dev/null
 }
 # dd_trace_mark TEXT: a marker in the trace (same clock)
