@@ -51,8 +51,10 @@ PARAMS = "/sys/module/daedalus_v4l2/parameters"
 D_LIMIT = 2.0
 PF_KTHREAD = 0x00200000
 # Waits in the guest's 9p root filesystem (TCG, shared host): not ours.
+# d_alloc_parallel: a path lookup waiting for another task's lookup of the
+# same name over 9p (seen for 2.3 s on a loaded host, 2026-12-06).
 FS_WAITS = ("p9_", "v9fs_", "netfs_", "folio_wait", "__folio_lock", "filemap_",
-            "io_schedule", "wait_on_page", "__lock_page")
+            "io_schedule", "wait_on_page", "__lock_page", "d_alloc_parallel")
 # Kernel stack frames of the scheduler and of interrupt entry and exit.
 SCHED_FRAMES = ("__schedule", "schedule", "preempt_schedule", "__cond_resched",
                 "irqentry_", "asm_", "sysvec_", "common_interrupt", "do_syscall",
