@@ -4,7 +4,7 @@
  *
  *   dd-fuzz-seed record REC_DIR [VECTOR...]
  *       Turns the first pictures of a few H.264, VP9 and VP8 conformance
- *       vectors ($DAEDALUS_VECTORS, default /work/shared/vectors) into the
+ *       vectors ($DAEDALUS_VECTORS, default ../shared/vectors) into the
  *       jobs a client would send (H.264: tests/unit/h264_stream.c splits
  *       and fills the controls; VP9/VP8: one job per IVF frame, superframes
  *       split, the FRAME control filled from the daemon's own header

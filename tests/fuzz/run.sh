@@ -10,7 +10,9 @@
 # Environment: DAEDALUS_FUZZ_BUILD (build dir, default build/fuzz),
 # DAEDALUS_FUZZ_WORK (corpora, logs, crash files; default
 # <build>/fuzz-work; the corpora grow from run to run),
-# DAEDALUS_VECTORS (conformance vectors, default /work/shared/vectors),
+# DAEDALUS_VECTORS (conformance vectors, default ../shared/vectors beside
+# the source tree; with DAEDALUS_NO_SKIP set, as `make check` sets it, no
+# seeds from them is a failure),
 # DAEDALUS_FUZZ_RECORDINGS (more recordings to seed from, space-separated;
 # default: the guest recording of the last `make check`, if any -- the only
 # source of real AV1 jobs, there is no host-side AV1 client),
@@ -59,6 +61,10 @@ if "$BIN/dd-fuzz-seed" record "$WORK/recording" >"$WORK/logs/seed.log" 2>&1 &&
 	tail -1 "$WORK/logs/seed.log"
 else
 	cat "$WORK/logs/seed.log"
+	if [ -n "${DAEDALUS_NO_SKIP:-}" ]; then
+		echo "FAIL seeds: no seeds from recorded jobs"
+		exit 1
+	fi
 	echo "warning: no seeds from recorded jobs; the targets start from empty corpora"
 fi
 

@@ -115,13 +115,16 @@ extern const char *const h264_suites[H264_NUM_SUITES];
 /* Vector @name of any H.264 suite under @dir into *@out; 0 or -1. */
 int h264_vector_find(const char *dir, const char *name, struct h264_vector *out);
 
-/* The directory of the conformance vectors, or NULL (test skipped). */
+/*
+ * The directory of the conformance vectors: DAEDALUS_VECTORS, else
+ * ../shared/vectors beside the source tree; NULL if it is not there.
+ */
 const char *h264_vectors_dir(void);
 
 /*
  * What a test on the vectors does first: trace logging when DD_TRACE is
  * set, then the vectors' directory, which it returns, and libavcodec.
- * NULL after printing why the test is skipped (exit 77).
+ * NULL after printing why the test is skipped (dd_test_skip()).
  */
 const char *h264_test_begin(void);
 

@@ -152,7 +152,7 @@ const char *h264_vectors_dir(void)
 	struct stat st;
 
 	if (!dir)
-		dir = "/work/shared/vectors";
+		dir = DD_VECTORS_DIR;
 	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? dir : NULL;
 }
 

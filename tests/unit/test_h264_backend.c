@@ -34,8 +34,8 @@
 #include "h264_drive.h"
 #include "h264_stream.h"
 #include "md5.h"
+#include "skip.h"
 
-#define SKIP		77
 #define ALIGN(x, a)	(((x) + (a) - 1) / (a) * (a))
 
 static int fails;
@@ -404,7 +404,7 @@ int main(int argc, char **argv)
 	unsigned s;
 
 	if (!dir)
-		return SKIP;
+		return dd_test_skip();
 	for (s = 0; s < H264_NUM_SUITES; s++) {
 		n = h264_suite_load(dir, h264_suites[s], &v);
 		for (i = 0; i < n; i++) {

@@ -23,8 +23,8 @@
 #include "dd_test.h"
 #include "fixture.h"
 #include "h264_drive.h"
+#include "skip.h"
 
-#define SKIP		77
 #define SLOTS		16
 
 static int is_intra(const struct h264_picture *p)
@@ -149,7 +149,7 @@ int main(void)
 	const char *dir = h264_test_begin();
 
 	if (!dir)
-		return SKIP;
+		return dd_test_skip();
 	test_entry(dir, "HPCV_BRCM_A", 60, 1);	/* I P B, one reference */
 	test_entry(dir, "BA1_Sony_D", 60, 1);	/* intra only */
 	/* five references: later P pictures refer to frames before the entry */

@@ -23,8 +23,8 @@
 
 #include "dd_test.h"
 #include "h264_drive.h"
+#include "skip.h"
 
-#define SKIP		77
 /* More jobs than the 32-entry ring of daemon/backend_h264.c holds. */
 #define REPEATS		40
 
@@ -243,7 +243,7 @@ int main(void)
 {
 	vectors_dir = h264_test_begin();
 	if (!vectors_dir)
-		return SKIP;
+		return dd_test_skip();
 	test_concealed("BA1_FT_C");
 	test_concealed("CI1_FT_B");
 	test_dpb_ring("NRF_MW_E");

@@ -17,8 +17,8 @@
 
 #include "dd_test.h"
 #include "h264_drive.h"
+#include "skip.h"
 
-#define SKIP		77
 /* Decoded video does not repeat these 8 bytes 16 times in a row. */
 #define MARKER_RUN	16
 
@@ -176,7 +176,7 @@ int main(void)
 	const char *dir = h264_test_begin();
 
 	if (!dir)
-		return SKIP;
+		return dd_test_skip();
 	test_interposed();
 	test_first_fields(dir, "HCAFF1_HHI_B");
 	return dd_test_result("test_h264_uninit");
