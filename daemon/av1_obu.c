@@ -276,6 +276,7 @@ struct frame_ctx {
 	const struct v4l2_ctrl_av1_frame *f;
 	const struct dd_av1_slots *s;
 	int intra, mono, order_hint_bits;
+	int separate_uv_delta_q;	/* as the sequence header codes it */
 	unsigned int primary_ref_frame;		/* PRIMARY_REF_NONE where implied */
 	uint32_t upscaled_width, frame_width, frame_height;
 	uint32_t mi_cols, mi_rows;
@@ -420,7 +421,7 @@ static void put_delta_q(struct dd_bitwriter *bw, int8_t v)
 static void put_quantization(struct dd_bitwriter *bw, const struct frame_ctx *c)
 {
 	const struct v4l2_av1_quantization *q = &c->f->quantization;
-	int separate = !!(c->seq->flags & V4L2_AV1_SEQUENCE_FLAG_SEPARATE_UV_DELTA_Q);
+	int separate = c->separate_uv_delta_q;
 	int diff_uv = separate && (q->flags & V4L2_AV1_QUANTIZATION_FLAG_DIFF_UV_DELTA);
 
 	dd_bw_bits(bw, 8, q->base_q_idx);
@@ -496,7 +497,7 @@ static void compute_lossless(struct frame_ctx *c)
 	const struct v4l2_av1_segmentation *sg = &c->f->segmentation;
 	int seg_on = !!(sg->flags & V4L2_AV1_SEGMENTATION_FLAG_ENABLED);
 	/* The chroma deltas as coded: none for 4:0:0, V = U unless diff_uv_delta. */
-	int diff_uv = (c->seq->flags & V4L2_AV1_SEQUENCE_FLAG_SEPARATE_UV_DELTA_Q) &&
+	int diff_uv = c->separate_uv_delta_q &&
 		      (q->flags & V4L2_AV1_QUANTIZATION_FLAG_DIFF_UV_DELTA);
 	int chroma = !c->mono && (q->delta_q_u_dc || q->delta_q_u_ac ||
 				  (diff_uv && (q->delta_q_v_dc || q->delta_q_v_ac)));
@@ -1074,6 +1075,13 @@ size_t dd_av1_write_frame(const struct daedalus_av1_params *p,
 		.mono = !!(p->sequence.flags & V4L2_AV1_SEQUENCE_FLAG_MONO_CHROME),
 		.order_hint_bits = (p->sequence.flags & V4L2_AV1_SEQUENCE_FLAG_ENABLE_ORDER_HINT) ?
 				   p->sequence.order_hint_bits : 0,
+		/*
+		 * Not coded for 4:0:0 (color_config() infers 0, and so does
+		 * dd_av1_write_sequence_header()): the flag of a monochrome
+		 * sequence must not make qm_v coded.
+		 */
+		.separate_uv_delta_q = !(p->sequence.flags & V4L2_AV1_SEQUENCE_FLAG_MONO_CHROME) &&
+				       (p->sequence.flags & V4L2_AV1_SEQUENCE_FLAG_SEPARATE_UV_DELTA_Q),
 	};
 	uint8_t hdr[HEADER_MAX];
 	uint16_t order[DAEDALUS_MAX_TILES];

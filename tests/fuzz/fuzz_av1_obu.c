@@ -356,9 +356,9 @@ static void normalize(struct daedalus_av1_params *q)
 	}
 	qu->qm_y &= 15;
 	qu->qm_u &= 15;
-	/* qm_v = qm_u unless coded */
-	qu->qm_v = seq->flags & V4L2_AV1_SEQUENCE_FLAG_SEPARATE_UV_DELTA_Q ? qu->qm_v & 15 :
-		   qu->qm_u;
+	/* qm_v = qm_u unless coded (separate_uv_delta_q is 0 for 4:0:0) */
+	qu->qm_v = !mono && (seq->flags & V4L2_AV1_SEQUENCE_FLAG_SEPARATE_UV_DELTA_Q) ?
+		   qu->qm_v & 15 : qu->qm_u;
 	qu->delta_q_res &= 3;
 	lf->delta_lf_res &= 3;
 	if (!qu->base_q_idx)

@@ -19,8 +19,8 @@
  *       of consecutive jobs with their bitstreams, fuzz_input.h).  There
  *       is no host-side AV1 client to record with, so AV1 seeds come from
  *       recordings made in the guest, plus one synthetic key frame
- *       (av1_synthetic()) so the AV1 targets start from a job the daemon
- *       accepts even without one.
+ *       (av1_synthetic(); for av1_obu also a monochrome variant) so the
+ *       AV1 targets start from a job the daemon accepts even without one.
  *   dd-fuzz-seed to-recording INPUT REC_DIR [h264|vp9|vp8|av1]
  *       A fuzz_<codec>_decode input (a crash, say; default h264) -> a
  *       recording of the jobs the target ran, for `daedalus-replay REC_DIR`.
@@ -660,6 +660,25 @@ static void av1_synthetic(const struct corpus *c)
 	p->tiles[0].tile_size = sizeof(bin);
 	put_seed(c->decode[DAEDALUS_CODEC_AV1], &msg, fz_job_prefix(DAEDALUS_CODEC_AV1),
 		 bin, sizeof(bin));
+	if (!av1_obu_frame(obu, &len, p, bin, sizeof(bin)))
+		put_seed(c->av1_obu, obu, len, NULL, 0);
+
+	/*
+	 * fuzz_av1_obu, the shape of a bug it found: a monochrome sequence
+	 * that also says SEPARATE_UV_DELTA_Q (not coded for 4:0:0), with
+	 * quantizer matrices and a segment feature after them.
+	 */
+	p->sequence.flags = V4L2_AV1_SEQUENCE_FLAG_MONO_CHROME |
+			    V4L2_AV1_SEQUENCE_FLAG_SEPARATE_UV_DELTA_Q;
+	p->frame.quantization.flags = V4L2_AV1_QUANTIZATION_FLAG_USING_QMATRIX;
+	p->frame.quantization.qm_y = 14;
+	p->frame.quantization.qm_u = p->frame.quantization.qm_v = 3;
+	p->frame.segmentation.flags = V4L2_AV1_SEGMENTATION_FLAG_ENABLED |
+				      V4L2_AV1_SEGMENTATION_FLAG_UPDATE_MAP;
+	p->frame.segmentation.feature_enabled[0] =
+		V4L2_AV1_SEGMENT_FEATURE_ENABLED(V4L2_AV1_SEG_LVL_ALT_Q);
+	p->frame.segmentation.feature_data[0][V4L2_AV1_SEG_LVL_ALT_Q] = -20;
+	len = 0;
 	if (!av1_obu_frame(obu, &len, p, bin, sizeof(bin)))
 		put_seed(c->av1_obu, obu, len, NULL, 0);
 }

@@ -15,7 +15,10 @@
  * parse or reads back different.
  *
  * Also the controls fuzz_av1_obu found rebuilt wrongly: a superres frame
- * whose downscaled width the decoder raises to min(16, UpscaledWidth).
+ * whose downscaled width the decoder raises to min(16, UpscaledWidth),
+ * and a monochrome sequence with SEPARATE_UV_DELTA_Q set, whose qm_v the
+ * frame header coded although the sequence header (and so the decoder)
+ * has separate_uv_delta_q 0 for 4:0:0.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +326,77 @@ static void test_superres_min_width(void)
 	CHECK(write_controls(&job, &why) > 0);
 }
 
+/*
+ * fuzz_av1_obu's controls (its crash input, normalized): a hidden 1x1 key
+ * frame of a monochrome sequence that also says SEPARATE_UV_DELTA_Q, with
+ * quantizer matrices and segmentation.  color_config() codes no
+ * separate_uv_delta_q for 4:0:0 and infers 0, so quantization_params()
+ * codes no qm_v.  The writer coded it from the flag: 4 bits dav1d does not
+ * read, so it read the segmentation features (and all after them) from the
+ * wrong place.  The flag must change nothing in a monochrome sequence.
+ */
+static void test_mono_separate_uv_delta_q(struct daedalus_av1_params *p)
+{
+	static const uint8_t features[V4L2_AV1_MAX_SEGMENTS] = {
+		0x11, 0x36, 0x5b, 0x80, 0xa5, 0xca, 0, 0 };
+	static uint8_t bs[64], with[256], without[256];
+	struct v4l2_ctrl_av1_frame *f = &p->frame;
+	const char *why = NULL;
+	size_t n, m;
+
+	memset(p, 0, sizeof(*p));
+	p->sequence.flags = V4L2_AV1_SEQUENCE_FLAG_ENABLE_JNT_COMP |
+			    V4L2_AV1_SEQUENCE_FLAG_ENABLE_REF_FRAME_MVS |
+			    V4L2_AV1_SEQUENCE_FLAG_ENABLE_SUPERRES |
+			    V4L2_AV1_SEQUENCE_FLAG_ENABLE_RESTORATION |
+			    V4L2_AV1_SEQUENCE_FLAG_MONO_CHROME |
+			    V4L2_AV1_SEQUENCE_FLAG_COLOR_RANGE |
+			    V4L2_AV1_SEQUENCE_FLAG_FILM_GRAIN_PARAMS_PRESENT |
+			    V4L2_AV1_SEQUENCE_FLAG_SEPARATE_UV_DELTA_Q;
+	p->sequence.bit_depth = 8;
+	p->sequence.order_hint_bits = 7;	/* order hints off: not coded */
+	p->sequence.max_frame_width_minus_1 = 63;
+	p->sequence.max_frame_height_minus_1 = 48;
+	size(f, 1, 1);
+	f->frame_type = V4L2_AV1_KEY_FRAME;
+	f->primary_ref_frame = DD_AV1_PRIMARY_REF_NONE;
+	f->tile_info = (struct v4l2_av1_tile_info){
+		.tile_cols = 1, .tile_rows = 1,
+		.mi_col_starts = { 0, 16 }, .mi_row_starts = { 0, 16 },
+	};
+	f->quantization = (struct v4l2_av1_quantization){
+		.flags = V4L2_AV1_QUANTIZATION_FLAG_DIFF_UV_DELTA |
+			 V4L2_AV1_QUANTIZATION_FLAG_USING_QMATRIX,
+		.base_q_idx = 48, .delta_q_y_dc = -43,
+		.qm_y = 14, .qm_u = 3, .qm_v = 8, .delta_q_res = 1,
+	};
+	f->segmentation.flags = V4L2_AV1_SEGMENTATION_FLAG_ENABLED |
+				V4L2_AV1_SEGMENTATION_FLAG_UPDATE_MAP |
+				V4L2_AV1_SEGMENTATION_FLAG_TEMPORAL_UPDATE;
+	memcpy(f->segmentation.feature_enabled, features, sizeof(features));
+	f->segmentation.last_active_seg_id = 5;
+	f->loop_filter.ref_deltas[0] = 1;
+	f->loop_filter.ref_deltas[4] = f->loop_filter.ref_deltas[6] =
+		f->loop_filter.ref_deltas[7] = -1;
+	f->loop_restoration.loop_restoration_size[0] = 64;
+	f->loop_restoration.loop_restoration_size[1] = 64;
+	f->tx_mode = V4L2_AV1_TX_MODE_LARGEST;
+	add_tiles(p, 48);
+
+	/* Without the flag the same frame: byte for byte. */
+	n = dd_av1_write_frame(p, &slots, bs, sizeof(bs), with, sizeof(with), &why);
+	CHECK(n > 0 && !why);
+	p->sequence.flags &= ~(uint32_t)V4L2_AV1_SEQUENCE_FLAG_SEPARATE_UV_DELTA_Q;
+	m = dd_av1_write_frame(p, &slots, bs, sizeof(bs), without, sizeof(without), &why);
+	CHECK(m > 0 && !why);
+	CHECK_EQ(n, m);
+	CHECK(n == m && !memcmp(with, without, n));
+
+	/* And dav1d reads it as the controls say (qm_v is qm_u then). */
+	p->sequence.flags |= V4L2_AV1_SEQUENCE_FLAG_SEPARATE_UV_DELTA_Q;
+	round_trip("monochrome with SEPARATE_UV_DELTA_Q", p, 1);
+}
+
 int main(void)
 {
 	struct daedalus_av1_params *p = calloc(1, sizeof(*p));
@@ -441,6 +515,7 @@ int main(void)
 	p->film_grain.flags = 0;
 	round_trip("monochrome 10-bit", p, 1);
 
+	test_mono_separate_uv_delta_q(p);
 	lib->dav1d_close(&ctx);
 	free(p);
 	test_superres_min_width();
