@@ -47,21 +47,6 @@ static void fail(const char *step, const char *what)
 	failed = 1;
 }
 
-/* Lines of the daemon's log holding @what. */
-static int log_count(const char *what)
-{
-	char line[512];
-	int n = 0;
-	FILE *f = fopen(hold_log, "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		n += strstr(line, what) != NULL;
-	fclose(f);
-	return n;
-}
-
 /*
  * Dequeue @n CAPTURE buffers, each within @ms, each ERROR if @error, else
  * not; their sequence numbers consecutive from the first, their
@@ -245,13 +230,13 @@ static int h264(void)
 	/* 6: one job at a time: the second waits while the first is held. */
 	if (hold_queue(&a, 0, hold_log))
 		return 2;
-	jobs = log_count("job seq");
+	jobs = log_count(hold_log, "job seq");
 	if (sl_queue(&a, 1, "a frame", NULL))
 		return 2;
 	usleep(1500000);
 	printf("depth_check: h264: %d more job(s) sent while one was held\n",
-	       log_count("job seq") - jobs);
-	if (log_count("job seq") != jobs)
+	       log_count(hold_log, "job seq") - jobs);
+	if (log_count(hold_log, "job seq") != jobs)
 		fail("h264", "a second H.264 job was sent while one was in flight");
 	if (sl_streamoff(&a))
 		return 2;
