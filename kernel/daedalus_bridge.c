@@ -546,8 +546,8 @@ static long bridge_hello(struct daedalus_bridge *br, void __user *arg)
 	spin_unlock(&br->lock);
 
 	v4l2_info(&bridge_dev(br)->v4l2_dev,
-		  "daemon attached (pid %d, depth %u, codecs 0x%x)\n",
-		  task_tgid_nr(current), hello.depth, hello.codecs);
+		  "daemon attached (pid %d, codecs 0x%x), depth %u\n",
+		  task_tgid_nr(current), hello.codecs, hello.depth);
 	if (copy_to_user(arg, &hello, sizeof(hello)))
 		return -EFAULT;
 	return 0;
