@@ -8,8 +8,8 @@
 #include "daedalus_proto.h"
 #include "device.h"
 
-int dd_device_attach(const char *path, uint32_t codecs, int *fd,
-		     uint32_t *kernel_version)
+int dd_device_attach(const char *path, uint32_t codecs, uint32_t *depth,
+		     int *fd, uint32_t *kernel_version)
 {
 	struct daedalus_hello hello;
 	int dev, ret;
@@ -21,6 +21,7 @@ int dd_device_attach(const char *path, uint32_t codecs, int *fd,
 	memset(&hello, 0, sizeof(hello));
 	hello.version = DAEDALUS_PROTO_VERSION;
 	hello.codecs = codecs;
+	hello.depth = depth ? *depth : 1;
 	if (ioctl(dev, DAEDALUS_IOC_HELLO, &hello) < 0) {
 		ret = -errno;
 		if (ret == -EPROTO && kernel_version)
@@ -28,6 +29,8 @@ int dd_device_attach(const char *path, uint32_t codecs, int *fd,
 		close(dev);
 		return ret;
 	}
+	if (depth)
+		*depth = hello.depth;
 	*fd = dev;
 	return 0;
 }

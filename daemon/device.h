@@ -13,13 +13,15 @@
 
 /*
  * One attempt: opens @path and calls DAEDALUS_IOC_HELLO announcing
- * @codecs.  Returns 0 with *fd set, or a negative errno:
+ * @codecs and asking for *@depth jobs of one context in flight (1 if
+ * @depth is NULL).  Returns 0 with *fd set and *@depth the depth the
+ * kernel granted (1..DAEDALUS_MAX_DEPTH), or a negative errno:
  *   -EBUSY   another daemon is attached (worth retrying shortly);
  *   -EPROTO  the kernel speaks another protocol, *kernel_version set;
  *   others   from open() or ioctl().
  */
-int dd_device_attach(const char *path, uint32_t codecs, int *fd,
-		     uint32_t *kernel_version);
+int dd_device_attach(const char *path, uint32_t codecs, uint32_t *depth,
+		     int *fd, uint32_t *kernel_version);
 
 /*
  * Fetches one record into @buf (@size bytes, at least DAEDALUS_READ_SIZE),

@@ -28,6 +28,13 @@
 #define ATTACH_TRIES		300
 #define ATTACH_RETRY_MS		100
 
+/*
+ * Jobs of one context in flight at once: one, since the core decodes a
+ * context's jobs one after another and answers them in order.  Frame
+ * threads (issue 11's second phase) will ask for more.
+ */
+#define DEPTH			1
+
 struct options {
 	const char *device;
 	const char *backend;
@@ -154,11 +161,15 @@ static int wait_or_signal(int sig_fd, int ms)
 	return poll(&pfd, 1, ms) > 0;
 }
 
-static int attach(const struct options *opt, uint32_t codecs, int sig_fd)
+static int attach(const struct options *opt, uint32_t codecs, uint32_t *depth,
+		  int sig_fd)
 {
 	for (int i = 0; i < ATTACH_TRIES; i++) {
 		uint32_t kver = 0;
-		int fd, ret = dd_device_attach(opt->device, codecs, &fd, &kver);
+		int fd, ret;
+
+		*depth = DEPTH;
+		ret = dd_device_attach(opt->device, codecs, depth, &fd, &kver);
 
 		if (!ret)
 			return fd;
@@ -195,7 +206,7 @@ int main(int argc, char **argv)
 	struct dd_recorder *rec = NULL;
 	struct dd_core *core = NULL;
 	struct dd_core_stats stats;
-	uint32_t codecs;
+	uint32_t codecs, depth;
 	sigset_t sigs;
 	int ret, dev, sig_fd;
 
@@ -233,11 +244,11 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 
-	dev = attach(&opt, codecs, sig_fd);
+	dev = attach(&opt, codecs, &depth, sig_fd);
 	if (dev < 0)
 		return dev == -EINTR ? 0 : 1;
-	dd_info("attached to %s, protocol %d, codecs 0x%x, %u threads%s%s",
-		opt.device, DAEDALUS_PROTO_VERSION, codecs, opt.threads,
+	dd_info("attached to %s, protocol %d, codecs 0x%x, depth %u, %u threads%s%s",
+		opt.device, DAEDALUS_PROTO_VERSION, codecs, depth, opt.threads,
 		opt.backend ? ", backend " : "", opt.backend ? opt.backend : "");
 
 	if (opt.user) {

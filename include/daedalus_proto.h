@@ -8,7 +8,9 @@
  *
  *   1. The daemon opens /dev/daedalus-v4l2 (root, CAP_SYS_ADMIN; a second
  *      opener gets EBUSY) and calls DAEDALUS_IOC_HELLO with its protocol
- *      version and the codecs it decodes.  A version mismatch is EPROTO.
+ *      version, the codecs it decodes and how many jobs of one context it
+ *      wants at once (the kernel grants 1 to DAEDALUS_MAX_DEPTH).  A
+ *      version mismatch is EPROTO.
  *      The attachment belongs to the process (thread group) that said
  *      HELLO: any other caller of DAEDALUS_IOC_FETCH (a forked child, a
  *      process the fd was passed to) gets EPERM, and poll() gives it
@@ -48,8 +50,10 @@
  * 3: bound to the HELLO process; DAEDALUS_IOC_FETCH replaces read()/write();
  *    a buffer's fd is sent once per attachment.
  * 4: the picture format may be V4L2_PIX_FMT_YUV420 (planar, one buffer).
+ * 5: daedalus_hello.depth: several jobs of one context in flight, answered
+ *    in any order.
  */
-#define DAEDALUS_PROTO_VERSION	4
+#define DAEDALUS_PROTO_VERSION	5
 #define DAEDALUS_MAGIC		0x44414544u	/* "DEAD" read as little-endian bytes */
 #define DAEDALUS_DEVICE_PATH	"/dev/daedalus-v4l2"
 
@@ -68,10 +72,24 @@ enum daedalus_codec {
 /* ------------------------------------------------------------------ */
 /* Handshake                                                           */
 
+/*
+ * The most jobs of one context the kernel hands out before the first is
+ * answered.  H.264 contexts always have one: a picture's slices or fields
+ * may share one CAPTURE buffer (V4L2_BUF_FLAG_M2M_HOLD_CAPTURE_BUF).
+ */
+#define DAEDALUS_MAX_DEPTH	8
+
 struct daedalus_hello {
 	__u32 version;		/* in: DAEDALUS_PROTO_VERSION; out: the kernel's */
 	__u32 codecs;		/* in: DAEDALUS_CODEC_BIT()s the daemon decodes */
-	__u32 reserved[6];	/* in: zero */
+	/*
+	 * in: the jobs of one context the daemon wants in flight at once;
+	 * out: what the kernel grants, the value clamped to
+	 * 1..DAEDALUS_MAX_DEPTH (0 gets 1).  Their answers may come in any
+	 * order; the client gets its buffers back in its queue order.
+	 */
+	__u32 depth;
+	__u32 reserved[5];	/* in: zero */
 };
 
 /* 0xDA: free in Documentation/userspace-api/ioctl/ioctl-number.rst */

@@ -105,11 +105,12 @@ to_daedalus_buffer(struct vb2_v4l2_buffer *vbuf)
 	return container_of(vbuf, struct daedalus_buffer, m2m.vb);
 }
 
-/* Where a context's one job stands; changed only under bridge.lock. */
+/* Where a job slot stands; changed only under bridge.lock. */
 enum daedalus_job_state {
-	DAEDALUS_JOB_IDLE,	/* no job, or it was completed */
+	DAEDALUS_JOB_IDLE,	/* free, or its buffers went back to the client */
 	DAEDALUS_JOB_QUEUED,	/* on bridge.pending, not fetched by a daemon */
 	DAEDALUS_JOB_SENT,	/* fetched by the daemon, awaiting its result */
+	DAEDALUS_JOB_ENDED,	/* answered or failed; waits for older jobs */
 };
 
 /* An entry of bridge.pending / bridge.inflight. */
@@ -119,16 +120,24 @@ struct daedalus_entry {
 };
 
 /*
- * A context's job.  m2m runs one job per context at a time, so it is
- * embedded in the context and reused.  A message is either this (a job) or
- * a small allocated daedalus_msg (buf_gone, ctx_gone).
+ * One job of a context: a slot of ctx->runs[], reused.  A message is either
+ * this (a job) or a small allocated daedalus_msg (buf_gone, ctx_gone).
  */
 struct daedalus_run {
 	struct daedalus_entry entry;	/* bridge.pending or bridge.inflight */
+	struct daedalus_ctx *ctx;
 	enum daedalus_job_state state;
+	/*
+	 * Its buffers are still at the head of m2m's queues, and m2m's
+	 * helper returns them (H.264, one job at a time); otherwise
+	 * device_run took them off.
+	 */
+	bool on_m2m;
+	enum vb2_buffer_state end;	/* ENDED: DONE or ERROR */
+	u32 payload;			/* ENDED: CAPTURE bytesused */
 	unsigned long deadline;		/* jiffies; watchdog fails it after */
 	struct delayed_work watchdog;
-	/* Bitstream, picture: borrowed while the job is not claimed. */
+	/* Bitstream, picture: held from device_run until they go back. */
 	struct daedalus_buffer *buf[2];
 	struct daedalus_job rec;	/* the record a fetch hands out */
 };
@@ -147,7 +156,8 @@ struct daedalus_bridge {
 	struct miscdevice misc;
 	/*
 	 * Protects everything below except fetch_mutex's buffer, and each
-	 * context's run.state / run.node / run.deadline.
+	 * context's job slots (ctx->runs[], head, njobs, m2m_owed): their
+	 * state, node, deadline and end.
 	 */
 	spinlock_t lock;
 	bool open;			/* the chardev is open (exclusive) */
@@ -160,6 +170,7 @@ struct daedalus_bridge {
 	 */
 	u32 offered;
 	u64 generation;			/* bumped at each attach; never 0 */
+	u32 depth;			/* jobs per context granted; 1 detached */
 	u64 next_seq;
 	struct list_head pending;	/* runs and msgs not yet read */
 	struct list_head inflight;	/* runs fetched, awaiting a result */
@@ -237,10 +248,19 @@ struct daedalus_ctx {
 	bool aborting;			/* job_abort seen since STREAMON */
 	u64 daemon_generation;		/* generation that saw our stream */
 
+	/*
+	 * Its jobs, under bridge.lock: a ring of slots in queue order, the
+	 * oldest at head.  Buffers go back to the client oldest first, so a
+	 * job answered before an older one waits (ENDED) in its slot.
+	 */
+	unsigned int head;
+	unsigned int njobs;		/* slots in use from head */
+	bool pipelined;			/* the codec may have several */
+	/* m2m's job is still running: finished when a slot frees */
+	bool m2m_owed;
+	wait_queue_head_t idle_wq;	/* njobs went to 0 */
 	struct daedalus_msg *gone;	/* its CTX_GONE record, ready */
-	atomic_t completing;		/* completions in progress */
-	wait_queue_head_t idle_wq;	/* run went idle / completing hit 0 */
-	struct daedalus_run run;
+	struct daedalus_run runs[DAEDALUS_MAX_DEPTH];
 };
 
 static inline struct daedalus_ctx *file_to_ctx(struct file *file)
@@ -297,8 +317,9 @@ void daedalus_add_ref(struct daedalus_ctx *ctx, struct daedalus_job *job,
 /* daedalus_bridge.c */
 int daedalus_bridge_init(struct daedalus_dev *dev);
 void daedalus_bridge_exit(struct daedalus_dev *dev);
-void daedalus_bridge_submit(struct daedalus_ctx *ctx);
-void daedalus_bridge_fail_now(struct daedalus_ctx *ctx);
+struct daedalus_run *daedalus_bridge_next_run(struct daedalus_ctx *ctx);
+void daedalus_bridge_submit(struct daedalus_run *run, bool pipelined,
+			    bool ok);
 void daedalus_bridge_abort(struct daedalus_ctx *ctx);
 void daedalus_bridge_streamon(struct daedalus_ctx *ctx);
 void daedalus_bridge_ctx_close(struct daedalus_ctx *ctx);
@@ -308,6 +329,7 @@ void daedalus_bridge_wait_idle(struct daedalus_ctx *ctx);
 void daedalus_bridge_buf_gone(struct daedalus_dev *dev,
 			      struct daedalus_buffer *buf);
 void daedalus_run_init(struct daedalus_ctx *ctx);
+void daedalus_run_exit(struct daedalus_ctx *ctx);
 
 /* daedalus_stats.c */
 int daedalus_stats_init(struct daedalus_dev *dev);

@@ -3,21 +3,35 @@
  * daedalus-v4l2: the bridge to the daemon, /dev/daedalus-v4l2, and the whole
  * life of a job.
  *
- * A context's job (struct daedalus_run) moves through these states, always
- * under bridge.lock:
+ * A context has DAEDALUS_MAX_DEPTH job slots (struct daedalus_run, a ring
+ * in queue order).  A job moves through these states, always under
+ * bridge.lock:
  *
- *   IDLE --submit--> QUEUED --fetch--> SENT --result--> IDLE (DONE/ERROR)
+ *   IDLE --submit--> QUEUED --fetch--> SENT --result--> ENDED --> IDLE
  *
- * and from QUEUED or SENT straight back to IDLE with ERROR when its
- * watchdog expires, at job_abort or close, or when the daemon's file is
- * released.  job_abort and close never wait for the daemon: they run with
+ * and from QUEUED or SENT to ENDED with ERROR when its watchdog expires, at
+ * job_abort, STREAMOFF or close, or when the daemon's file is released.
+ * Whoever moves it to ENDED ("claims" it) decides how it ends; everybody
+ * else finds it ENDED or IDLE and does nothing.  An ENDED job gives its
+ * buffers back (IDLE) as soon as every older job of its context has: the
+ * client gets them in its queue order, whatever order the daemon answers
+ * in.  That is done under bridge.lock, by whoever ended the job that
+ * unblocked them (ctx_retire_locked()).
+ *
+ * m2m calls device_run for one job at a time per context.  device_run
+ * takes the job's buffers off m2m's queues and finishes m2m's job at once
+ * while the context has fewer jobs than the daemon's depth, so that m2m
+ * can run the next; at the depth, m2m's job is "owed" and finished when a
+ * slot frees.  H.264 keeps one job at a time on m2m's queues, and m2m's
+ * helper returns its buffers (a CAPTURE buffer may be held for the next
+ * field or slice).
+ *
+ * job_abort, STREAMOFF and close never wait for the daemon: they run with
  * the media device's req_queue_mutex held, which every other client's
- * MEDIA_REQUEST_IOC_QUEUE, STREAMOFF and close need.  Whoever moves it to IDLE ("claims" it)
- * is the one and only caller of v4l2_m2m_buf_done_and_job_finish() for it;
- * everybody else finds IDLE and does nothing.  Every job has a watchdog
- * armed from the moment it is queued (attach_timeout_ms while no daemon is
- * attached, job_timeout_ms otherwise, re-armed when the daemon fetches
- * it), so no waiter depends on the daemon's goodwill.
+ * MEDIA_REQUEST_IOC_QUEUE, STREAMOFF and close need.  Every job has a
+ * watchdog armed from the moment it is queued (attach_timeout_ms while no
+ * daemon is attached, job_timeout_ms otherwise, re-armed when the daemon
+ * fetches it), so no waiter depends on the daemon's goodwill.
  *
  * The attachment belongs to the thread group that said HELLO, as ublk
  * binds a queue to its daemon task: only it may fetch jobs and commit
@@ -46,11 +60,6 @@
 #define CREATE_TRACE_POINTS
 #include "daedalus_trace.h"
 
-static inline struct daedalus_ctx *run_to_ctx(struct daedalus_run *run)
-{
-	return container_of(run, struct daedalus_ctx, run);
-}
-
 static inline struct daedalus_bridge *ctx_bridge(struct daedalus_ctx *ctx)
 {
 	return &ctx->dev->bridge;
@@ -70,69 +79,109 @@ static void run_arm_locked(struct daedalus_run *run, unsigned int ms)
 	mod_delayed_work(system_wq, &run->watchdog, delay);
 }
 
-/*
- * Take the completion of @run, which ends as @how; bridge.lock held.  True
- * if it was ours: then, and only then, the end is counted.
- */
-static bool run_claim_locked(struct daedalus_run *run, enum daedalus_stat how)
+static bool run_active(const struct daedalus_run *run)
 {
-	struct daedalus_ctx *ctx = run_to_ctx(run);
+	return run->state == DAEDALUS_JOB_QUEUED ||
+	       run->state == DAEDALUS_JOB_SENT;
+}
 
-	if (run->state == DAEDALUS_JOB_IDLE)
-		return false;
-	list_del_init(&run->entry.node);
-	run->state = DAEDALUS_JOB_IDLE;
-	atomic_inc(&ctx->completing);
-	daedalus_stats_count(ctx->dev, run->rec.codec, how);
-	return true;
+/* @run ends as @how, its buffers to come back as @state; bridge.lock held. */
+static void run_end_locked(struct daedalus_run *run, enum daedalus_stat how,
+			   enum vb2_buffer_state state,
+			   const struct daedalus_result *res)
+{
+	run->state = DAEDALUS_JOB_ENDED;
+	run->end = state;
+	run->payload = res ? res->bytesused :
+		       vb2_plane_size(&run->buf[1]->m2m.vb.vb2_buf, 0);
+	daedalus_stats_count(run->ctx->dev, run->rec.codec, how);
 }
 
 /*
- * Complete a claimed job: the one place buffers go back to the client.
- * The CAPTURE payload is what the daemon's answer @res says (checked
- * against sizeimage), the whole buffer when there is no answer.
+ * Take the end of @run, queued or sent: its buffers come back as @state,
+ * CAPTURE with the payload the daemon's answer @res says (checked against
+ * sizeimage), the whole buffer when there is no answer.  bridge.lock
+ * held.  True if it was ours: then, and only then, the end is counted.
  */
-static void run_finish(struct daedalus_run *run, enum vb2_buffer_state state,
-		       const struct daedalus_result *res, bool from_watchdog)
+static bool run_claim_locked(struct daedalus_run *run, enum daedalus_stat how,
+			     enum vb2_buffer_state state,
+			     const struct daedalus_result *res)
 {
-	struct daedalus_ctx *ctx = run_to_ctx(run);
-	struct daedalus_bridge *br = ctx_bridge(ctx);
-	struct vb2_v4l2_buffer *dst;
+	if (!run_active(run))
+		return false;
+	list_del_init(&run->entry.node);
+	run_end_locked(run, how, state, res);
+	return true;
+}
 
-	if (!from_watchdog)
-		cancel_delayed_work(&run->watchdog);
+/* The jobs a context may have at once; bridge.lock held. */
+static unsigned int ctx_depth_locked(struct daedalus_ctx *ctx)
+{
+	return ctx->pipelined ? ctx_bridge(ctx)->depth : 1;
+}
 
-	dst = v4l2_m2m_next_dst_buf(ctx->fh.m2m_ctx);
-	if (dst)
-		vb2_set_plane_payload(&dst->vb2_buf, 0, res ? res->bytesused :
-				      vb2_plane_size(&dst->vb2_buf, 0));
-	v4l2_m2m_buf_done_and_job_finish(ctx->m2m_dev, ctx->fh.m2m_ctx, state);
+/* Give an ENDED job's buffers back to the client; bridge.lock held. */
+static void run_done_locked(struct daedalus_run *run)
+{
+	struct daedalus_ctx *ctx = run->ctx;
+	struct vb2_v4l2_buffer *src = &run->buf[0]->m2m.vb;
+	struct vb2_v4l2_buffer *dst = &run->buf[1]->m2m.vb;
 
-	/*
-	 * Under the lock that run_idle() takes: a closing context cannot see
-	 * "idle" and free itself before wake_up() is done with it.
-	 */
-	spin_lock(&br->lock);
-	atomic_dec(&ctx->completing);
-	wake_up(&ctx->idle_wq);
-	spin_unlock(&br->lock);
+	cancel_delayed_work(&run->watchdog);
+	vb2_set_plane_payload(&dst->vb2_buf, 0, run->payload);
+	if (run->on_m2m) {
+		/* OUTPUT done, CAPTURE too unless held, and m2m's job ends. */
+		ctx->m2m_owed = false;
+		v4l2_m2m_buf_done_and_job_finish(ctx->m2m_dev, ctx->fh.m2m_ctx,
+						 run->end);
+		return;
+	}
+	/* CAPTURE first: OUTPUT's completes the request, waking the client. */
+	v4l2_m2m_buf_done(dst, run->end);
+	v4l2_m2m_buf_done(src, run->end);
+}
+
+/*
+ * Give back the buffers of the context's ENDED jobs, oldest first, up to
+ * the first one still queued or sent; then finish m2m's job if it is owed
+ * and a slot is free, so that m2m runs the next.  bridge.lock held: the
+ * order is the queue's whoever ends which job.
+ */
+static void ctx_retire_locked(struct daedalus_ctx *ctx)
+{
+	while (ctx->njobs) {
+		struct daedalus_run *run = &ctx->runs[ctx->head];
+
+		if (run->state != DAEDALUS_JOB_ENDED)
+			break;
+		run_done_locked(run);
+		run->state = DAEDALUS_JOB_IDLE;
+		ctx->head = (ctx->head + 1) % DAEDALUS_MAX_DEPTH;
+		ctx->njobs--;
+	}
+	if (ctx->m2m_owed && ctx->njobs < ctx_depth_locked(ctx)) {
+		ctx->m2m_owed = false;
+		v4l2_m2m_job_finish(ctx->m2m_dev, ctx->fh.m2m_ctx);
+	}
+	if (!ctx->njobs)
+		wake_up(&ctx->idle_wq);
 }
 
 static void run_watchdog(struct work_struct *work)
 {
 	struct daedalus_run *run = container_of(to_delayed_work(work),
 						struct daedalus_run, watchdog);
-	struct daedalus_ctx *ctx = run_to_ctx(run);
+	struct daedalus_ctx *ctx = run->ctx;
 	struct daedalus_bridge *br = ctx_bridge(ctx);
 	enum daedalus_job_state was;
 	u64 seq;
 
 	spin_lock(&br->lock);
-	if (run->state == DAEDALUS_JOB_IDLE) {
+	if (!run_active(run)) {
 		spin_unlock(&br->lock);
 		return;
 	}
-	/* A stale expiry from an earlier job of this context: re-arm. */
+	/* A stale expiry from an earlier job of this slot: re-arm. */
 	if (time_before(jiffies, run->deadline)) {
 		mod_delayed_work(system_wq, &run->watchdog,
 				 run->deadline - jiffies);
@@ -142,50 +191,79 @@ static void run_watchdog(struct work_struct *work)
 	was = run->state;
 	seq = run->rec.seq;
 	trace_daedalus_job_timeout(run);
-	run_claim_locked(run, DAEDALUS_STAT_TIMEOUT);
+	run_claim_locked(run, DAEDALUS_STAT_TIMEOUT, VB2_BUF_STATE_ERROR, NULL);
+	ctx_retire_locked(ctx);
 	spin_unlock(&br->lock);
 
 	dev_warn_ratelimited(ctx->dev->v4l2_dev.dev,
 			     "job %llu (ctx %llu) timed out %s\n", seq, ctx->id,
 			     was == DAEDALUS_JOB_SENT ? "in the daemon" :
 			     "waiting for a daemon");
-	run_finish(run, VB2_BUF_STATE_ERROR, NULL, true);
 }
 
 void daedalus_run_init(struct daedalus_ctx *ctx)
 {
-	INIT_LIST_HEAD(&ctx->run.entry.node);
-	ctx->run.entry.run = &ctx->run;
-	ctx->run.state = DAEDALUS_JOB_IDLE;
-	INIT_DELAYED_WORK(&ctx->run.watchdog, run_watchdog);
-	atomic_set(&ctx->completing, 0);
+	unsigned int i;
+
+	for (i = 0; i < DAEDALUS_MAX_DEPTH; i++) {
+		struct daedalus_run *run = &ctx->runs[i];
+
+		INIT_LIST_HEAD(&run->entry.node);
+		run->entry.run = run;
+		run->ctx = ctx;
+		run->state = DAEDALUS_JOB_IDLE;
+		INIT_DELAYED_WORK(&run->watchdog, run_watchdog);
+	}
 	init_waitqueue_head(&ctx->idle_wq);
 }
 
-/* device_run could not build the job: fail it now. */
-void daedalus_bridge_fail_now(struct daedalus_ctx *ctx)
+/* The context is idle and closing: no watchdog may run any more. */
+void daedalus_run_exit(struct daedalus_ctx *ctx)
 {
-	trace_daedalus_job_not_queued(&ctx->run.rec);
-	daedalus_stats_count(ctx->dev, ctx->run.rec.codec,
-			     DAEDALUS_STAT_NOT_QUEUED);
-	atomic_inc(&ctx->completing);
-	run_finish(&ctx->run, VB2_BUF_STATE_ERROR, NULL, false);
+	unsigned int i;
+
+	for (i = 0; i < DAEDALUS_MAX_DEPTH; i++)
+		cancel_delayed_work_sync(&ctx->runs[i].watchdog);
 }
 
-/* device_run built ctx->run.rec: queue it for the daemon. */
-void daedalus_bridge_submit(struct daedalus_ctx *ctx)
+/*
+ * device_run's slot: the one after the context's newest job.  Only
+ * device_run fills slots, one call at a time per context, and m2m calls it
+ * only while the context has fewer jobs than its depth, so the slot is
+ * free; retiring jobs moves head but not head + njobs.
+ */
+struct daedalus_run *daedalus_bridge_next_run(struct daedalus_ctx *ctx)
 {
 	struct daedalus_bridge *br = ctx_bridge(ctx);
-	struct daedalus_run *run = &ctx->run;
-	bool fail = false;
+	struct daedalus_run *run = NULL;
 
 	spin_lock(&br->lock);
-	if (ctx->closing || ctx->aborting) {
-		fail = true;
-	} else if (br->attached &&
-		   !(br->codecs & DAEDALUS_CODEC_BIT(run->rec.codec))) {
-		fail = true;
-	} else {
+	if (ctx->njobs < DAEDALUS_MAX_DEPTH)
+		run = &ctx->runs[(ctx->head + ctx->njobs) % DAEDALUS_MAX_DEPTH];
+	spin_unlock(&br->lock);
+	return run;
+}
+
+/*
+ * device_run built @run (@ok: its buffers can go to a daemon): queue it
+ * for the daemon, or fail it if it cannot go.  m2m's job is finished now
+ * if the context may have one more job, else when a slot frees.
+ */
+void daedalus_bridge_submit(struct daedalus_run *run, bool pipelined, bool ok)
+{
+	struct daedalus_ctx *ctx = run->ctx;
+	struct daedalus_bridge *br = ctx_bridge(ctx);
+
+	spin_lock(&br->lock);
+	if (ok && (ctx->closing || ctx->aborting))
+		ok = false;
+	if (ok && br->attached &&
+	    !(br->codecs & DAEDALUS_CODEC_BIT(run->rec.codec)))
+		ok = false;
+	ctx->njobs++;
+	ctx->pipelined = pipelined;
+	ctx->m2m_owed = true;
+	if (ok) {
 		run->rec.seq = ++br->next_seq;
 		run->state = DAEDALUS_JOB_QUEUED;
 		trace_daedalus_job_queued(&run->rec, br->attached);
@@ -196,27 +274,47 @@ void daedalus_bridge_submit(struct daedalus_ctx *ctx)
 			       READ_ONCE(daedalus_job_timeout_ms) :
 			       READ_ONCE(daedalus_attach_timeout_ms));
 		wake_up_interruptible(&br->wq);
+	} else {
+		trace_daedalus_job_not_queued(&run->rec);
+		run_end_locked(run, DAEDALUS_STAT_NOT_QUEUED,
+			       VB2_BUF_STATE_ERROR, NULL);
 	}
+	ctx_retire_locked(ctx);
 	spin_unlock(&br->lock);
-
-	if (fail)
-		daedalus_bridge_fail_now(ctx);
 }
 
-/* job_abort (STREAMOFF, close): fail the job now, queued or sent. */
+/* Fail every job of @ctx still queued or sent; bridge.lock held. */
+static void ctx_fail_all_locked(struct daedalus_ctx *ctx, bool close)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->njobs; i++) {
+		struct daedalus_run *run =
+			&ctx->runs[(ctx->head + i) % DAEDALUS_MAX_DEPTH];
+
+		if (close)
+			trace_daedalus_job_close(run);
+		else
+			trace_daedalus_job_abort(run);
+		run_claim_locked(run, DAEDALUS_STAT_ABORTED,
+				 VB2_BUF_STATE_ERROR, NULL);
+	}
+	ctx_retire_locked(ctx);
+}
+
+/*
+ * job_abort and stop_streaming (STREAMOFF, close): fail every job now,
+ * queued or sent, those whose m2m job was finished early too: they are
+ * on no m2m queue any more.
+ */
 void daedalus_bridge_abort(struct daedalus_ctx *ctx)
 {
 	struct daedalus_bridge *br = ctx_bridge(ctx);
-	bool claimed;
 
 	spin_lock(&br->lock);
 	ctx->aborting = true;
-	trace_daedalus_job_abort(&ctx->run);
-	claimed = run_claim_locked(&ctx->run, DAEDALUS_STAT_ABORTED);
+	ctx_fail_all_locked(ctx, false);
 	spin_unlock(&br->lock);
-
-	if (claimed)
-		run_finish(&ctx->run, VB2_BUF_STATE_ERROR, NULL, false);
 }
 
 void daedalus_bridge_streamon(struct daedalus_ctx *ctx)
@@ -229,41 +327,35 @@ void daedalus_bridge_streamon(struct daedalus_ctx *ctx)
 	spin_unlock(&br->lock);
 }
 
-static bool run_idle(struct daedalus_ctx *ctx)
+static bool ctx_idle(struct daedalus_ctx *ctx)
 {
 	struct daedalus_bridge *br = ctx_bridge(ctx);
 	bool idle;
 
 	spin_lock(&br->lock);
-	idle = ctx->run.state == DAEDALUS_JOB_IDLE &&
-	       !atomic_read(&ctx->completing);
+	idle = !ctx->njobs;
 	spin_unlock(&br->lock);
 	return idle;
 }
 
 /*
- * Once the job was claimed (abort, close), only a completion already
- * running is waited for: never the daemon.
+ * Once the jobs were claimed (abort, close), a slot stays in use only
+ * while a device_run that saw the claim ends its own job: never the daemon.
  */
 void daedalus_bridge_wait_idle(struct daedalus_ctx *ctx)
 {
-	wait_event(ctx->idle_wq, run_idle(ctx));
+	wait_event(ctx->idle_wq, ctx_idle(ctx));
 }
 
-/* Start of release: no new jobs; fail the job, queued or sent. */
+/* Start of release: no new jobs; fail them all, queued or sent. */
 void daedalus_bridge_ctx_close(struct daedalus_ctx *ctx)
 {
 	struct daedalus_bridge *br = ctx_bridge(ctx);
-	bool claimed;
 
 	spin_lock(&br->lock);
 	WRITE_ONCE(ctx->closing, true);
-	trace_daedalus_job_close(&ctx->run);
-	claimed = run_claim_locked(&ctx->run, DAEDALUS_STAT_ABORTED);
+	ctx_fail_all_locked(ctx, true);
 	spin_unlock(&br->lock);
-
-	if (claimed)
-		run_finish(&ctx->run, VB2_BUF_STATE_ERROR, NULL, false);
 	daedalus_bridge_wait_idle(ctx);
 }
 
@@ -369,31 +461,33 @@ static int bridge_release(struct inode *inode, struct file *file)
 	struct daedalus_bridge *br = file_bridge(file);
 	struct daedalus_entry *e, *tmp;
 	struct pid *owner = NULL;
-	LIST_HEAD(queued);
-	LIST_HEAD(sent);
 	LIST_HEAD(msgs);
 
 	spin_lock(&br->lock);
 	if (br->attached) {
+		/* Queued jobs first, then those the daemon held. */
 		list_for_each_entry_safe(e, tmp, &br->pending, node) {
 			if (!e->run) {
 				list_move_tail(&e->node, &msgs);
 				continue;
 			}
 			trace_daedalus_job_detach(e->run);
-			run_claim_locked(e->run, DAEDALUS_STAT_DETACH);
-			list_add_tail(&e->node, &queued);
+			run_claim_locked(e->run, DAEDALUS_STAT_DETACH,
+					 VB2_BUF_STATE_ERROR, NULL);
+			ctx_retire_locked(e->run->ctx);
 		}
 		list_for_each_entry_safe(e, tmp, &br->inflight, node) {
 			trace_daedalus_job_detach(e->run);
-			run_claim_locked(e->run, DAEDALUS_STAT_DETACH);
-			list_add_tail(&e->node, &sent);
+			run_claim_locked(e->run, DAEDALUS_STAT_DETACH,
+					 VB2_BUF_STATE_ERROR, NULL);
+			ctx_retire_locked(e->run->ctx);
 		}
 		/* The fds died with the daemon: a new one gets them again. */
 		list_for_each_entry_safe(e, tmp, &br->sent, node)
 			list_del_init(&e->node);
 		br->attached = false;
 		br->codecs = 0;
+		br->depth = 1;
 		owner = br->owner;
 		br->owner = NULL;
 		daedalus_stats_set_daemon(bridge_dev(br), 0);
@@ -402,15 +496,6 @@ static int bridge_release(struct inode *inode, struct file *file)
 	spin_unlock(&br->lock);
 	put_pid(owner);
 
-	/* Queued jobs first, then those the daemon held. */
-	list_for_each_entry_safe(e, tmp, &queued, node) {
-		list_del_init(&e->node);
-		run_finish(e->run, VB2_BUF_STATE_ERROR, NULL, false);
-	}
-	list_for_each_entry_safe(e, tmp, &sent, node) {
-		list_del_init(&e->node);
-		run_finish(e->run, VB2_BUF_STATE_ERROR, NULL, false);
-	}
 	list_for_each_entry_safe(e, tmp, &msgs, node) {
 		list_del(&e->node);
 		kfree(container_of(e, struct daedalus_msg, entry));
@@ -451,14 +536,18 @@ static long bridge_hello(struct daedalus_bridge *br, void __user *arg)
 		WRITE_ONCE(br->offered, br->codecs);
 	br->generation++;
 	hello.codecs = br->codecs;
+	/* As many jobs per context as it asks for, within our slots. */
+	br->depth = clamp_t(u32, hello.depth, 1, DAEDALUS_MAX_DEPTH);
+	hello.depth = br->depth;
 	/* Jobs that waited for a daemon get the full job timeout from now. */
 	list_for_each_entry(e, &br->pending, node)
 		if (e->run)
 			run_arm_locked(e->run, READ_ONCE(daedalus_job_timeout_ms));
 	spin_unlock(&br->lock);
 
-	v4l2_info(&bridge_dev(br)->v4l2_dev, "daemon attached (pid %d, codecs 0x%x)\n",
-		  task_tgid_nr(current), hello.codecs);
+	v4l2_info(&bridge_dev(br)->v4l2_dev,
+		  "daemon attached (pid %d, codecs 0x%x), depth %u\n",
+		  task_tgid_nr(current), hello.codecs, hello.depth);
 	if (copy_to_user(arg, &hello, sizeof(hello)))
 		return -EFAULT;
 	return 0;
@@ -524,7 +613,7 @@ static ssize_t bridge_fetch_job(struct daedalus_bridge *br,
 				struct daedalus_run *run, void __user *ubuf)
 {
 	struct daedalus_job *rec = br->rbuf;
-	struct daedalus_ctx *ctx = run_to_ctx(run);
+	struct daedalus_ctx *ctx = run->ctx;
 	struct dma_buf *dbuf[2] = { NULL, NULL };
 	int fd[2] = { -1, -1 };
 	u64 id[2], seq;
@@ -587,11 +676,12 @@ fail:
 			bridge_unsend_locked(br, id[i]);
 	run = bridge_find_inflight(br, seq);
 	trace_daedalus_job_fetch_failed(run, ret);
-	if (run)
-		run_claim_locked(run, DAEDALUS_STAT_ERROR);
+	if (run) {
+		run_claim_locked(run, DAEDALUS_STAT_ERROR, VB2_BUF_STATE_ERROR,
+				 NULL);
+		ctx_retire_locked(run->ctx);
+	}
 	spin_unlock(&br->lock);
-	if (run)
-		run_finish(run, VB2_BUF_STATE_ERROR, NULL, false);
 	return ret;
 }
 
@@ -653,6 +743,7 @@ static int bridge_take_result(struct daedalus_bridge *br,
 	struct daedalus_dev *dev = bridge_dev(br);
 	struct daedalus_run *run;
 	const char *why = NULL;
+	bool ok;
 
 	if (res->hdr.magic != DAEDALUS_MAGIC ||
 	    res->hdr.version != DAEDALUS_PROTO_VERSION ||
@@ -668,22 +759,23 @@ static int bridge_take_result(struct daedalus_bridge *br,
 
 	spin_lock(&br->lock);
 	run = bridge_find_inflight(br, res->seq);
-	if (!run)
+	if (!run) {
 		why = "unknown or stale seq";
-	else if (run->rec.ctx_id != res->ctx_id)
+	} else if (run->rec.ctx_id != res->ctx_id) {
 		why = "ctx_id does not match seq";
-	else if (res->bytesused > run->rec.picture_format.sizeimage)
+	} else if (res->bytesused > run->rec.picture_format.sizeimage) {
 		why = "bytesused beyond sizeimage";
-	else
-		run_claim_locked(run, res->status == DAEDALUS_STATUS_OK ?
-				 DAEDALUS_STAT_DONE : DAEDALUS_STAT_ERROR);
+	} else {
+		ok = res->status == DAEDALUS_STATUS_OK;
+		trace_daedalus_job_answered(res, NULL);
+		run_claim_locked(run, ok ? DAEDALUS_STAT_DONE :
+				 DAEDALUS_STAT_ERROR, ok ? VB2_BUF_STATE_DONE :
+				 VB2_BUF_STATE_ERROR, res);
+		ctx_retire_locked(run->ctx);
+	}
 	spin_unlock(&br->lock);
 	if (why)
 		goto reject;
-
-	trace_daedalus_job_answered(res, NULL);
-	run_finish(run, res->status == DAEDALUS_STATUS_OK ?
-		   VB2_BUF_STATE_DONE : VB2_BUF_STATE_ERROR, res, false);
 	return 0;
 
 reject:
@@ -794,6 +886,7 @@ int daedalus_bridge_init(struct daedalus_dev *dev)
 	init_waitqueue_head(&br->wq);
 	mutex_init(&br->fetch_mutex);
 	br->generation = 1;
+	br->depth = 1;
 	br->offered = daedalus_codec_mask();
 	br->rbuf = kvzalloc(sizeof(*br->rbuf), GFP_KERNEL);
 	if (!br->rbuf)

@@ -327,14 +327,14 @@ static int daedalus_release(struct file *file)
 	struct daedalus_ctx *ctx = file_to_ctx(file);
 	struct daedalus_dev *dev = ctx->dev;
 
-	/* No new jobs; a queued one fails, a sent one ends (bounded). */
+	/* No new jobs; every queued or sent one fails now. */
 	daedalus_bridge_ctx_close(ctx);
 
 	v4l2_fh_del(&ctx->fh);
 	v4l2_fh_exit(&ctx->fh);
 	v4l2_m2m_ctx_release(ctx->fh.m2m_ctx);
 	daedalus_bridge_wait_idle(ctx);
-	cancel_delayed_work_sync(&ctx->run.watchdog);
+	daedalus_run_exit(ctx);
 	v4l2_ctrl_handler_free(&ctx->hdl);
 	daedalus_m2m_put(dev, ctx->m2m_slot);
 	daedalus_bridge_ctx_gone(ctx);

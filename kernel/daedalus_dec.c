@@ -2,8 +2,8 @@
 /*
  * daedalus-v4l2: device_run.  Gathers one job (the OUTPUT and CAPTURE
  * buffers, the current value of every control the codec uses, the CAPTURE
- * geometry and the references) into the context's record and hands it to
- * the bridge.  Nothing here waits for the daemon.
+ * geometry and the references) into a job slot of the context and hands it
+ * to the bridge.  Nothing here waits for the daemon.
  */
 
 #include <linux/dma-buf.h>
@@ -71,15 +71,38 @@ void daedalus_add_ref(struct daedalus_ctx *ctx, struct daedalus_job *job,
 	ref->buf_id = vb ? to_daedalus_buffer(to_vb2_v4l2_buffer(vb))->id : 0;
 }
 
+/*
+ * One job into the context's next slot.  H.264 leaves its buffers on m2m's
+ * queues and has one job at a time (a CAPTURE buffer may be held for the
+ * next field or slice, which m2m's helper handles); the other codecs take
+ * them off, so that m2m can run the next job before this one is answered
+ * (daedalus_bridge_submit() says when).
+ */
 void daedalus_device_run(void *priv)
 {
 	struct daedalus_ctx *ctx = priv;
-	struct daedalus_job *job = &ctx->run.rec;
+	struct v4l2_m2m_ctx *m2m_ctx = ctx->fh.m2m_ctx;
+	bool pipelined = !ctx->codec->hold_capture;
 	struct vb2_v4l2_buffer *src, *dst;
 	struct media_request *req;
+	struct daedalus_run *run;
+	struct daedalus_job *job;
+	bool ok;
 
-	src = v4l2_m2m_next_src_buf(ctx->fh.m2m_ctx);
-	dst = v4l2_m2m_next_dst_buf(ctx->fh.m2m_ctx);
+	run = daedalus_bridge_next_run(ctx);
+	if (WARN_ON_ONCE(!run)) {
+		v4l2_m2m_buf_done_and_job_finish(ctx->m2m_dev, m2m_ctx,
+						 VB2_BUF_STATE_ERROR);
+		return;
+	}
+	job = &run->rec;
+	if (pipelined) {
+		src = v4l2_m2m_src_buf_remove(m2m_ctx);
+		dst = v4l2_m2m_dst_buf_remove(m2m_ctx);
+	} else {
+		src = v4l2_m2m_next_src_buf(m2m_ctx);
+		dst = v4l2_m2m_next_dst_buf(m2m_ctx);
+	}
 	req = src->vb2_buf.req_obj.req;
 
 	/* Controls persist: apply this request's, then read them all. */
@@ -87,7 +110,7 @@ void daedalus_device_run(void *priv)
 		v4l2_ctrl_request_setup(req, &ctx->hdl);
 	v4l2_m2m_buf_copy_metadata(src, dst, true);
 	src->sequence = ctx->out_sequence++;
-	if (ctx->fh.m2m_ctx->new_frame)
+	if (m2m_ctx->new_frame)
 		dst->sequence = ctx->cap_sequence++;
 
 	memset(job, 0, sizeof(*job));
@@ -122,18 +145,16 @@ void daedalus_device_run(void *priv)
 	if (req)
 		v4l2_ctrl_request_complete(req, &ctx->hdl);
 
-	/* A buffer queued before a resolution change may be too small. */
-	if (job->picture.length < job->picture_format.sizeimage) {
-		daedalus_bridge_fail_now(ctx);
-		return;
-	}
-	if (!daedalus_buf_dmabuf(src) || !daedalus_buf_dmabuf(dst)) {
-		daedalus_bridge_fail_now(ctx);
-		return;
-	}
-	ctx->run.buf[0] = to_daedalus_buffer(src);
-	ctx->run.buf[1] = to_daedalus_buffer(dst);
-	daedalus_bridge_submit(ctx);
+	run->buf[0] = to_daedalus_buffer(src);
+	run->buf[1] = to_daedalus_buffer(dst);
+	run->on_m2m = !pipelined;
+	/*
+	 * A buffer queued before a resolution change may be too small, and a
+	 * buffer's dma-buf may not be had: the job fails at once.
+	 */
+	ok = job->picture.length >= job->picture_format.sizeimage &&
+	     daedalus_buf_dmabuf(src) && daedalus_buf_dmabuf(dst);
+	daedalus_bridge_submit(run, pipelined, ok);
 }
 
 /* Called under m2m's job spinlock: no sleeping, no bridge lock. */
@@ -144,7 +165,10 @@ int daedalus_job_ready(void *priv)
 	return !READ_ONCE(ctx->closing);
 }
 
-/* STREAMOFF / close: m2m then waits for the job, so it must end soon. */
+/*
+ * STREAMOFF / close while m2m's job runs (device_run, or the context at
+ * its depth): m2m then waits for that job, so it must end soon.
+ */
 void daedalus_job_abort(void *priv)
 {
 	daedalus_bridge_abort(priv);

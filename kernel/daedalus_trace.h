@@ -178,18 +178,20 @@ DEFINE_EVENT(daedalus_job_failed, daedalus_job_detach,
 	     TP_ARGS(run)
 );
 
-/* job_abort (STREAMOFF, close): traced only if a job was there to fail. */
+/* job_abort, STREAMOFF: traced for each job there was to fail. */
 DEFINE_EVENT_CONDITION(daedalus_job_failed, daedalus_job_abort,
 		       TP_PROTO(const struct daedalus_run *run),
 		       TP_ARGS(run),
-		       TP_CONDITION(run->state != DAEDALUS_JOB_IDLE)
+		       TP_CONDITION(run->state == DAEDALUS_JOB_QUEUED ||
+				    run->state == DAEDALUS_JOB_SENT)
 );
 
 /* The client closed the video node: as abort. */
 DEFINE_EVENT_CONDITION(daedalus_job_failed, daedalus_job_close,
 		       TP_PROTO(const struct daedalus_run *run),
 		       TP_ARGS(run),
-		       TP_CONDITION(run->state != DAEDALUS_JOB_IDLE)
+		       TP_CONDITION(run->state == DAEDALUS_JOB_QUEUED ||
+				    run->state == DAEDALUS_JOB_SENT)
 );
 
 #endif /* DAEDALUS_TRACE_H */

@@ -634,7 +634,11 @@ static void daedalus_stop_streaming(struct vb2_queue *vq)
 {
 	struct daedalus_ctx *ctx = vb2_get_drv_priv(vq);
 
-	/* m2m cancelled the job; let its completion leave m2m entirely. */
+	/*
+	 * m2m cancelled its job; the jobs it had finished early are on no
+	 * m2m queue: fail them all (both buffers), then what m2m still holds.
+	 */
+	daedalus_bridge_abort(ctx);
 	daedalus_bridge_wait_idle(ctx);
 	daedalus_queue_cleanup(vq, VB2_BUF_STATE_ERROR);
 }

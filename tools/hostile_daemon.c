@@ -3,7 +3,7 @@
  * hostile_daemon: a stand-in for daedalusd that tests the kernel's bridge.
  *
  *   hostile_daemon [-m good|hostile|silent|crash|hold] [-n JOBS] [-s SEED]
- *                  [-G COUNT] [-c CODECS] [-q]
+ *                  [-G COUNT] [-c CODECS] [-d DEPTH] [-q]
  *
  *   good     answer every job OK after filling the picture (grey frame),
  *            each answer committed with the next fetch (one ioctl)
@@ -26,6 +26,12 @@
  * until COUNT of them have been refused; "garbage done" is printed then.
  * The number refused is always printed at exit.
  * -c CODECS: the DAEDALUS_CODEC_BIT()s announced at HELLO (default: all).
+ * -d DEPTH: ask for DEPTH jobs per context in flight at HELLO (the kernel
+ * must grant it clamped to 1..8, 0 giving 1), and in modes good and hold
+ * answer out of order: a context's jobs are held until DEPTH of them are
+ * (or none came for 1 s), then answered last first, each batch logged
+ * as "answering N of ctx C last first: seq S...".  Without -d: depth 1,
+ * every job answered as it comes.
  *
  * Every job record is checked (sizes, ids, fds).  A buffer's fd must come
  * exactly once, with the first job naming it (later jobs carry -1), and
@@ -57,6 +63,7 @@
 enum mode { GOOD, HOSTILE, SILENT, CRASH, HOLD };
 
 static int quiet;
+static unsigned int depth;	/* -d; 0: not given (ask for 1) */
 static unsigned int codecs = DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_H264) |
 			     DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP8) |
 			     DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP9) |
@@ -333,6 +340,68 @@ static void send_garbage(int fd, const struct daedalus_job *job)
 	put(fd, &r, 1, 0, "random bytes");
 }
 
+/* -d: the answers held back per context, until a batch is full. */
+#define MAX_BATCHES 16
+static struct batch {
+	uint64_t ctx;
+	unsigned int n;
+	struct daedalus_result res[DAEDALUS_MAX_DEPTH];
+} batches[MAX_BATCHES];
+static unsigned int granted = 1;	/* the depth the kernel granted */
+
+/* Answer @b's jobs, the newest first, one commit each. */
+static void batch_flush(int fd, struct batch *b)
+{
+	char seqs[DAEDALUS_MAX_DEPTH * 21 + 1];
+	size_t len = 0;
+
+	if (!b->n)
+		return;
+	seqs[0] = 0;
+	for (unsigned int i = b->n; i-- > 0;)
+		len += snprintf(seqs + len, sizeof(seqs) - len, " %llu",
+				(unsigned long long)b->res[i].seq);
+	fprintf(stderr, "hostile: answering %u of ctx %llu last first: seq%s\n",
+		b->n, (unsigned long long)b->ctx, seqs);
+	while (b->n)
+		put(fd, &b->res[--b->n], 1, 1, "held valid result");
+}
+
+static void batch_flush_all(int fd)
+{
+	for (int i = 0; i < MAX_BATCHES; i++)
+		batch_flush(fd, &batches[i]);
+}
+
+static int batch_pending(void)
+{
+	for (int i = 0; i < MAX_BATCHES; i++)
+		if (batches[i].n)
+			return 1;
+	return 0;
+}
+
+/* Hold @r back; a context's batch goes out once it has granted answers. */
+static void batch_add(int fd, const struct daedalus_result *r)
+{
+	struct batch *b = NULL;
+
+	for (int i = 0; i < MAX_BATCHES && !b; i++)
+		if (batches[i].n && batches[i].ctx == r->ctx_id)
+			b = &batches[i];
+	for (int i = 0; i < MAX_BATCHES && !b; i++)
+		if (!batches[i].n)
+			b = &batches[i];
+	if (!b) {
+		batch_flush_all(fd);
+		b = &batches[0];
+	}
+	b->ctx = r->ctx_id;
+	b->res[b->n++] = *r;
+	if (b->n >= granted)
+		batch_flush(fd, b);
+}
+
 static int hello(int fd)
 {
 	struct daedalus_hello h;
@@ -353,9 +422,21 @@ static int hello(int fd)
 	memset(&h, 0, sizeof(h));
 	h.version = DAEDALUS_PROTO_VERSION;
 	h.codecs = codecs;
+	h.depth = depth ? depth : 1;
 	if (ioctl(fd, DAEDALUS_IOC_HELLO, &h)) {
 		fprintf(stderr, "hostile: HELLO: %s\n", strerror(errno));
 		return -1;
+	}
+	granted = h.depth;
+	if (granted != (!depth ? 1 : depth > DAEDALUS_MAX_DEPTH ?
+			DAEDALUS_MAX_DEPTH : depth)) {
+		char msg[80];
+
+		snprintf(msg, sizeof(msg), "HELLO asked depth %u, granted %u",
+			 depth, granted);
+		bad(msg);
+		if (!granted || granted > DAEDALUS_MAX_DEPTH)
+			granted = 1;
 	}
 	return 0;
 }
@@ -449,7 +530,7 @@ int main(int argc, char **argv)
 	long late_at[8];
 	int nlate = 0;
 
-	while ((opt = getopt(argc, argv, "m:n:s:G:c:q")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:s:G:c:d:q")) != -1) {
 		switch (opt) {
 		case 'm':
 			mode = !strcmp(optarg, "good") ? GOOD :
@@ -474,11 +555,14 @@ int main(int argc, char **argv)
 		case 'c':
 			codecs = strtoul(optarg, NULL, 0);
 			break;
+		case 'd':
+			depth = strtoul(optarg, NULL, 0);
+			break;
 		case 'q':
 			quiet = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-m good|hostile|silent|crash|hold] [-n JOBS] [-s SEED] [-G COUNT] [-c CODECS] [-q]\n",
+			fprintf(stderr, "usage: %s [-m good|hostile|silent|crash|hold] [-n JOBS] [-s SEED] [-G COUNT] [-c CODECS] [-d DEPTH] [-q]\n",
 				argv[0]);
 			return 2;
 		}
@@ -512,12 +596,22 @@ int main(int argc, char **argv)
 		return 2;
 	check_binding(fd);
 	/* Always printed: tests wait for this line. */
-	fprintf(stderr, "hostile: attached, mode %d, seed %u\n", mode, seed);
+	fprintf(stderr, "hostile: attached, mode %d, seed %u, depth %u\n", mode,
+		seed, granted);
 
 	while (!stop && (max_jobs < 0 || jobs < max_jobs)) {
 		uint32_t taken;
 		long n;
 
+		/* -d: held answers go out when no job came for 1 s. */
+		if (depth && batch_pending()) {
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+			if (poll(&pfd, 1, 1000) == 0) {
+				batch_flush_all(fd);
+				continue;
+			}
+		}
 		/* good, hold: the last answer goes with the next fetch. */
 		n = fetch(fd, &r, answer, job, &taken);
 		if (answer && taken != 1) {
@@ -571,7 +665,10 @@ int main(int argc, char **argv)
 			if (mode == HOLD)
 				r.bytesused = job->picture_format.bytesperline *
 					      job->picture_format.height * 3 / 2;
-			answer = 1;
+			if (depth)
+				batch_add(fd, &r);
+			else
+				answer = 1;
 			break;
 		case HOSTILE: {
 			int pick = rand() % 8;

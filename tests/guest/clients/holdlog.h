@@ -13,8 +13,8 @@
 
 #include "slclient.h"
 
-/* Jobs held so far, as the daemon's log @log says (0 if unreadable). */
-static inline int hold_count(const char *log)
+/* Lines of the daemon's log @log holding @what (0 if unreadable). */
+static inline int log_count(const char *log, const char *what)
 {
 	char line[512];
 	int n = 0;
@@ -23,9 +23,15 @@ static inline int hold_count(const char *log)
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f))
-		n += strstr(line, "holding") != NULL;
+		n += strstr(line, what) != NULL;
 	fclose(f);
 	return n;
+}
+
+/* Jobs held so far, as the daemon's log @log says (0 if unreadable). */
+static inline int hold_count(const char *log)
+{
+	return log_count(log, "holding");
 }
 
 /*

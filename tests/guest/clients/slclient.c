@@ -50,9 +50,16 @@ static int open_env(const char *var)
 
 int sl_open(struct sl_ctx *c, unsigned int width, unsigned int height)
 {
+	return sl_open_fmt(c, V4L2_PIX_FMT_H264_SLICE, width, height);
+}
+
+int sl_open_fmt(struct sl_ctx *c, unsigned int pixelformat,
+		unsigned int width, unsigned int height)
+{
 	struct v4l2_format f;
 
 	memset(c, 0, sizeof(*c));
+	c->pixelformat = pixelformat;
 	c->width = width;
 	c->height = height;
 	c->media = -1;
@@ -64,7 +71,7 @@ int sl_open(struct sl_ctx *c, unsigned int width, unsigned int height)
 		return -1;
 	memset(&f, 0, sizeof(f));
 	f.type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
-	f.fmt.pix_mp.pixelformat = V4L2_PIX_FMT_H264_SLICE;
+	f.fmt.pix_mp.pixelformat = pixelformat;
 	f.fmt.pix_mp.width = width;
 	f.fmt.pix_mp.height = height;
 	f.fmt.pix_mp.num_planes = 1;
@@ -137,6 +144,36 @@ int sl_start(struct sl_ctx *c)
 	return xioctl(c->fd, VIDIOC_STREAMON, &t, "STREAMON CAPTURE");
 }
 
+/* A VP9 profile 0 key frame of the OUTPUT size. */
+static int set_vp9_frame(struct sl_ctx *c, int req)
+{
+	struct v4l2_ctrl_vp9_frame frame;
+	struct v4l2_ext_control ctrl;
+	struct v4l2_ext_controls ctrls;
+
+	memset(&frame, 0, sizeof(frame));
+	frame.flags = V4L2_VP9_FRAME_FLAG_KEY_FRAME |
+		      V4L2_VP9_FRAME_FLAG_SHOW_FRAME |
+		      V4L2_VP9_FRAME_FLAG_X_SUBSAMPLING |
+		      V4L2_VP9_FRAME_FLAG_Y_SUBSAMPLING;
+	frame.frame_width_minus_1 = c->width - 1;
+	frame.frame_height_minus_1 = c->height - 1;
+	frame.render_width_minus_1 = c->width - 1;
+	frame.render_height_minus_1 = c->height - 1;
+	frame.profile = 0;
+	frame.bit_depth = 8;
+	memset(&ctrl, 0, sizeof(ctrl));
+	ctrl.id = V4L2_CID_STATELESS_VP9_FRAME;
+	ctrl.ptr = &frame;
+	ctrl.size = sizeof(frame);
+	memset(&ctrls, 0, sizeof(ctrls));
+	ctrls.which = V4L2_CTRL_WHICH_REQUEST_VAL;
+	ctrls.request_fd = req;
+	ctrls.count = 1;
+	ctrls.controls = &ctrl;
+	return xioctl(c->fd, VIDIOC_S_EXT_CTRLS, &ctrls, "S_EXT_CTRLS");
+}
+
 static int set_controls(struct sl_ctx *c, int req)
 {
 	struct v4l2_ctrl_h264_sps sps;
@@ -145,6 +182,8 @@ static int set_controls(struct sl_ctx *c, int req)
 	struct v4l2_ext_control ctrl[3];
 	struct v4l2_ext_controls ctrls;
 
+	if (c->pixelformat == V4L2_PIX_FMT_VP9_FRAME)
+		return set_vp9_frame(c, req);
 	memset(&sps, 0, sizeof(sps));
 	sps.profile_idc = 66;
 	sps.level_idc = 30;

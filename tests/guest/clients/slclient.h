@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * A minimal raw V4L2 stateless H.264 client for the kernel tests: one
- * context, MMAP buffers, one request per OUTPUT buffer.  The bitstream is
- * whatever the test writes (the tests run against a stand-in daemon, not a
- * decoder); the controls are a consistent SPS/PPS/decode params for the
- * OUTPUT size.
+ * A minimal raw V4L2 stateless H.264 (or VP9) client for the kernel tests:
+ * one context, MMAP buffers, one request per OUTPUT buffer.  The bitstream
+ * is whatever the test writes (the tests run against a stand-in daemon,
+ * not a decoder); the controls are a consistent SPS/PPS/decode params (a
+ * VP9 key frame's FRAME control) for the OUTPUT size.
  */
 #ifndef SLCLIENT_H
 #define SLCLIENT_H
@@ -15,6 +15,7 @@
 #define SL_BUFS 4
 
 struct sl_ctx {
+	unsigned int pixelformat;	/* OUTPUT: H264_SLICE or VP9_FRAME */
 	int fd;			/* /dev/videoN */
 	int media;		/* /dev/mediaN */
 	unsigned int width, height;
@@ -26,6 +27,9 @@ struct sl_ctx {
 double sl_now(void);	/* CLOCK_MONOTONIC, seconds */
 /* Open both nodes ($DAEDALUS_VIDEO_DEV, $DAEDALUS_MEDIA_DEV); set formats. */
 int sl_open(struct sl_ctx *c, unsigned int width, unsigned int height);
+/* The same with OUTPUT @pixelformat: V4L2_PIX_FMT_H264_SLICE or _VP9_FRAME. */
+int sl_open_fmt(struct sl_ctx *c, unsigned int pixelformat,
+		unsigned int width, unsigned int height);
 /* REQBUFS SL_BUFS on both queues, requests, CAPTURE queued, STREAMON. */
 int sl_start(struct sl_ctx *c);
 /*
