@@ -6,7 +6,9 @@
  * maps its buffers and hands it to the backend that owns the job's
  * context.  One backend instance ("decoder") exists per V4L2 context and
  * codec; the core never calls one decoder from two threads at once, and
- * calls it with the context's jobs in submission order.
+ * calls it with the context's jobs in submission order.  A decoder
+ * decodes one job per call (decode()), or holds several at once and
+ * answers them later (submit()/complete(), for frame threads).
  */
 #ifndef DAEDALUS_BACKEND_H
 #define DAEDALUS_BACKEND_H
@@ -92,12 +94,28 @@ struct dd_backend {
 	 */
 	int (*decode)(void *decoder, const struct dd_job *job,
 		      struct dd_result *result);
+	/*
+	 * A decoder that works on several jobs at once (frame threads) has
+	 * these three instead of decode().  submit() takes @job, which stays
+	 * valid (buffers mapped, CPU access begun) until complete() answered
+	 * it; it is called only while the decoder holds fewer than depth()
+	 * jobs.  complete() answers the oldest job held (jobs are answered in
+	 * submission order): 1 with *result filled, 0 when @wait is 0 and it
+	 * is not done yet.  Both return a negative errno when the decoder is
+	 * unusable: the core then fails every job it holds and closes it.
+	 */
+	int (*submit)(void *decoder, const struct dd_job *job);
+	int (*complete)(void *decoder, int wait, struct dd_result *result);
+	unsigned int (*depth)(void *decoder);
 	void (*close)(void *decoder);
 };
 
 /* The backend that decodes @codec, or NULL; "pattern" overrides all. */
 const struct dd_backend *dd_backend_find(enum daedalus_codec codec,
 					 const char *forced_name);
+/* The same with the backend forced given itself (NULL: by codec). */
+const struct dd_backend *dd_backend_for(enum daedalus_codec codec,
+					const struct dd_backend *forced);
 
 /* Backends, each in its own file. */
 extern const struct dd_backend dd_backend_pattern;

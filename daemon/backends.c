@@ -24,31 +24,37 @@ static const struct dd_backend *const dd_backends[] = {
 
 #define DD_NUM_BACKENDS (sizeof(dd_backends) / sizeof(dd_backends[0]))
 
-const struct dd_backend *dd_backend_find(enum daedalus_codec codec,
-					 const char *forced_name)
-{
-	for (size_t i = 0; i < DD_NUM_BACKENDS; i++) {
-		const struct dd_backend *b = dd_backends[i];
-
-		if (forced_name) {
-			if (strcmp(b->name, forced_name))
-				continue;
-			if (b->codec == DAEDALUS_CODEC_NONE || b->codec == codec)
-				return b;
-			return NULL;
-		}
-		if (b->codec == codec && codec != DAEDALUS_CODEC_NONE)
-			return b;
-	}
-	return NULL;
-}
-
-int dd_backend_exists(const char *name)
+const struct dd_backend *dd_backend_named(const char *name)
 {
 	for (size_t i = 0; i < DD_NUM_BACKENDS; i++)
 		if (!strcmp(dd_backends[i]->name, name))
-			return 1;
-	return 0;
+			return dd_backends[i];
+	return NULL;
+}
+
+const struct dd_backend *dd_backend_for(enum daedalus_codec codec,
+					const struct dd_backend *forced)
+{
+	if (forced)
+		return forced->codec == DAEDALUS_CODEC_NONE || forced->codec == codec ?
+		       forced : NULL;
+	for (size_t i = 0; i < DD_NUM_BACKENDS; i++)
+		if (dd_backends[i]->codec == codec && codec != DAEDALUS_CODEC_NONE)
+			return dd_backends[i];
+	return NULL;
+}
+
+const struct dd_backend *dd_backend_find(enum daedalus_codec codec,
+					 const char *forced_name)
+{
+	const struct dd_backend *forced = NULL;
+
+	if (forced_name) {
+		forced = dd_backend_named(forced_name);
+		if (!forced)
+			return NULL;
+	}
+	return dd_backend_for(codec, forced);
 }
 
 const char *dd_backend_unavailable(const struct dd_backend *b)

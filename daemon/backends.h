@@ -7,8 +7,8 @@
 
 #include "backend.h"
 
-/* 1 if a backend is called @name. */
-int dd_backend_exists(const char *name);
+/* The backend called @name, or NULL. */
+const struct dd_backend *dd_backend_named(const char *name);
 
 /* Why backend @b cannot decode here, or NULL: its unavailable() hook. */
 const char *dd_backend_unavailable(const struct dd_backend *b);

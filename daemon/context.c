@@ -91,7 +91,8 @@ void dd_job_release(struct dd_prepared_job *job)
 }
 
 void dd_context_init(struct dd_context *ctx, uint64_t ctx_id,
-		     const char *forced_backend, struct dd_thread_budget *budget)
+		     const struct dd_backend *forced_backend,
+		     struct dd_thread_budget *budget)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->ctx_id = ctx_id;
@@ -102,10 +103,15 @@ void dd_context_init(struct dd_context *ctx, uint64_t ctx_id,
 void dd_context_close_decoder(struct dd_context *ctx)
 {
 	if (ctx->decoder) {
+		/* Jobs still held stay, to be answered FAILED. */
 		ctx->backend->close(ctx->decoder);
-		if (ctx->budget)
+		if (ctx->budget) {
+			if (ctx->tokens)
+				dd_thread_budget_give(ctx->budget, ctx->tokens);
 			dd_thread_budget_close(ctx->budget);
+		}
 	}
+	ctx->tokens = 0;
 	ctx->decoder = NULL;
 	ctx->backend = NULL;
 	ctx->codec = DAEDALUS_CODEC_NONE;
@@ -135,7 +141,7 @@ static int ensure_decoder(struct dd_context *ctx, const struct daedalus_job *msg
 
 	struct dd_decoder_config cfg = { 1 };
 
-	backend = dd_backend_find(msg->codec, ctx->forced_backend);
+	backend = dd_backend_for(msg->codec, ctx->forced_backend);
 	if (!backend) {
 		warn_once(ctx, DD_WARNED_NO_BACKEND, DD_LOG_WARN,
 			  "context %" PRIu64 ": no backend for %s",
@@ -187,33 +193,32 @@ static void log_why(struct dd_context *ctx, const struct daedalus_job *msg,
 		ctx->ctx_id, (uint64_t)msg->seq, why);
 }
 
-static enum daedalus_status decode(struct dd_context *ctx,
-				   const struct dd_prepared_job *job,
-				   uint32_t *bytesused)
+/* What the backend is given of @job. */
+static void fill_job(struct dd_prepared_job *job)
 {
 	const struct daedalus_job *msg = job->msg;
-	struct dd_result result = { .status = DAEDALUS_STATUS_FAILED };
-	struct dd_job dj;
-	unsigned int tokens;
-	int ret;
+	struct dd_job *dj = &job->dj;
 
-	if (ensure_decoder(ctx, msg))
-		return DAEDALUS_STATUS_FAILED;
+	dj->msg = msg;
+	dj->bitstream.data = dd_bufmap_data(job->bitstream) + msg->bitstream.offset;
+	dj->bitstream.size = msg->bitstream.bytesused;
+	dj->picture.data = dd_bufmap_data(job->picture) + msg->picture.offset;
+	dj->picture.size = dd_bufmap_length(job->picture) - msg->picture.offset;
+	dj->picture.format = &msg->picture_format;
+	dj->picture.buf_id = msg->picture.id;
+	dj->picture.map = job->picture;
+}
 
-	dj.msg = msg;
-	dj.bitstream.data = dd_bufmap_data(job->bitstream) + msg->bitstream.offset;
-	dj.bitstream.size = msg->bitstream.bytesused;
-	dj.picture.data = dd_bufmap_data(job->picture) + msg->picture.offset;
-	dj.picture.size = dd_bufmap_length(job->picture) - msg->picture.offset;
-	dj.picture.format = &msg->picture_format;
-	dj.picture.buf_id = msg->picture.id;
-	dj.picture.map = job->picture;
-
-	tokens = ctx->budget ? dd_thread_budget_take(ctx->budget, ctx->threads) : 0;
-	ret = ctx->backend->decode(ctx->decoder, &dj, &result);
-	if (ctx->budget)
-		dd_thread_budget_give(ctx->budget, tokens);
-	if (ret) {
+/*
+ * The status of a job from its backend's answer: @ret the backend call's
+ * return (negative: the decoder is unusable, and closed here), @result
+ * what it filled in.
+ */
+static enum daedalus_status judge(struct dd_context *ctx,
+				  const struct daedalus_job *msg, int ret,
+				  struct dd_result *result, uint32_t *bytesused)
+{
+	if (ret < 0) {
 		warn_once(ctx, DD_WARNED_DECODE, DD_LOG_WARN,
 			  "context %" PRIu64 ": job %" PRIu64 ": %s decoder failed: %s",
 			  ctx->ctx_id, (uint64_t)msg->seq, ctx->backend->name,
@@ -221,12 +226,12 @@ static enum daedalus_status decode(struct dd_context *ctx,
 		dd_context_close_decoder(ctx);
 		return DAEDALUS_STATUS_FAILED;
 	}
-	if (result.status > DAEDALUS_STATUS_FAILED ||
-	    result.bytesused > msg->picture_format.sizeimage) {
+	if (result->status > DAEDALUS_STATUS_FAILED ||
+	    result->bytesused > msg->picture_format.sizeimage) {
 		warn_once(ctx, DD_WARNED_RESULT, DD_LOG_ERROR,
 			  "context %" PRIu64 ": %s backend returned status %u, bytesused %u",
-			  ctx->ctx_id, ctx->backend->name, (unsigned int)result.status,
-			  result.bytesused);
+			  ctx->ctx_id, ctx->backend->name, (unsigned int)result->status,
+			  result->bytesused);
 		return DAEDALUS_STATUS_FAILED;
 	}
 	/*
@@ -236,21 +241,21 @@ static enum daedalus_status decode(struct dd_context *ctx,
 	 * when the backend finds its own references complete.
 	 */
 	if (ctx->need_key) {
-		if (result.restart && result.status != DAEDALUS_STATUS_FAILED)
+		if (result->restart && result->status != DAEDALUS_STATUS_FAILED)
 			ctx->need_key = 0;
-		else if (result.status == DAEDALUS_STATUS_OK)
-			result.status = DAEDALUS_STATUS_CORRUPT;
+		else if (result->status == DAEDALUS_STATUS_OK)
+			result->status = DAEDALUS_STATUS_CORRUPT;
 	}
-	if (result.why)
-		log_why(ctx, msg, result.why);
-	if (result.status == DAEDALUS_STATUS_CORRUPT)
+	if (result->why)
+		log_why(ctx, msg, result->why);
+	if (result->status == DAEDALUS_STATUS_CORRUPT)
 		ctx->corrupt++;
-	ctx->bytes_copied += result.bytes_copied;
-	*bytesused = result.bytesused;
-	return result.status;
+	ctx->bytes_copied += result->bytes_copied;
+	*bytesused = result->bytesused;
+	return result->status;
 }
 
-static uint64_t now_ns(void)
+uint64_t dd_now_ns(void)
 {
 	struct timespec ts;
 
@@ -274,7 +279,7 @@ static int sync_job(struct dd_context *ctx, const struct dd_prepared_job *job,
 		    int end)
 {
 	unsigned int n = 2 + job->num_refs, i;
-	uint64_t start = now_ns();
+	uint64_t start = dd_now_ns();
 	int ret = 0, r;
 
 	for (i = 0; i < n && !(ret && !end); i++) {
@@ -285,53 +290,21 @@ static int sync_job(struct dd_context *ctx, const struct dd_prepared_job *job,
 	if (ret && !end)
 		for (i--; i--;)
 			dd_bufmap_sync(job_buf(job, i), 1, i == 1);
-	ctx->sync_ns += now_ns() - start;
+	ctx->sync_ns += dd_now_ns() - start;
 	return ret;
 }
 
-void dd_context_run(struct dd_context *ctx, const struct dd_prepared_job *job,
-		    struct dd_recorder *rec, struct daedalus_result *res)
+/* Ends @job: CPU access, counts, the answer in @res. */
+static void end_job(struct dd_context *ctx, const struct dd_prepared_job *job,
+		    enum daedalus_status status, uint32_t bytesused,
+		    struct daedalus_result *res)
 {
 	const struct daedalus_job *msg = job->msg;
-	enum daedalus_status status = DAEDALUS_STATUS_FAILED;
-	uint32_t bytesused = 0;
 	const char *why;
-	int synced = 0, ret;
+	int ret;
 
-	if (!ctx->jobs++)
-		ctx->first_ns = now_ns();
-	ctx->last_codec = msg->codec;
-	ctx->width = msg->coded_width;
-	ctx->height = msg->coded_height;
-	if (!job->reject) {
-		ret = sync_job(ctx, job, 0);
-		synced = !ret;
-		if (ret)
-			warn_once(ctx, DD_WARNED_SYNC, DD_LOG_WARN,
-				  "context %" PRIu64 ": job %" PRIu64 ": cannot begin CPU access to its buffers (DMA_BUF_IOCTL_SYNC): %s",
-				  ctx->ctx_id, (uint64_t)msg->seq, strerror(-ret));
-	}
-	if (rec) {
-		const uint8_t *bs = NULL;
-
-		if (synced)
-			bs = dd_bufmap_data(job->bitstream) + msg->bitstream.offset;
-		ret = dd_recorder_write(rec, msg, bs, bs ? msg->bitstream.bytesused : 0);
-		if (ret)
-			warn_once(ctx, DD_WARNED_RECORD, DD_LOG_WARN,
-				  "context %" PRIu64 ": cannot record job %" PRIu64 ": %s",
-				  ctx->ctx_id, (uint64_t)msg->seq, strerror(-ret));
-	}
-
-	if (job->reject)
-		warn_once(ctx, DD_WARNED_CHECK, DD_LOG_WARN,
-			  "context %" PRIu64 ": job %" PRIu64 " rejected: %s"
-			  " (further rejections in this context at debug level)",
-			  ctx->ctx_id, (uint64_t)msg->seq, job->reject);
-	else if (synced)
-		status = decode(ctx, job, &bytesused);
 	/* The picture may not be in memory for the client: the job fails. */
-	if (synced && (ret = sync_job(ctx, job, 1))) {
+	if (job->synced && (ret = sync_job(ctx, job, 1))) {
 		warn_once(ctx, DD_WARNED_SYNC, DD_LOG_WARN,
 			  "context %" PRIu64 ": job %" PRIu64 ": cannot end CPU access to its buffers (DMA_BUF_IOCTL_SYNC): %s",
 			  ctx->ctx_id, (uint64_t)msg->seq, strerror(-ret));
@@ -343,11 +316,168 @@ void dd_context_run(struct dd_context *ctx, const struct dd_prepared_job *job,
 		ctx->failed++;
 	if (status == DAEDALUS_STATUS_OK && !(msg->flags & DAEDALUS_JOB_HOLD_CAPTURE))
 		ctx->frames++;
-	ctx->last_ns = now_ns();
+	ctx->last_ns = dd_now_ns();
 	dd_result_init(res, msg->seq, msg->ctx_id, status, bytesused);
 	if (dd_result_check(res, job->reject ? 0 : msg->picture_format.sizeimage, &why))
 		dd_dbg("context %" PRIu64 ": job %" PRIu64 ": answer will be refused: %s",
 		       ctx->ctx_id, (uint64_t)msg->seq, why);
+}
+
+static unsigned int held_max(const struct dd_context *ctx)
+{
+	unsigned int depth = ctx->backend->depth(ctx->decoder);
+
+	return depth < DD_CONTEXT_MAX_HELD ? depth : DD_CONTEXT_MAX_HELD;
+}
+
+int dd_context_can_start(const struct dd_context *ctx,
+			 const struct dd_prepared_job *job)
+{
+	if (!ctx->num_held || job->reject)
+		return 1;
+	return ctx->decoder && ctx->codec == job->msg->codec &&
+	       ctx->num_held < held_max(ctx);
+}
+
+/* Hands @job to the decoder: 0 when it holds it, else the job's status. */
+static int submit(struct dd_context *ctx, struct dd_prepared_job *job,
+		  enum daedalus_status *status, uint32_t *bytesused)
+{
+	struct dd_result result = { .status = DAEDALUS_STATUS_FAILED };
+	int ret;
+
+	if (!ctx->backend->submit) {
+		unsigned int tokens = ctx->budget ?
+			dd_thread_budget_take(ctx->budget, ctx->threads) : 0;
+
+		ret = ctx->backend->decode(ctx->decoder, &job->dj, &result);
+		if (ctx->budget)
+			dd_thread_budget_give(ctx->budget, tokens);
+		*status = judge(ctx, job->msg, ret, &result, bytesused);
+		return 1;
+	}
+	/* A decoder holding jobs keeps its threads busy: tokens kept. */
+	if (!ctx->tokens && ctx->budget)
+		ctx->tokens = dd_thread_budget_take(ctx->budget, ctx->threads);
+	ret = ctx->backend->submit(ctx->decoder, &job->dj);
+	if (ret < 0) {
+		*status = judge(ctx, job->msg, ret, &result, bytesused);
+		return 1;
+	}
+	ctx->held[(ctx->held_first + ctx->num_held++) % DD_CONTEXT_MAX_HELD] = job;
+	if (ctx->num_held > ctx->most_held)
+		ctx->most_held = ctx->num_held;
+	return 0;
+}
+
+int dd_context_start(struct dd_context *ctx, struct dd_prepared_job *job,
+		     struct dd_recorder *rec, struct daedalus_result *res)
+{
+	const struct daedalus_job *msg = job->msg;
+	enum daedalus_status status = DAEDALUS_STATUS_FAILED;
+	uint32_t bytesused = 0;
+	int ret;
+
+	job->start_ns = dd_now_ns();
+	if (!ctx->jobs++)
+		ctx->first_ns = job->start_ns;
+	/* A job sent ahead of the last answer counts as no gap. */
+	if (ctx->last_ns && job->arrived_ns) {
+		uint64_t gap = job->arrived_ns > ctx->last_ns ?
+			       job->arrived_ns - ctx->last_ns : 0;
+
+		if (gap < 1000000000u)
+			ctx->gap_ns = (ctx->gap_ns * 7 + gap) / 8;
+	}
+	ctx->last_codec = msg->codec;
+	ctx->width = msg->coded_width;
+	ctx->height = msg->coded_height;
+	job->synced = 0;
+	if (!job->reject) {
+		ret = sync_job(ctx, job, 0);
+		job->synced = !ret;
+		if (ret)
+			warn_once(ctx, DD_WARNED_SYNC, DD_LOG_WARN,
+				  "context %" PRIu64 ": job %" PRIu64 ": cannot begin CPU access to its buffers (DMA_BUF_IOCTL_SYNC): %s",
+				  ctx->ctx_id, (uint64_t)msg->seq, strerror(-ret));
+	}
+	if (rec) {
+		const uint8_t *bs = NULL;
+
+		if (job->synced)
+			bs = dd_bufmap_data(job->bitstream) + msg->bitstream.offset;
+		ret = dd_recorder_write(rec, msg, bs, bs ? msg->bitstream.bytesused : 0);
+		if (ret)
+			warn_once(ctx, DD_WARNED_RECORD, DD_LOG_WARN,
+				  "context %" PRIu64 ": cannot record job %" PRIu64 ": %s",
+				  ctx->ctx_id, (uint64_t)msg->seq, strerror(-ret));
+	}
+
+	if (job->reject) {
+		warn_once(ctx, DD_WARNED_CHECK, DD_LOG_WARN,
+			  "context %" PRIu64 ": job %" PRIu64 " rejected: %s"
+			  " (further rejections in this context at debug level)",
+			  ctx->ctx_id, (uint64_t)msg->seq, job->reject);
+	} else if (job->synced && !ensure_decoder(ctx, msg)) {
+		fill_job(job);
+		if (!submit(ctx, job, &status, &bytesused))
+			return 0;
+	}
+	end_job(ctx, job, status, bytesused, res);
+	return 1;
+}
+
+struct dd_prepared_job *dd_context_finish(struct dd_context *ctx, int wait,
+					  struct daedalus_result *res)
+{
+	struct dd_result result = { .status = DAEDALUS_STATUS_FAILED };
+	enum daedalus_status status = DAEDALUS_STATUS_FAILED;
+	struct dd_prepared_job *job;
+	uint32_t bytesused = 0;
+	int ret = 0;
+
+	if (!ctx->num_held)
+		return NULL;
+	job = ctx->held[ctx->held_first];
+	if (ctx->decoder) {
+		ret = ctx->backend->complete(ctx->decoder, wait, &result);
+		if (!ret && !wait)
+			return NULL;
+		if (!ret)	/* a backend's bug: waited, and nothing */
+			ret = -EIO;
+	}
+	ctx->held_first = (ctx->held_first + 1) % DD_CONTEXT_MAX_HELD;
+	if (--ctx->num_held ? ctx->tokens && dd_thread_budget_wanted(ctx->budget) :
+	    ctx->tokens) {
+		dd_thread_budget_give(ctx->budget, ctx->tokens);
+		ctx->tokens = 0;
+	}
+	if (ctx->decoder)
+		status = judge(ctx, job->msg, ret < 0 ? ret : 0, &result, &bytesused);
+	end_job(ctx, job, status, bytesused, res);
+	return job;
+}
+
+uint64_t dd_context_due_ns(const struct dd_context *ctx)
+{
+	/*
+	 * Not from how long held jobs take: a wait counted in it would make
+	 * the next wait longer.  The client's own gap is what the next job
+	 * needs to come.
+	 */
+	uint64_t linger = 4 * ctx->gap_ns;
+
+	if (!ctx->num_held || !ctx->last_ns)
+		return 0;
+	return ctx->last_ns + (linger < DD_LINGER_MAX_NS ? linger : DD_LINGER_MAX_NS);
+}
+
+void dd_context_run(struct dd_context *ctx, struct dd_prepared_job *job,
+		    struct dd_recorder *rec, struct daedalus_result *res)
+{
+	/* Nothing else is held: the one finished is @job. */
+	if (!dd_context_start(ctx, job, rec, res))
+		dd_context_finish(ctx, 1, res);
 }
 
 void dd_context_summary(const struct dd_context *ctx, char *buf, size_t size)
@@ -363,4 +493,10 @@ void dd_context_summary(const struct dd_context *ctx, char *buf, size_t size)
 		 ctx->failed, ctx->corrupt, ctx->bytes_copied,
 		 ctx->jobs ? ctx->bytes_copied / ctx->jobs : 0,
 		 ctx->jobs ? (double)ctx->sync_ns / 1e3 / (double)ctx->jobs : 0.0);
+	if (ctx->most_held > 1) {
+		size_t used = strnlen(buf, size);
+
+		snprintf(buf + used, size - used, ", up to %u jobs decoding at once",
+			 ctx->most_held);
+	}
 }

@@ -5,7 +5,8 @@
  * daedalus-replay:
  *
  *   prepare  (reader)  keep the record's fds, check it, map its buffers;
- *   run      (worker)  pick/reset the decoder, record, decode, answer.
+ *   start    (worker)  pick/reset the decoder, record, decode, answer;
+ *   finish   (worker)  answer a job a frame-threaded decoder held.
  *
  * A context's decoder is opened on its first job, reopened when the codec
  * changes (DAEDALUS_JOB_NEW_STREAM is the backend's to handle), closed on
@@ -32,13 +33,24 @@ struct dd_prepared_job {
 	/* The mapped buffers of the references it names (not the picture's). */
 	struct dd_bufmap *refs[DAEDALUS_MAX_REFS];
 	unsigned int num_refs;
+	/* From dd_context_start() to its answer: */
+	struct dd_job dj;		/* what the backend was given */
+	int synced;			/* CPU access to the buffers begun */
+	uint64_t arrived_ns;		/* read from the kernel (CLOCK_MONOTONIC) */
+	uint64_t start_ns;
 };
+
+/* The longest dd_context_due_ns() waits after an answer. */
+#define DD_LINGER_MAX_NS	10000000u
+
+/* Jobs a context's decoder holds at most (frame threads). */
+#define DD_CONTEXT_MAX_HELD	DAEDALUS_MAX_DEPTH
 
 #define DD_WHY_REMEMBERED	8
 
 struct dd_context {
 	uint64_t ctx_id;
-	const char *forced_backend;	/* --backend, or NULL */
+	const struct dd_backend *forced_backend;	/* --backend, or NULL */
 	struct dd_thread_budget *budget;	/* NULL: one thread, no waiting */
 	unsigned int threads;			/* of the open decoder */
 	const struct dd_backend *backend;	/* of the open decoder */
@@ -58,6 +70,12 @@ struct dd_context {
 	enum daedalus_codec last_codec;	/* of the last job */
 	uint32_t width, height;		/* its coded size */
 	uint64_t first_ns, last_ns;	/* first job's start, last one's end */
+	/* Jobs the decoder holds (submit()), oldest first, in a ring. */
+	struct dd_prepared_job *held[DD_CONTEXT_MAX_HELD];
+	unsigned int held_first, num_held;
+	unsigned int most_held;		/* for dd_context_summary() */
+	unsigned int tokens;		/* thread budget taken while some are held */
+	uint64_t gap_ns;		/* usual time from an answer to the next job */
 };
 
 /* Hands the record's fds (those >= 0) over to @cache, whatever else is wrong. */
@@ -74,22 +92,54 @@ void dd_job_prepare(struct dd_bufmap_cache *cache, struct dd_prepared_job *job,
 void dd_job_release(struct dd_prepared_job *job);
 
 void dd_context_init(struct dd_context *ctx, uint64_t ctx_id,
-		     const char *forced_backend, struct dd_thread_budget *budget);
+		     const struct dd_backend *forced_backend,
+		     struct dd_thread_budget *budget);
 void dd_context_close_decoder(struct dd_context *ctx);
 
 /*
- * Runs one prepared job of this context: records it (@rec may be NULL),
- * decodes it unless rejected, and fills @res with the answer, which
- * passes dd_result_check().
+ * Starts one prepared job of this context: records it (@rec may be NULL)
+ * and decodes it unless rejected.  Returns 1 with @res filled (an answer
+ * that passes dd_result_check()), or 0 when the decoder holds the job:
+ * dd_context_finish() answers it later, and @job must live until then.
  */
-void dd_context_run(struct dd_context *ctx, const struct dd_prepared_job *job,
+int dd_context_start(struct dd_context *ctx, struct dd_prepared_job *job,
+		     struct dd_recorder *rec, struct daedalus_result *res);
+/*
+ * Whether @job may start while the decoder holds jobs; if not, finish them
+ * first (another codec, or the decoder holds all it can).
+ */
+int dd_context_can_start(const struct dd_context *ctx,
+			 const struct dd_prepared_job *job);
+/*
+ * The oldest job the decoder holds, answered in @res; NULL when it holds
+ * none, or @wait is 0 and that job is not done.  Held jobs of a decoder
+ * closed meanwhile are answered FAILED.
+ */
+struct dd_prepared_job *dd_context_finish(struct dd_context *ctx, int wait,
+					  struct daedalus_result *res);
+/*
+ * Until when (CLOCK_MONOTONIC ns) the client's next job is likely to come
+ * while the decoder holds jobs: a few of the client's usual gaps from an
+ * answer to its next job after the last answer (at most DD_LINGER_MAX_NS);
+ * 0 when it holds none.
+ */
+uint64_t dd_context_due_ns(const struct dd_context *ctx);
+
+/*
+ * dd_context_start() and, if held, dd_context_finish() of that one job:
+ * for a context that never has two jobs at once (daedalus-replay).
+ */
+void dd_context_run(struct dd_context *ctx, struct dd_prepared_job *job,
 		    struct dd_recorder *rec, struct daedalus_result *res);
+
+uint64_t dd_now_ns(void);
 
 /*
  * What the context did, for its close: "h264 176x144, 17 jobs, 17 frames
  * in 0.22 s (79.1 fps), 0 failed, 0 corrupt, 0 picture bytes copied (0 per
  * job), cache syncs 3.2 us per job", the
- * time from its first job's start to its last one's end.
+ * time from its first job's start to its last one's end; ", up to 2 jobs
+ * decoding at once" follows when its decoder held several.
  */
 void dd_context_summary(const struct dd_context *ctx, char *buf, size_t size);
 

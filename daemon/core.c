@@ -3,8 +3,10 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "context.h"
@@ -23,6 +25,12 @@ struct work {
 	enum work_kind kind;
 	struct dd_prepared_job job;	/* WORK_JOB */
 };
+
+/* The work item a held job came in. */
+static struct work *work_of(struct dd_prepared_job *job)
+{
+	return (struct work *)((char *)job - offsetof(struct work, job));
+}
 
 struct core_ctx {
 	struct dd_context ctx;
@@ -54,6 +62,7 @@ struct dd_core {
 	pthread_mutex_t lock;
 	pthread_cond_t ready_cv;	/* ready FIFO not empty, or stopping */
 	pthread_cond_t idle_cv;		/* ready FIFO empty and running == 0 */
+	pthread_cond_t arrived_cv;	/* work queued (CLOCK_MONOTONIC) */
 	unsigned int running;		/* workers running a piece of work */
 	struct core_ctx *contexts;
 	struct core_ctx *ready_head;
@@ -68,6 +77,7 @@ struct dd_core {
 int dd_core_new(const struct dd_core_config *cfg, int dev_fd,
 		struct dd_core **out)
 {
+	pthread_condattr_t attr;
 	struct dd_core *core;
 
 	if (!cfg->threads || dev_fd < 0)
@@ -91,6 +101,10 @@ int dd_core_new(const struct dd_core_config *cfg, int dev_fd,
 	pthread_mutex_init(&core->lock, NULL);
 	pthread_cond_init(&core->ready_cv, NULL);
 	pthread_cond_init(&core->idle_cv, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&core->arrived_cv, &attr);
+	pthread_condattr_destroy(&attr);
 	core->ready_tail = &core->ready_head;
 	*out = core;
 	return 0;
@@ -131,6 +145,7 @@ static void enqueue(struct dd_core *core, struct core_ctx *c, struct work *w)
 	w->next = NULL;
 	*c->tail = w;
 	c->tail = &w->next;
+	pthread_cond_broadcast(&core->arrived_cv);
 	if (!c->scheduled) {
 		c->scheduled = 1;
 		ready_push(core, c);
@@ -160,6 +175,9 @@ static void ctx_unlink(struct dd_core *core, struct core_ctx *c)
 
 static void ctx_free(struct core_ctx *c)
 {
+	struct dd_prepared_job *held;
+	struct daedalus_result res;
+
 	while (c->head) {
 		struct work *w = c->head;
 
@@ -167,6 +185,9 @@ static void ctx_free(struct core_ctx *c)
 		work_free(w);
 	}
 	dd_context_close_decoder(&c->ctx);
+	/* Unanswered: the kernel fails them when the device is closed. */
+	while ((held = dd_context_finish(&c->ctx, 0, &res)))
+		work_free(work_of(held));
 	free(c);
 }
 
@@ -193,34 +214,93 @@ static void log_close(const struct core_ctx *c, const char *how)
 	dd_notice("context %" PRIu64 " %s: %s", c->ctx.ctx_id, how, summary);
 }
 
-static void run_work(struct dd_core *core, struct core_ctx *c, struct work *w)
+/* Answers @w's job with @res and frees @w. */
+static void answer(struct dd_core *core, struct core_ctx *c, struct work *w,
+		   const struct daedalus_result *res, uint64_t copied_before)
 {
-	struct daedalus_result res;
-	uint64_t copied = c->ctx.bytes_copied;
-
-	if (w->kind == WORK_CTX_GONE) {
-		log_close(c, "closed");
-		dd_context_close_decoder(&c->ctx);
-		return;
-	}
-	dd_context_run(&c->ctx, &w->job, core->cfg.recorder, &res);
 	dd_trace("context %" PRIu64 ": job %" PRIu64 " %s",
-		 c->ctx.ctx_id, (uint64_t)res.seq, dd_status_name(res.status));
+		 c->ctx.ctx_id, (uint64_t)res->seq, dd_status_name(res->status));
 	/*
 	 * Drop the mappings before answering: once answered, the kernel may
 	 * hand the buffers to the client and free them.
 	 */
 	dd_job_release(&w->job);
-	write_result(core, &res);
+	write_result(core, res);
 
 	pthread_mutex_lock(&core->lock);
 	core->stats.jobs++;
 	if (w->job.reject)
 		core->stats.rejected++;
-	if (res.status == DAEDALUS_STATUS_FAILED)
+	if (res->status == DAEDALUS_STATUS_FAILED)
 		core->stats.failed++;
-	core->stats.bytes_copied += c->ctx.bytes_copied - copied;
+	core->stats.bytes_copied += c->ctx.bytes_copied - copied_before;
 	pthread_mutex_unlock(&core->lock);
+	work_free(w);
+}
+
+/* Answers the oldest job @c's decoder holds, if done or @wait: 1 if it did. */
+static int finish_one(struct dd_core *core, struct core_ctx *c, int wait)
+{
+	uint64_t copied = c->ctx.bytes_copied;
+	struct dd_prepared_job *job;
+	struct daedalus_result res;
+
+	job = dd_context_finish(&c->ctx, wait, &res);
+	if (!job)
+		return 0;
+	answer(core, c, work_of(job), &res, copied);
+	return 1;
+}
+
+/* Runs @w (NULL: only finishes what the decoder holds, waiting). */
+static void run_work(struct dd_core *core, struct core_ctx *c, struct work *w)
+{
+	uint64_t copied = c->ctx.bytes_copied;
+	struct daedalus_result res;
+
+	if (!w) {
+		finish_one(core, c, 1);
+	} else if (w->kind == WORK_CTX_GONE) {
+		log_close(c, "closed");
+		dd_context_close_decoder(&c->ctx);
+		work_free(w);
+	} else if (dd_context_start(&c->ctx, &w->job, core->cfg.recorder, &res)) {
+		answer(core, c, w, &res, copied);
+	}
+	/* Whatever else a frame-threaded decoder finished meanwhile. */
+	while (finish_one(core, c, 0))
+		;
+}
+
+/*
+ * Under lock: @c's next piece of work, or NULL to finish a held job.  The
+ * decoder holds jobs and nothing more came: rather than wait for the held
+ * ones at once, give the client a few of its usual gaps after the last
+ * answer to send its next job, which a frame-threaded decoder then decodes
+ * alongside them.
+ */
+static struct work *next_work(struct dd_core *core, struct core_ctx *c)
+{
+	uint64_t due = dd_context_due_ns(&c->ctx);
+	struct work *w;
+
+	while (!c->head && due && !core->stopping) {
+		struct timespec ts = {
+			.tv_sec = (time_t)(due / 1000000000u),
+			.tv_nsec = (long)(due % 1000000000u),
+		};
+
+		if (dd_now_ns() >= due ||
+		    pthread_cond_timedwait(&core->arrived_cv, &core->lock, &ts))
+			break;
+	}
+	w = c->head;
+	if (!w || (w->kind == WORK_JOB && !dd_context_can_start(&c->ctx, &w->job)))
+		return NULL;
+	c->head = w->next;
+	if (!c->head)
+		c->tail = &c->head;
+	return w;
 }
 
 static void *worker_main(void *arg)
@@ -231,33 +311,29 @@ static void *worker_main(void *arg)
 	for (;;) {
 		struct core_ctx *c;
 		struct work *w;
+		int gone;
 
 		while (!core->stopping && !core->ready_head)
 			pthread_cond_wait(&core->ready_cv, &core->lock);
 		if (core->stopping)
 			break;
 		c = ready_pop(core);
-		w = c->head;
-		c->head = w->next;
-		if (!c->head)
-			c->tail = &c->head;
 		core->running++;
+		w = next_work(core, c);
+		gone = w && w->kind == WORK_CTX_GONE;
 		pthread_mutex_unlock(&core->lock);
 
 		run_work(core, c, w);
 
 		pthread_mutex_lock(&core->lock);
 		core->running--;
-		if (w->kind == WORK_CTX_GONE) {
+		if (gone) {
 			/* Unlinked when the record was read: nothing follows. */
-			work_free(w);
 			ctx_free(c);
+		} else if (c->head || c->ctx.num_held) {
+			ready_push(core, c);
 		} else {
-			work_free(w);
-			if (c->head)
-				ready_push(core, c);
-			else
-				c->scheduled = 0;
+			c->scheduled = 0;
 		}
 		if (!core->running && !core->ready_head)
 			pthread_cond_broadcast(&core->idle_cv);
@@ -287,6 +363,7 @@ static void handle_job(struct dd_core *core, const void *buf, size_t len)
 	}
 	memcpy(w->job.msg, buf, len);
 	w->kind = WORK_JOB;
+	w->job.arrived_ns = dd_now_ns();
 	dd_job_prepare(core->cache, &w->job, len);
 
 	if (!w->job.msg->ctx_id) {
@@ -394,6 +471,7 @@ static void stop_workers(struct dd_core *core)
 	pthread_mutex_lock(&core->lock);
 	core->stopping = 1;
 	pthread_cond_broadcast(&core->ready_cv);
+	pthread_cond_broadcast(&core->arrived_cv);
 	pthread_mutex_unlock(&core->lock);
 	for (unsigned int i = 0; i < core->num_workers; i++)
 		pthread_join(core->workers[i], NULL);
@@ -482,6 +560,7 @@ void dd_core_free(struct dd_core *core)
 	dd_bufmap_cache_free(core->cache);
 	pthread_cond_destroy(&core->ready_cv);
 	pthread_cond_destroy(&core->idle_cv);
+	pthread_cond_destroy(&core->arrived_cv);
 	pthread_mutex_destroy(&core->lock);
 	dd_thread_budget_fini(&core->budget);
 	free(core->workers);

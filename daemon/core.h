@@ -9,9 +9,12 @@
  * queued behind the context's jobs.  A context with queued work sits in
  * one FIFO of ready contexts; a worker takes a context, runs its oldest
  * job, commits the answer and puts the context back at the end if it has
- * more.  So the jobs of one context run one at a time, in order, and
- * their answers are committed in order; different contexts run in
- * parallel.
+ * more.  So the jobs of one context start one at a time, in order;
+ * different contexts run in parallel.  A frame-threaded decoder (AV1)
+ * holds several jobs of its context at once and answers them in order as
+ * they finish; its context stays in the FIFO while it holds any, and a
+ * worker that finds nothing to start gives the client a few of its usual
+ * gaps after the last answer to send the next job before waiting for them.
  *
  * The device fd is /dev/daedalus-v4l2 (device.h), or whatever a test's
  * transport talks to.  Workers commit their answers from their own
@@ -24,6 +27,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "backend.h"
 #include "daedalus_proto.h"
 #include "recorder.h"
 
@@ -37,7 +41,8 @@ struct dd_transport {
 
 struct dd_core_config {
 	unsigned int threads;		/* workers, >= 1 */
-	const char *forced_backend;	/* NULL: by codec */
+	/* For every codec it decodes (NULL: by codec); a test's fake too. */
+	const struct dd_backend *forced_backend;
 	struct dd_recorder *recorder;	/* NULL: not recording */
 	const struct dd_transport *transport;	/* NULL: the device (device.h) */
 };

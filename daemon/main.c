@@ -29,11 +29,13 @@
 #define ATTACH_RETRY_MS		100
 
 /*
- * Jobs of one context in flight at once: one, since the core decodes a
- * context's jobs one after another and answers them in order.  Frame
- * threads (issue 11's second phase) will ask for more.
+ * Jobs of one context in flight at once.  The AV1 decoder decodes
+ * ceil(sqrt(cores)) frames at once (dav1d's frame threads: 2 up to 4
+ * cores), and GStreamer keeps at most two requests in the driver; the
+ * other decoders take a context's jobs one after another, so a deeper
+ * queue would only make its last job wait longer.
  */
-#define DEPTH			1
+#define DEPTH			2
 
 struct options {
 	const char *device;
@@ -94,7 +96,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 			opt->device = optarg;
 			break;
 		case 'b':
-			if (!dd_backend_exists(optarg)) {
+			if (!dd_backend_named(optarg)) {
 				fprintf(stderr, "daedalusd: unknown backend '%s'\n", optarg);
 				return 2;
 			}
@@ -271,7 +273,7 @@ int main(int argc, char **argv)
 	}
 
 	cfg.threads = opt.threads;
-	cfg.forced_backend = opt.backend;
+	cfg.forced_backend = opt.backend ? dd_backend_named(opt.backend) : NULL;
 	cfg.recorder = rec;
 	ret = dd_core_new(&cfg, dev, &core);
 	if (ret) {

@@ -42,8 +42,10 @@ unsigned int dd_thread_budget_take(struct dd_thread_budget *b,
 	if (!tokens)
 		tokens = 1;
 	pthread_mutex_lock(&b->lock);
+	b->waiting++;
 	while (b->idle < tokens)
 		pthread_cond_wait(&b->freed, &b->lock);
+	b->waiting--;
 	b->idle -= tokens;
 	pthread_mutex_unlock(&b->lock);
 	return tokens;
@@ -55,4 +57,14 @@ void dd_thread_budget_give(struct dd_thread_budget *b, unsigned int tokens)
 	b->idle += tokens;
 	pthread_cond_broadcast(&b->freed);
 	pthread_mutex_unlock(&b->lock);
+}
+
+int dd_thread_budget_wanted(struct dd_thread_budget *b)
+{
+	int wanted;
+
+	pthread_mutex_lock(&b->lock);
+	wanted = b->waiting != 0;
+	pthread_mutex_unlock(&b->lock);
+	return wanted;
 }

@@ -5,7 +5,9 @@
  * their thread count at open, so decoders opened earlier keep a larger
  * share.  That can never oversubscribe the cores: a decode holds one token
  * per thread of its decoder (at most all of them) while it runs, and waits
- * for them when other decodes hold them.  Thread-safe.
+ * for them when other decodes hold them (a frame-threaded decoder's frames
+ * still decoding while another decode runs excepted: see
+ * dd_thread_budget_wanted()).  Thread-safe.
  */
 #ifndef DAEDALUS_THREAD_BUDGET_H
 #define DAEDALUS_THREAD_BUDGET_H
@@ -18,6 +20,7 @@ struct dd_thread_budget {
 	unsigned int cores;
 	unsigned int decoders;		/* open now */
 	unsigned int idle;		/* tokens no decode holds */
+	unsigned int waiting;		/* decodes waiting for tokens */
 };
 
 void dd_thread_budget_init(struct dd_thread_budget *b, unsigned int cores);
@@ -35,5 +38,11 @@ void dd_thread_budget_close(struct dd_thread_budget *b);
 unsigned int dd_thread_budget_take(struct dd_thread_budget *b,
 				   unsigned int threads);
 void dd_thread_budget_give(struct dd_thread_budget *b, unsigned int tokens);
+/*
+ * A decode waits for tokens.  A frame-threaded decoder holds its tokens
+ * from job to job while it has jobs in hand, and gives them back between
+ * two when another decode wants them, so that no stream starves.
+ */
+int dd_thread_budget_wanted(struct dd_thread_budget *b);
 
 #endif /* DAEDALUS_THREAD_BUDGET_H */

@@ -4,11 +4,15 @@
  * the daemon's own code on the host: the same job checks, buffer mapping
  * (memfds stand in for the dma-bufs), context handling and backends.
  *
- *   daedalus-replay [--backend NAME] [--frames OUT] [--yuv420] [-v] DIR...
+ *   daedalus-replay [--backend NAME] [--frames OUT] [--yuv420] [--threads N]
+ *                   [-v] DIR...
  *
  * DIR is a recording (containing ctx<id>/ directories) or one ctx<id>/
  * directory.  Contexts run one after the other, each in seq order, each
- * with its own mapping cache.  Prints one line per job:
+ * with its own mapping cache.  --threads N gives the decoders N cores as
+ * daedalusd does (default 1): a frame-threaded decoder (AV1) then holds
+ * several jobs at once, as in the daemon, and their lines come in order as
+ * each is answered.  Prints one line per job:
  *
  *   <seq> <status> <capture-md5> <i420-md5> <bytes-copied>
  *
@@ -36,6 +40,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,15 +181,64 @@ static int write_frame(const char *dir, const struct daedalus_job *msg,
 	return out.error ? -1 : 0;
 }
 
-/* Replays one job, prints its line; 0, or -1 if its frame was not written. */
-static int replay_job(struct dd_context *ctx, struct dd_bufmap_cache *cache,
-		      struct daedalus_job *msg, size_t len, const uint8_t *bin,
-		      size_t bin_size, const char *frames)
+/* A job from its start to its line: held meanwhile by a frame-threaded decoder. */
+struct replay_job {
+	struct daedalus_job msg;
+	struct dd_prepared_job job;
+};
+
+/* Prints the line of @rj, answered @res; 0, or -1 if its frame was not written. */
+static int print_job(struct replay_job *rj, const struct daedalus_result *res,
+		     uint64_t copied, const char *frames)
 {
-	struct dd_prepared_job job = { .msg = msg };
-	struct daedalus_result res;
+	const struct daedalus_job *msg = &rj->msg;
+	struct dd_prepared_job *job = &rj->job;
 	char cap[33] = "-", i420[33] = "-";
+	int ret = 0;
+
+	if (res->status != DAEDALUS_STATUS_FAILED && job->picture &&
+	    dd_picture_md5(dd_bufmap_data(job->picture) + msg->picture.offset,
+			   &msg->picture_format, msg->coded_width,
+			   msg->coded_height, cap, i420)) {
+		strcpy(cap, "-");
+		strcpy(i420, "-");
+	}
+	if (job->reject)
+		dd_info("job %" PRIu64 ": %s", (uint64_t)msg->seq, job->reject);
+	printf("%" PRIu64 " %s %s %s %" PRIu64 "\n", (uint64_t)msg->seq,
+	       dd_status_name(res->status), cap, i420, copied);
+	if (frames && res->status != DAEDALUS_STATUS_FAILED && job->picture)
+		ret = write_frame(frames, msg, dd_bufmap_data(job->picture) +
+				  msg->picture.offset);
+	dd_job_release(job);
+	return ret;
+}
+
+/* Prints the line of the oldest held job, waiting for it; 0, 1 if none, -1. */
+static int finish_job(struct dd_context *ctx, const char *frames)
+{
 	uint64_t copied = ctx->bytes_copied;
+	struct daedalus_result res;
+	struct dd_prepared_job *job = dd_context_finish(ctx, 1, &res);
+
+	if (!job)
+		return 1;
+	return print_job((struct replay_job *)((char *)job - offsetof(struct replay_job, job)),
+			 &res, ctx->bytes_copied - copied, frames);
+}
+
+/*
+ * Starts the job in @rj->msg (@len bytes recorded, @bin its bitstream);
+ * prints its line unless the decoder holds it.  0, or -1 if a frame was
+ * not written.
+ */
+static int start_job(struct dd_context *ctx, struct dd_bufmap_cache *cache,
+		     struct replay_job *rj, size_t len, const uint8_t *bin,
+		     size_t bin_size, const char *frames)
+{
+	struct daedalus_job *msg = &rj->msg;
+	struct daedalus_result res;
+	uint64_t copied;
 	int ret = 0;
 
 	/*
@@ -207,42 +261,46 @@ static int replay_job(struct dd_context *ctx, struct dd_bufmap_cache *cache,
 
 	if (as_yuv420 && msg->picture_format.pixelformat == V4L2_PIX_FMT_NV12)
 		msg->picture_format.pixelformat = V4L2_PIX_FMT_YUV420;
-	dd_job_prepare(cache, &job, len);
-	dd_context_run(ctx, &job, NULL, &res);
-	if (res.status != DAEDALUS_STATUS_FAILED && job.picture &&
-	    dd_picture_md5(dd_bufmap_data(job.picture) + msg->picture.offset,
-			   &msg->picture_format, msg->coded_width,
-			   msg->coded_height, cap, i420)) {
-		strcpy(cap, "-");
-		strcpy(i420, "-");
-	}
-	if (job.reject)
-		dd_info("job %" PRIu64 ": %s", (uint64_t)msg->seq, job.reject);
-	printf("%" PRIu64 " %s %s %s %" PRIu64 "\n", (uint64_t)msg->seq,
-	       dd_status_name(res.status), cap, i420, ctx->bytes_copied - copied);
-	if (frames && res.status != DAEDALUS_STATUS_FAILED && job.picture)
-		ret = write_frame(frames, msg, dd_bufmap_data(job.picture) +
-				  msg->picture.offset);
-	dd_job_release(&job);
+	memset(&rj->job, 0, sizeof(rj->job));
+	rj->job.msg = msg;
+	dd_job_prepare(cache, &rj->job, len);
+	/*
+	 * As the core does, what cannot start waits for the held jobs; a
+	 * rejected one too, for the lines to stay in order.
+	 */
+	while (ctx->num_held && (rj->job.reject || !dd_context_can_start(ctx, &rj->job)))
+		if (finish_job(ctx, frames) < 0)
+			ret = -1;
+	copied = ctx->bytes_copied;
+	if (dd_context_start(ctx, &rj->job, NULL, &res) &&
+	    print_job(rj, &res, ctx->bytes_copied - copied, frames))
+		ret = -1;
 	return ret;
 }
 
-static int replay_context(const char *dir, const char *backend, const char *frames)
+static int replay_context(const char *dir, const struct dd_backend *backend,
+			  const char *frames,
+			  unsigned int threads)
 {
 	struct dd_bufmap_cache *cache = dd_bufmap_cache_new();
-	struct dd_context ctx;
+	/* One more than the decoder may hold: the one starting. */
+	struct replay_job *rjs = calloc(DD_CONTEXT_MAX_HELD + 1, sizeof(*rjs));
 	struct dd_recording_entry *jobs = NULL;
-	struct daedalus_job *msg = malloc(sizeof(*msg));
-	int n, ret = 0, inited = 0;
+	struct dd_thread_budget budget;
+	struct dd_context ctx;
+	int n, r, ret = 0, inited = 0;
 
+	dd_thread_budget_init(&budget, threads);
 	n = dd_recording_list(dir, "", ".job", &jobs);
-	if (n < 0 || !cache || !msg) {
+	if (n < 0 || !cache || !rjs) {
 		fprintf(stderr, "daedalus-replay: %s: %s\n", dir,
 			strerror(n < 0 ? -n : ENOMEM));
 		ret = -1;
 		goto out;
 	}
 	for (int i = 0; i < n; i++) {
+		struct replay_job *rj = &rjs[i % (DD_CONTEXT_MAX_HELD + 1)];
+		struct daedalus_job *msg = &rj->msg;
 		char path[4096];
 		uint8_t *rec, *bin;
 		size_t len, bin_size;
@@ -258,33 +316,40 @@ static int replay_context(const char *dir, const char *backend, const char *fram
 		memcpy(msg, rec, len < sizeof(*msg) ? len : sizeof(*msg));
 		free(rec);
 		if (!inited) {
-			dd_context_init(&ctx, msg->ctx_id, backend, NULL);
+			dd_context_init(&ctx, msg->ctx_id, backend, &budget);
 			inited = 1;
 		}
 		snprintf(path, sizeof(path), "%s/%.*s.bin", dir,
 			 (int)(strlen(jobs[i].name) - 4), jobs[i].name);
 		bin = read_file(path, MAX_BUFFER, &bin_size);
-		if (replay_job(&ctx, cache, msg, len, bin, bin_size, frames))
+		if (start_job(&ctx, cache, rj, len, bin, bin_size, frames))
 			ret = -1;
 		free(bin);
 	}
-	if (inited)
+	if (inited) {
+		while ((r = finish_job(&ctx, frames)) != 1)
+			if (r)
+				ret = -1;
 		dd_context_close_decoder(&ctx);
+	}
 out:
 	free(jobs);
-	free(msg);
+	free(rjs);
 	dd_bufmap_cache_free(cache);
+	dd_thread_budget_fini(&budget);
 	return ret;
 }
 
-static int replay_dir(const char *dir, const char *backend, const char *frames)
+static int replay_dir(const char *dir, const struct dd_backend *backend,
+		      const char *frames,
+		      unsigned int threads)
 {
 	struct dd_recording_entry *v = NULL;
 	int n = dd_recording_list(dir, "", ".job", &v), ret = 0;
 
 	free(v);
 	if (n > 0)
-		return replay_context(dir, backend, frames);
+		return replay_context(dir, backend, frames, threads);
 	v = NULL;
 	n = dd_recording_list(dir, "ctx", "", &v);
 	if (n <= 0) {
@@ -296,7 +361,7 @@ static int replay_dir(const char *dir, const char *backend, const char *frames)
 		char path[4096];
 
 		snprintf(path, sizeof(path), "%s/%s", dir, v[i].name);
-		if (replay_context(path, backend, frames))
+		if (replay_context(path, backend, frames, threads))
 			ret = -1;
 	}
 	free(v);
@@ -309,21 +374,35 @@ int main(int argc, char **argv)
 		{ "backend", required_argument, NULL, 'b' },
 		{ "frames", required_argument, NULL, 'f' },
 		{ "yuv420", no_argument, NULL, 'y' },
+		{ "threads", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *backend = NULL, *frames = NULL;
+	const struct dd_backend *backend = NULL;
+	const char *frames = NULL;
 	int c, verbosity = 0, ret = 0;
+	unsigned int threads = 1;
+	char *end;
+	long t;
 
-	while ((c = getopt_long(argc, argv, "b:f:yvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:f:yt:vh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 't':
+			errno = 0;
+			t = strtol(optarg, &end, 10);
+			if (errno || *end || t < 1 || t > 256) {
+				fprintf(stderr, "daedalus-replay: --threads wants 1..256\n");
+				return 2;
+			}
+			threads = (unsigned int)t;
+			break;
 		case 'b':
-			if (!dd_backend_exists(optarg)) {
+			backend = dd_backend_named(optarg);
+			if (!backend) {
 				fprintf(stderr, "daedalus-replay: unknown backend '%s'\n", optarg);
 				return 2;
 			}
-			backend = optarg;
 			break;
 		case 'f':
 			frames = optarg;
@@ -335,18 +414,20 @@ int main(int argc, char **argv)
 			verbosity++;
 			break;
 		case 'h':
-			printf("Usage: daedalus-replay [--backend NAME] [--frames OUT] [--yuv420] [-v] DIR...\n"
+			printf("Usage: daedalus-replay [--backend NAME] [--frames OUT] [--yuv420] [--threads N] [-v] DIR...\n"
 			       "Replays jobs recorded by daedalusd --record; prints\n"
 			       "<seq> <status> <capture-md5> <i420-md5> per job.\n"
 			       "--frames OUT: each picture as OUT/<seq>.yuv (planar).\n"
-			       "--yuv420: NV12 jobs replayed as YUV420 ones.\n");
+			       "--yuv420: NV12 jobs replayed as YUV420 ones.\n"
+			       "--threads N: decoders get N cores, as in daedalusd (default 1;\n"
+			       "a frame-threaded decoder then holds several jobs at once).\n");
 			return 0;
 		default:
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "Usage: daedalus-replay [--backend NAME] [--frames OUT] [--yuv420] [-v] DIR...\n");
+		fprintf(stderr, "Usage: daedalus-replay [--backend NAME] [--frames OUT] [--yuv420] [--threads N] [-v] DIR...\n");
 		return 2;
 	}
 	if (frames && mkdir(frames, 0755) && errno != EEXIST) {
@@ -355,7 +436,7 @@ int main(int argc, char **argv)
 	}
 	dd_log_set_level(DD_LOG_NOTICE + verbosity);
 	for (int i = optind; i < argc; i++)
-		if (replay_dir(argv[i], backend, frames))
+		if (replay_dir(argv[i], backend, frames, threads))
 			ret = 1;
 	return ret;
 }

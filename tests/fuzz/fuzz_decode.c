@@ -20,7 +20,7 @@
  *     (of a one-page memfd) so leaked or extra references show up as
  *     leaks or use-after-free;
  *   - the decoder is opened on the first job and reopened after decode()
- *     failed (context.c); DAEDALUS_JOB_NEW_STREAM goes to the backend,
+ *     (or submit()/complete()) failed (context.c); DAEDALUS_JOB_NEW_STREAM goes to the backend,
  *     which owns it;
  *   - the answer must be a valid one (status, bytesused <= sizeimage), and
  *     a picture answered OK/CORRUPT is read back (picture hash).
@@ -170,6 +170,23 @@ static struct capture *find_capture(struct state *s, uint64_t id)
 	return NULL;
 }
 
+/*
+ * One job through the backend, alone: decode(), or submit() and complete()
+ * waiting (what context.c does with one thread: a decoder of depth 1).
+ */
+static int decode_one(const struct dd_backend *b, void *dec,
+		      const struct dd_job *job, struct dd_result *res)
+{
+	int ret;
+
+	if (b->decode)
+		return b->decode(dec, job, res);
+	ret = b->submit(dec, job);
+	if (!ret)
+		ret = b->complete(dec, 1, res);
+	return ret < 0 ? ret : 0;
+}
+
 static void run_job(struct state *s, const struct daedalus_job *msg,
 		    const uint8_t *bits)
 {
@@ -227,7 +244,7 @@ static void run_job(struct state *s, const struct daedalus_job *msg,
 	job.picture.map = c->map;
 	dd_bufmap_ref(c->map);	/* the prepared job's reference (context.c) */
 
-	ret = s->backend->decode(s->dec, &job, &res);
+	ret = decode_one(s->backend, s->dec, &job, &res);
 	dd_bufmap_unref(c->map);
 	free(bs);
 	if (ret) {

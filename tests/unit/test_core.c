@@ -15,6 +15,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -148,7 +150,7 @@ static int count(const char *text, const char *what)
 static void test_two_contexts(void)
 {
 	const uint64_t A = 11, B = 22;
-	struct dd_core_config cfg = { .threads = 2, .forced_backend = "pattern",
+	struct dd_core_config cfg = { .threads = 2, .forced_backend = &dd_backend_pattern,
 				      .transport = &sock_transport };
 	struct runner r = { .stop_fd = -1 };
 	struct picbuf pa[2], pb[2];
@@ -305,7 +307,7 @@ static void test_two_contexts(void)
  */
 static void test_stop(void)
 {
-	struct dd_core_config cfg = { .threads = 1, .forced_backend = "pattern",
+	struct dd_core_config cfg = { .threads = 1, .forced_backend = &dd_backend_pattern,
 				      .transport = &sock_transport };
 	struct dd_core_stats stats;
 	struct runner r = { 0 };
@@ -358,7 +360,7 @@ static void test_stop(void)
  */
 static void test_fd_once(void)
 {
-	struct dd_core_config cfg = { .threads = 1, .forced_backend = "pattern",
+	struct dd_core_config cfg = { .threads = 1, .forced_backend = &dd_backend_pattern,
 				      .transport = &sock_transport };
 	struct runner r = { .stop_fd = -1 };
 	struct daedalus_buf_gone bg;
@@ -414,6 +416,158 @@ static void test_fd_once(void)
 	CHECK_EQ(fx_count_fds(), base);
 }
 
+/*
+ * A frame-threaded decoder (backend.h's submit/complete): holds up to
+ * FAKE_DEPTH jobs, finishes the oldest only when waited for, taking
+ * FAKE_MS as a decode would, and writes its seq into the whole picture.
+ */
+#define FAKE_DEPTH	3
+#define FAKE_MS		20
+
+struct fake_dec {
+	const struct dd_job *job[FAKE_DEPTH];
+	unsigned int first, n;
+};
+
+static atomic_int fake_open;
+static atomic_uint fake_most;
+
+static int fake_open_dec(void **decoder, const struct dd_decoder_config *cfg)
+{
+	(void)cfg;
+	*decoder = calloc(1, sizeof(struct fake_dec));
+	if (!*decoder)
+		return -ENOMEM;
+	atomic_fetch_add(&fake_open, 1);
+	return 0;
+}
+
+static int fake_submit(void *decoder, const struct dd_job *job)
+{
+	struct fake_dec *d = decoder;
+	unsigned int most = atomic_load(&fake_most);
+
+	if (d->n == FAKE_DEPTH)
+		return -EIO;	/* the core gave more than depth() */
+	d->job[(d->first + d->n++) % FAKE_DEPTH] = job;
+	while (d->n > most && !atomic_compare_exchange_weak(&fake_most, &most, d->n))
+		;
+	return 0;
+}
+
+static int fake_complete(void *decoder, int wait, struct dd_result *result)
+{
+	struct fake_dec *d = decoder;
+	const struct dd_job *job;
+
+	if (!d->n)
+		return -EIO;
+	if (!wait)
+		return 0;
+	usleep(FAKE_MS * 1000);
+	job = d->job[d->first];
+	d->first = (d->first + 1) % FAKE_DEPTH;
+	d->n--;
+	/* The mapping of a held job must still be there. */
+	memset(job->picture.data, (int)(job->msg->seq & 0xff),
+	       job->picture.format->sizeimage);
+	result->status = DAEDALUS_STATUS_OK;
+	result->bytesused = job->picture.format->sizeimage;
+	result->restart = 1;
+	return 1;
+}
+
+static unsigned int fake_depth(void *decoder)
+{
+	(void)decoder;
+	return FAKE_DEPTH;
+}
+
+static void fake_close(void *decoder)
+{
+	free(decoder);
+	atomic_fetch_sub(&fake_open, 1);
+}
+
+static const struct dd_backend fake_frames = {
+	.name = "fake-frames",
+	.codec = DAEDALUS_CODEC_NONE,
+	.open = fake_open_dec,
+	.submit = fake_submit,
+	.complete = fake_complete,
+	.depth = fake_depth,
+	.close = fake_close,
+};
+
+/*
+ * Jobs held by a frame-threaded decoder: several at once (never more than
+ * it takes), answered in order, each picture written while held; a
+ * context closed (CTX_GONE) and the daemon stopped with jobs held answer or
+ * drop them, close the decoder and every fd.
+ */
+static void test_held(void)
+{
+	struct dd_core_config cfg = { .threads = 2, .forced_backend = &fake_frames,
+				      .transport = &sock_transport };
+	struct daedalus_ctx_gone cg;
+	struct daedalus_result res;
+	struct runner r = { 0 };
+	struct picbuf pic[12];
+	uint64_t seq[6];
+	pthread_t thread;
+	int base, sv[2], stop[2], i;
+
+	base = fx_count_fds();
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	CHECK_EQ(pipe(stop), 0);
+	for (i = 0; i < 12; i++)
+		picbuf_init(&pic[i], 400 + (uint64_t)i);
+	r.stop_fd = stop[0];
+	CHECK_EQ(dd_core_new(&cfg, sv[0], &r.core), 0);
+	CHECK_EQ(pthread_create(&thread, NULL, run_core, &r), 0);
+
+	for (i = 0; i < 6; i++)
+		seq[i] = send_job(sv[1], DAEDALUS_CODEC_AV1, 31, 0, &pic[i], 0, NULL);
+	for (i = 0; i < 6; i++) {
+		CHECK_EQ(read_result(sv[1], &res), 0);
+		CHECK_EQ(res.seq, seq[i]);
+		CHECK_EQ(res.status, DAEDALUS_STATUS_OK);
+		CHECK_EQ(pic[i].map[0], seq[i] & 0xff);
+		CHECK_EQ(pic[i].map[SIZEIMAGE - 1], seq[i] & 0xff);
+	}
+	CHECK(atomic_load(&fake_most) >= 2);
+	CHECK(atomic_load(&fake_most) <= FAKE_DEPTH);
+
+	/* The context goes while its decoder holds jobs: each answered once. */
+	for (i = 6; i < 9; i++)
+		send_job(sv[1], DAEDALUS_CODEC_AV1, 32, 0, &pic[i], 0, NULL);
+	memset(&cg, 0, sizeof(cg));
+	dd_hdr_init(&cg.hdr, DAEDALUS_MSG_CTX_GONE, sizeof(cg));
+	cg.ctx_id = 32;
+	send_raw(sv[1], &cg, sizeof(cg));
+	for (i = 6; i < 9; i++) {
+		CHECK_EQ(read_result(sv[1], &res), 0);
+		CHECK(res.status == DAEDALUS_STATUS_OK || res.status == DAEDALUS_STATUS_FAILED);
+	}
+
+	/* Stopped with jobs held: the decoder closed, nothing left open. */
+	for (i = 9; i < 12; i++)
+		send_job(sv[1], DAEDALUS_CODEC_AV1, 33, 0, &pic[i], 0, NULL);
+	CHECK_EQ(read_result(sv[1], &res), 0);
+	CHECK_EQ(write(stop[1], "x", 1), 1);
+	pthread_join(thread, NULL);
+	CHECK_EQ(r.ret, 0);
+	dd_core_free(r.core);
+	CHECK_EQ(atomic_load(&fake_open), 0);
+	close(sv[0]);
+	close(sv[1]);
+	close(stop[0]);
+	close(stop[1]);
+	for (i = 0; i < 12; i++)
+		picbuf_fini(&pic[i]);
+	CHECK_EQ(fx_count_fds(), base);
+}
+
 /* A read error ends the loop with that error. */
 static void test_read_error(void)
 {
@@ -438,6 +592,7 @@ int main(void)
 	test_two_contexts();
 	test_stop();
 	test_fd_once();
+	test_held();
 	test_read_error();
 	return dd_test_result("test_core");
 }

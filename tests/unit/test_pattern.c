@@ -144,8 +144,8 @@ static void test_registry(void)
 	/* pattern is never chosen by codec alone. */
 	CHECK(dd_backend_find(DAEDALUS_CODEC_VP8, NULL) != &dd_backend_pattern);
 	CHECK(dd_backend_find(DAEDALUS_CODEC_NONE, NULL) == NULL);
-	CHECK(dd_backend_exists("pattern"));
-	CHECK(!dd_backend_exists("nope"));
+	CHECK(dd_backend_named("pattern") == &dd_backend_pattern);
+	CHECK(!dd_backend_named("nope"));
 	CHECK(dd_backend_codec_mask("pattern") & DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_H264));
 	CHECK(dd_backend_codec_mask("pattern") & DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP9));
 	CHECK(!(dd_backend_codec_mask("pattern") & DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_NONE)));

@@ -2,7 +2,9 @@
 /*
  * The thread budget (issue 8): decoders opened one after another get
  * cores / decoders open, and decodes running at once never hold more
- * threads than there are cores, whatever each decoder was given.
+ * threads than there are cores, whatever each decoder was given; a
+ * decoder holding its tokens from job to job learns that another decode
+ * waits for them (dd_thread_budget_wanted()).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -36,6 +38,31 @@ static void *decoder_thread(void *arg)
 	return NULL;
 }
 
+static void *waiter_thread(void *arg)
+{
+	(void)arg;
+	dd_thread_budget_give(&budget, dd_thread_budget_take(&budget, 1));
+	return NULL;
+}
+
+/* A frame-threaded decoder holds every token; another decode comes. */
+static void test_wanted(void)
+{
+	unsigned int held = dd_thread_budget_take(&budget, CORES);
+	pthread_t th;
+	int i;
+
+	CHECK(!dd_thread_budget_wanted(&budget));
+	CHECK(!pthread_create(&th, NULL, waiter_thread, NULL));
+	for (i = 0; i < 5000 && !dd_thread_budget_wanted(&budget); i++)
+		usleep(1000);
+	CHECK(dd_thread_budget_wanted(&budget));
+	dd_thread_budget_give(&budget, held);
+	pthread_join(th, NULL);
+	CHECK(!dd_thread_budget_wanted(&budget));
+	CHECK_EQ(budget.idle, CORES);
+}
+
 int main(void)
 {
 	/* Threads of the decoders as they open: 4, 2, 1, 1, then all of them again. */
@@ -62,6 +89,7 @@ int main(void)
 	CHECK(atomic_load(&most) <= CORES);
 	CHECK(atomic_load(&most) >= 2);		/* decodes did run at once */
 	CHECK_EQ(budget.idle, CORES);
+	test_wanted();
 	dd_thread_budget_fini(&budget);
 	return dd_test_result("test_thread_budget");
 }
