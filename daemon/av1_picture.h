@@ -8,8 +8,9 @@
  * YUV420: planes 64-byte aligned, the picture's width and height rounded
  * up to 128 within the luma stride and rows, 64 bytes to spare after the
  * last plane; the kernel's AV1 layout is made so): nothing is copied.
- * Every other picture (10-bit, NV12, a layout that does not fit) lives in
- * memory of its own, which the backend copies from.
+ * Into NV12 only the luma plane is, the chroma planes live apart and the
+ * backend interleaves them.  Every other picture (10-bit, a layout that
+ * does not fit) lives in memory of its own, which the backend copies from.
  *
  * Film grain: dav1d decodes a frame with grain into a clean picture, its
  * reference, and applies the grain into a second picture it allocates
@@ -24,9 +25,10 @@
  * and the old one is marked overwritten: a later job naming it as a
  * reference is CORRUPT.
  *
- * alloc and dd_av1_pictures_target()/_output()/_in_place() are called
- * from the thread that runs the decoder; release may come from dav1d's
- * threads.
+ * alloc and dd_av1_pictures_target()/_output() are called from the
+ * thread that runs the decoder (dav1d allocates while it is fed, and the
+ * film grain picture while it outputs, even with frame threads); release
+ * may come from dav1d's threads.
  */
 #ifndef DAEDALUS_AV1_PICTURE_H
 #define DAEDALUS_AV1_PICTURE_H
@@ -47,17 +49,20 @@ void dd_av1_pictures_free(struct dd_av1_pictures *pics);
 void dd_av1_pictures_use(struct dd_av1_pictures *pics, Dav1dSettings *s);
 
 /*
- * The picture of the job decoding from now on (its timestamp @ts) goes
+ * The picture of the job fed to dav1d from now on (its timestamp @ts) goes
  * into @target if it fits; NULL: none.  dav1d still holding a picture in
- * @target's buffer makes the job copy, and marks that picture overwritten.
+ * @target's buffer makes the job copy (returns 0; else 1), and marks that
+ * picture overwritten.
  */
-void dd_av1_pictures_target(struct dd_av1_pictures *pics,
+int dd_av1_pictures_target(struct dd_av1_pictures *pics,
+			   const struct dd_picture *target, uint64_t ts);
+/*
+ * dav1d is about to output the picture of the job of timestamp @ts, whose
+ * film grain picture goes into @target if it fits (only if
+ * dd_av1_pictures_target() returned 1 for it); NULL: the output is over.
+ */
+void dd_av1_pictures_output(struct dd_av1_pictures *pics,
 			    const struct dd_picture *target, uint64_t ts);
-/* dav1d is about to output the job's picture (film grain: see above). */
-void dd_av1_pictures_output(struct dd_av1_pictures *pics);
-/* Whether @pic was decoded in the target's CAPTURE buffer. */
-int dd_av1_pictures_in_place(const struct dd_av1_pictures *pics,
-			     const Dav1dPicture *pic);
 /* Whether a picture dav1d holds for the job of timestamp @ts was overwritten. */
 int dd_av1_pictures_overwritten(struct dd_av1_pictures *pics, uint64_t ts);
 

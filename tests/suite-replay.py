@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Jobs recorded from GStreamer in the guest, replayed on the host, md5-exact.
 
-    tests/suite-replay.py [--replay BIN] [--keep DIR] [--yuv420] REC
+    tests/suite-replay.py [--replay BIN] [--keep DIR] [--yuv420] [--threads N] REC
 
 REC is what tests/guest/39-vpx-record.test (VP9/VP8) or
 42-av1-record.test (AV1) leaves in its results (dd_record in
@@ -33,6 +33,10 @@ is what v4l2slav1dec puts in the OUTPUT buffer).
 the pictures a client that chose YUV420 would get, checked the same way;
 an AV1 vector of 8-bit 4:2:0 (output_format yuv420p) must then copy 0
 bytes per job: dav1d decodes in place (issue 11).
+
+--threads N gives the decoder N cores (daedalus-replay --threads): the AV1
+decoder then decodes ceil(sqrt(N)) frames at once and holds that many
+jobs, as in the daemon.
 
 Exit status 0 only if every listed recording exists, replays and matches;
 1 otherwise (also when nothing was compared); 2 for bad usage.
@@ -129,7 +133,7 @@ def check_one(replay, rec, suite, name, work, extra):
         return False, f"{len(bad)} of {len(jobs)} jobs not OK, first: {' '.join(bad[0])}"
     seqs = [line[0] for line in lines]
     copied = sum(int(line[4]) for line in lines)
-    in_place = extra == ["--yuv420"] and codec == "AV1" and vec.get("output_format") == "yuv420p"
+    in_place = "--yuv420" in extra and codec == "AV1" and vec.get("output_format") == "yuv420p"
     if in_place and copied:
         return False, f"{copied} picture bytes copied in {len(jobs)} jobs (0 wanted: decoded in place)"
 
@@ -170,6 +174,7 @@ def main():
     ap.add_argument("--replay", default=os.path.join(REPO, "build/host/tools/daedalus-replay"))
     ap.add_argument("--keep", help="keep the replayed frames in this directory")
     ap.add_argument("--yuv420", action="store_true", help="replay NV12 jobs as YUV420 ones")
+    ap.add_argument("--threads", type=int, default=1, help="cores for the decoder")
     ap.add_argument("rec")
     a = ap.parse_args()
     manifest = os.path.join(a.rec, "MANIFEST")
@@ -194,7 +199,8 @@ def main():
                     good, msg = False, f"no recording {rec}"
                 else:
                     good, msg = check_one(a.replay, rec, suite, name, work,
-                                          ["--yuv420"] if a.yuv420 else [])
+                                          (["--yuv420"] if a.yuv420 else []) +
+                                          ["--threads", str(a.threads)])
             except (OSError, ValueError, IndexError, KeyError, SystemExit) as e:
                 good, msg = False, str(e)
             print(f"{'ok  ' if good else 'FAIL'} {suite}/{name}: {msg}")

@@ -91,10 +91,8 @@ int main(void)
 	CHECK(a.data[2] == t[0].data + BPL * ROWS + BPL / 2 * ROWS / 2);
 	CHECK_EQ(a.stride[0], BPL);
 	CHECK_EQ(a.stride[1], BPL / 2);
-	CHECK(dd_av1_pictures_in_place(pics, &a));
 	CHECK_EQ(alloc(&b, 8, NULL), 0);
 	check_own(&b, &t[0], 8);
-	CHECK(!dd_av1_pictures_in_place(pics, &b));
 	release(&b);
 
 	/* dav1d holds a (a reference): its mapping lives on after BUF_GONE. */
@@ -107,13 +105,14 @@ int main(void)
 	/* Film grain: the clean reference apart, the output picture in place. */
 	memset(&grain, 0, sizeof(grain));
 	grain.film_grain.present = 1;
-	dd_av1_pictures_target(pics, &t[1], 2000);
+	CHECK(dd_av1_pictures_target(pics, &t[1], 2000));
 	CHECK_EQ(alloc(&b, 8, &grain), 0);
 	check_own(&b, &t[1], 8);
-	dd_av1_pictures_output(pics);
+	dd_av1_pictures_target(pics, NULL, 0);
+	dd_av1_pictures_output(pics, &t[1], 2000);
 	CHECK_EQ(alloc(&c, 8, &grain), 0);
 	CHECK(c.data[0] == t[1].data);
-	CHECK(dd_av1_pictures_in_place(pics, &c));
+	dd_av1_pictures_output(pics, NULL, 0);
 	release(&c);
 
 	/* A later job into buffer 2 while dav1d holds nothing there: in place. */
@@ -125,7 +124,7 @@ int main(void)
 	 * ... and the next into buffer 2 while dav1d holds c there (a client
 	 * queueing a reference again): apart, c marked overwritten.
 	 */
-	dd_av1_pictures_target(pics, &t[1], 4000);
+	CHECK(!dd_av1_pictures_target(pics, &t[1], 4000));
 	CHECK(dd_av1_pictures_overwritten(pics, 3000));
 	CHECK(!dd_av1_pictures_overwritten(pics, 1000));
 	CHECK_EQ(alloc(&d, 8, NULL), 0);
@@ -134,13 +133,25 @@ int main(void)
 	release(&c);
 	CHECK(!dd_av1_pictures_overwritten(pics, 3000));	/* released */
 
-	/* NV12, 10-bit, misaligned: apart. */
+	/* NV12: the luma in place, the chroma planes apart (interleaved later). */
 	f.pixelformat = V4L2_PIX_FMT_NV12;
-	dd_av1_pictures_target(pics, &t[1], 5000);
+	CHECK(dd_av1_pictures_target(pics, &t[1], 5000));
 	CHECK_EQ(alloc(&c, 8, NULL), 0);
-	check_own(&c, &t[1], 8);
+	CHECK(c.data[0] == t[1].data);
+	CHECK_EQ(c.stride[0], BPL);
+	CHECK_EQ(c.stride[1], BPL / 2);
+	for (int i = 1; i < 3; i++) {
+		const uint8_t *uv = c.data[i];
+
+		CHECK(uv < t[1].data || uv >= t[1].data + t[1].size);
+		CHECK_EQ((uintptr_t)uv % 64, 0);
+	}
+	CHECK((uint8_t *)c.data[2] >= (uint8_t *)c.data[1] + BPL / 2 * ROWS / 2);
+	memset(c.data[2], 0, (size_t)BPL / 2 * ROWS / 2 + 64);	/* ours (ASan) */
 	release(&c);
 	f.pixelformat = V4L2_PIX_FMT_YUV420;
+
+	/* 10-bit, misaligned: apart. */
 	dd_av1_pictures_target(pics, &t[1], 6000);
 	CHECK_EQ(alloc(&c, 10, NULL), 0);
 	check_own(&c, &t[1], 10);
