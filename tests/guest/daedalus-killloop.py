@@ -2,15 +2,17 @@
 """Kill loop (GUEST side; used by tests/guest/60-daedalus-kill.test and
 bench/kill.sh).  Not a test itself.
 
-    daedalus-killloop.py [--iterations N] [--clients C] [--max-delay-ms MS]
-                         [--seed S] [--out DIR]
+    daedalus-killloop.py [--iterations N] [--clients C] [--av1-clients A]
+                         [--max-delay-ms MS] [--seed S] [--out DIR]
 
 Runs daedalusd itself (the bridge must be free: a --no-daemon boot).  Each
 iteration:
 
-  1. C GStreamer clients (v4l2slh264dec) start decoding BA_MW_D; once every
-     one of them has got a CAPTURE buffer back, wait a random 0..MS ms and
-     SIGKILL the daemon, then restart it at once;
+  1. C GStreamer clients start decoding: C-A v4l2slh264dec on BA_MW_D, A
+     v4l2slav1dec on 48delayed (default A=2: an AV1 context has up to the
+     daemon's depth, 2, jobs at the daemon, H.264 one); once every one of
+     them has got a CAPTURE buffer back, wait a random 0..MS ms and SIGKILL
+     the daemon, then restart it at once;
   2. within 2 s of the kill every client must have ended or got a CAPTURE
      buffer back (ERROR or DONE: VIDIOC_DQBUF seen at the v4l2:v4l2_dqbuf
      tracepoint; GStreamer itself does not report ERROR buffers); then the
@@ -18,8 +20,17 @@ iteration:
      within 5 s;
   3. the restarted daemon decodes BA1_Sony_D through GStreamer: the NV12
      output's md5 must equal that of a reference decode made now with ffmpeg
-     (never our own output);
+     (never our own output); with AV1 clients, at the same time 00000527.ivf
+     through v4l2slav1dec: the md5 of its I420 frames (videocodectestsink,
+     as fluster) must equal the suite's expected md5;
   4. the kernel log must be clean (tests/vm/dmesg-check).
+
+The kernel's daedalus:daedalus_job_detach tracepoint names each job the
+dead daemon had (ctx, codec, state "sent" = fetched by the daemon): with AV1
+clients, at least one kill must have found 2 jobs of one AV1 context at a
+daemon that was still answering (no job of this iteration had timed out in
+it: daedalus_job_timeout, state "sent"), else the loop fails (it never
+tested what it is meant to).
 
 All along, a sampler reads /proc/*/task/*/stat (and wchan) every 50 ms: no
 user task may stay in state D for more than 2 s (a stay only in the 9p root
@@ -27,7 +38,8 @@ filesystem's I/O is reported, not counted).  Verify decodes run with a 3 s
 watchdog (a slow TCG frame then fails in GStreamer's own 1 s timeout,
 visibly, and is tried once more, never passed).  Results: DIR/iterations.tsv
 (DIR/trace.log too, up to 100 iterations).
-Exit 0 if every iteration passed, 1 otherwise.
+Exit 0 if every iteration passed (and, with AV1 clients, one kill found 2
+jobs of one AV1 context at the daemon), 1 otherwise.
 """
 import argparse
 import hashlib
@@ -47,6 +59,14 @@ VEC = os.path.join(SHARED, "vectors", "JVT-AVC_V1")
 LONG = os.path.join(VEC, "BA_MW_D", "BA_MW_D.264")     # 100 frames, IDR every 30
 SHORT = os.path.join(VEC, "BA1_Sony_D", "BA1_Sony_D.jsv")  # 17 frames
 FRAME = 176 * 144 * 3 // 2
+AV1_SUITE = "CHROMIUM-8bit-AV1-TEST-VECTORS"
+# 584 jobs at 240x100: still decoding when the 4 clients all are, +300 ms
+AV1_LONG = os.path.join(SHARED, "vectors", AV1_SUITE, "48delayed.ivf",
+                        "48_delayed_20201006.ivf")
+AV1_FRAME = 240 * 100 * 3 // 2
+AV1_SHORT = "00000527.ivf"  # 20 frames, 320x240: the verify decode
+H264_DEC = "h264parse ! v4l2slh264dec"
+AV1_DEC = "parsebin ! v4l2slav1dec"
 PARAMS = "/sys/module/daedalus_v4l2/parameters"
 D_LIMIT = 2.0
 PF_KTHREAD = 0x00200000
@@ -163,6 +183,8 @@ class DqbufTrace(threading.Thread):
         self.nsync = 0
         self.dump = None
         self.tids = {}
+        self.detached = []
+        self.timeouts = []
 
     def watch(self, pid):
         """Note the threads of client @pid (events are per thread: the
@@ -201,6 +223,8 @@ class DqbufTrace(threading.Thread):
             # __schedule's static branch under TCG has oopsed the guest (int3)
             for f, v in (("tracing_on", "0"), ("trace_clock", "mono"), ("trace", ""),
                          ("events/v4l2/v4l2_dqbuf/enable", "1"),
+                         ("events/daedalus/daedalus_job_detach/enable", "1"),
+                         ("events/daedalus/daedalus_job_timeout/enable", "1"),
                          ("tracing_on", "1")):
                 with open(os.path.join(self.T, f), "w") as fh:
                     fh.write(v)
@@ -213,16 +237,29 @@ class DqbufTrace(threading.Thread):
 
     def teardown(self):
         if self.ok:
-            for f in ("events/v4l2/v4l2_dqbuf/enable",):
+            for f in ("events/v4l2/v4l2_dqbuf/enable",
+                      "events/daedalus/daedalus_job_detach/enable",
+                      "events/daedalus/daedalus_job_timeout/enable"):
                 with open(os.path.join(self.T, f), "w") as fh:
                     fh.write("0")
 
     def run(self):
         rx = re.compile(r"-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[\d+\]\s+\S+\s+([\d.]+): v4l2_dqbuf: (.*)")
+        rxd = re.compile(r"\s([\d.]+): daedalus_job_(detach|timeout): ctx=(\d+) seq=(\d+) "
+                         r"codec=(\w+) ts=\d+ state=(\w+)")
         with open(self.T + "/trace_pipe", "rb") as f:
             for raw in f:
                 line = raw.decode(errors="replace")
                 m = rx.search(line)
+                d = None if m else rxd.search(line)
+                if d:
+                    if self.dump:
+                        self.dump.write(line)
+                    ev = (float(d.group(1)), int(d.group(3)), int(d.group(4)),
+                          d.group(5), d.group(6))
+                    with self.lock:
+                        (self.detached if d.group(2) == "detach" else self.timeouts).append(ev)
+                    continue
                 if not m:
                     if "dd_sync " in line:
                         with self.lock:
@@ -248,6 +285,24 @@ class DqbufTrace(threading.Thread):
                     return ev
         return None
 
+    def at_daemon(self, t):
+        """Jobs the daemon had fetched (detached in state "sent") since @t:
+        {codec: the most of one context}."""
+        per = {}
+        with self.lock:
+            for when, ctx, _seq, codec, state in self.detached:
+                if when >= t and state == "sent":
+                    per[(codec, ctx)] = per.get((codec, ctx), 0) + 1
+        most = {}
+        for (codec, _ctx), n in per.items():
+            most[codec] = max(most.get(codec, 0), n)
+        return most
+
+    def timed_out(self, t0, t1):
+        """Jobs that timed out in the daemon (state "sent") between @t0 and @t1."""
+        with self.lock:
+            return sum(1 for ev in self.timeouts if t0 <= ev[0] < t1 and ev[4] == "sent")
+
     def count(self, tgid, error):
         with self.lock:
             return sum(1 for ev in self._evs(tgid) if ev[1] and ev[2] == error)
@@ -268,15 +323,48 @@ def reference_md5(path):
     return hashlib.md5(out).hexdigest(), len(out) // FRAME
 
 
-def gst(path, out, extra=""):
-    cmd = ("gst-launch-1.0 -q filesrc location=%s ! h264parse ! v4l2slh264dec %s ! "
+def suite_vector(suite, name):
+    """(input file, expected md5) of vector @name of the fluster suite."""
+    import json
+    root = os.path.join(SHARED, "vectors")
+    with open(os.path.join(root, "suites", suite + ".json")) as f:
+        for t in json.load(f)["test_vectors"]:
+            if t["name"] == name:
+                return os.path.join(root, suite, name, t["input_file"]), t["result"]
+    return None, None
+
+
+def gst(path, out, dec=H264_DEC):
+    cmd = ("gst-launch-1.0 -q filesrc location=%s ! %s ! "
            "video/x-raw,format=NV12 ! filesink location=%s buffer-mode=2"
-           % (path, extra, out))
+           % (path, dec, out))
     logf = open(out + ".log", "wb")
     p = subprocess.Popen(cmd.split(), stdout=logf, stderr=subprocess.STDOUT,
                          start_new_session=True)
     logf.close()
     return p
+
+
+def gst_md5(path, log_path):
+    """Decode @path through v4l2slav1dec into videocodectestsink, as
+    fluster's GStreamer-AV1-V4L2SL-Gst1.0 does (md5 of the I420 frames)."""
+    cmd = ("gst-launch-1.0 --no-fault -m filesrc location=%s ! %s ! video/x-raw ! "
+           "videoconvert dither=none ! video/x-raw,format=I420 ! videocodectestsink"
+           % (path, AV1_DEC))
+    logf = open(log_path, "wb")
+    p = subprocess.Popen(cmd.split(), stdout=logf, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    logf.close()
+    return p
+
+
+def checksum(log_path):
+    try:
+        with open(log_path, errors="replace") as f:
+            sums = re.findall(r"checksum=\(string\)([0-9a-f]+);", f.read())
+    except OSError:
+        return "none"
+    return sums[-1] if sums else "none"
 
 
 def set_param(name, value):
@@ -346,20 +434,29 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iterations", type=int, default=50)
     ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--av1-clients", type=int, default=2)
     ap.add_argument("--max-delay-ms", type=int, default=300)
     ap.add_argument("--seed", type=int, default=int(time.time()))
     ap.add_argument("--out", default=os.environ.get("DAEDALUS_TEST_RESULTS", "/tmp/killloop"))
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     random.seed(args.seed)
-    for v in (LONG, SHORT):
-        if not os.path.exists(v):
+    nav1 = min(args.av1_clients, args.clients)
+    av1_short, av1_ref = suite_vector(AV1_SUITE, AV1_SHORT) if nav1 else (None, None)
+    for v in [LONG, SHORT] + ([AV1_LONG, av1_short] if nav1 else []):
+        if not v or not os.path.exists(v):
             log("vector %s missing" % v)
             return 77
 
     ref, ref_frames = reference_md5(SHORT)
     log("seed %d; reference (ffmpeg) md5 of %s: %s (%d frames)"
         % (args.seed, os.path.basename(SHORT), ref, ref_frames))
+    if nav1:
+        log("%d AV1 clients (%s); AV1 verify: %s, suite md5 %s"
+            % (nav1, os.path.basename(AV1_LONG), AV1_SHORT, av1_ref))
+    # the last nav1 clients decode AV1: (vector, decoder, bytes of a frame)
+    kinds = ([(LONG, H264_DEC, FRAME)] * (args.clients - nav1) +
+             [(AV1_LONG, AV1_DEC, AV1_FRAME)] * nav1)
 
     saved = {}
     for k, v in (("attach_timeout_ms", "1000"), ("job_timeout_ms", "800")):
@@ -379,8 +476,13 @@ def main():
     daemon = Daemon(args.out)
     dmesg_check = os.path.join(REPO, "tests", "vm", "dmesg-check")
     tsv = open(os.path.join(args.out, "iterations.tsv"), "w")
-    tsv.write("iter\tdelay_ms\tresponsive\tworst_response_s\tverify_s\tmd5_ok\tdmesg_ok\n")
+    tsv.write("iter\tdelay_ms\tresponsive\tworst_response_s\tverify_s\tmd5_ok\tdmesg_ok"
+              "\tav1_at_daemon\th264_at_daemon\ttimed_out_before\tav1_md5_ok\n")
     failures = 0
+    worst_all = 0.0
+    av1_two = 0         # kills that found 2+ jobs of one AV1 context at the daemon
+    av1_two_live = 0    # ... and no job of the iteration timed out in it before
+    most = {}           # codec: the most jobs of one context at the daemon at a kill
     t_start = time.monotonic()
     try:
         daemon.start()
@@ -393,18 +495,20 @@ def main():
             for o in outs:
                 if os.path.exists(o):
                     os.unlink(o)
-            clients = [gst(LONG, o) for o in outs]
+            t0 = time.monotonic()
+            clients = [gst(k[0], o, k[1]) for k, o in zip(kinds, outs)]
             # every client decoding
             t = time.monotonic() + 60
-            decoding = lambda o, p: trace.last_before(p.pid, 1e9) or size(o) >= FRAME
+            decoding = lambda i: (trace.last_before(clients[i].pid, 1e9) or
+                                  size(outs[i]) >= kinds[i][2])
             while time.monotonic() < t and not all(
-                    decoding(o, p) or p.poll() is not None for o, p in zip(outs, clients)):
+                    decoding(i) or p.poll() is not None for i, p in enumerate(clients)):
                 for p in clients:
                     trace.watch(p.pid)
                 time.sleep(0.02)
             for p in clients:
                 trace.watch(p.pid)
-            if not all(decoding(o, p) for o, p in zip(outs, clients)):
+            if not all(decoding(i) for i in range(len(clients))):
                 why.append("not every client was decoding before the kill")
             delay = random.randint(0, args.max_delay_ms)
             time.sleep(delay / 1000.0)
@@ -434,7 +538,16 @@ def main():
             if not synced:
                 why.append("the trace reader did not catch up")
             errors = sum(trace.count(p.pid, True) for p in clients)
+            held = trace.at_daemon(tk)
+            for codec, n in held.items():
+                most[codec] = max(most.get(codec, 0), n)
+            # a daemon that stopped answering holds jobs without decoding them
+            late = trace.timed_out(t0, tk)
+            if held.get("av1", 0) >= 2:
+                av1_two += 1
+                av1_two_live += not late
             worst = max([a for a in answered if a is not None] or [0.0])
+            worst_all = max(worst_all, worst)
             silent = [i for i, a in enumerate(answered) if a is None]
             if silent:
                 detail = []
@@ -463,6 +576,10 @@ def main():
             # no watchdog ERROR for a slow (TCG) frame: GStreamer's own 1 s
             # timeout fails the decode instead, visibly
             set_param("job_timeout_ms", "3000")
+            alog = os.path.join(args.out, "verify-av1.log")
+            # beside the H.264 decode, not after it: the loop's time
+            tv0 = time.monotonic()
+            ap_ = gst_md5(av1_short, alog) if nav1 else None
             for attempt in (1, 2):
                 tv = time.monotonic()
                 vp = gst(SHORT, vout)
@@ -480,6 +597,27 @@ def main():
                 retries += 1
                 log("iteration %d: verify decode failed (gst status %d, slow guest?): "
                     "once more" % (it, vrc))
+            av1_ok = True
+            for attempt in (1, 2) if ap_ else ():
+                try:
+                    arc = ap_.wait(60)
+                except subprocess.TimeoutExpired:
+                    kill_group(ap_)
+                    arc = ap_.wait()
+                    why.append("AV1 verify decode hung")
+                agot = checksum(alog)
+                av1_ok = arc == 0 and agot == av1_ref
+                if av1_ok or arc == 0 or attempt == 2:
+                    break
+                retries += 1
+                log("iteration %d: AV1 verify decode failed (gst status %d, slow guest?): "
+                    "once more" % (it, arc))
+                ap_ = gst_md5(av1_short, alog)
+            vsecs = time.monotonic() - tv0
+            if not av1_ok:
+                os.replace(alog, alog + ".fail%d" % it)
+                why.append("restarted daemon: AV1 md5 %s (status %s), suite %s"
+                           % (agot, arc, av1_ref))
             set_param("job_timeout_ms", "800")
             if not md5_ok:
                 os.replace(vout, vout + ".fail%d" % it)
@@ -494,14 +632,16 @@ def main():
                 if sampler.violations:
                     why.append("tasks in D > 2 s: %s" % sampler.violations)
                     sampler.violations = []
-            tsv.write("%d\t%d\t%d/%d\t%.2f\t%.1f\t%d\t%d\n" % (
+            tsv.write("%d\t%d\t%d/%d\t%.2f\t%.1f\t%d\t%d\t%d\t%d\t%d\t%d\n" % (
                 it, delay, len(clients) - len(silent), len(clients), worst, vsecs,
-                md5_ok, dmesg_ok))
+                md5_ok, dmesg_ok, held.get("av1", 0), held.get("h264", 0), late, av1_ok))
             tsv.flush()
             state = "ok" if not why else "FAIL: " + "; ".join(why)
-            log("iteration %d/%d: kill at +%d ms, clients answered within %.2f s "
-                "(%d ERROR buffers), verify %.1f s: %s"
-                % (it, args.iterations, delay, worst, errors, vsecs, state))
+            log("iteration %d/%d: kill at +%d ms, at the daemon: %d AV1 / %d H.264 jobs "
+                "of one context (%d jobs timed out in it before), clients answered "
+                "within %.2f s (%d ERROR buffers), verify %.1f s: %s"
+                % (it, args.iterations, delay, held.get("av1", 0), held.get("h264", 0),
+                   late, worst, errors, vsecs, state))
             total_errors += errors
             if why:
                 failures += 1
@@ -523,9 +663,17 @@ def main():
                 f.write(v)
     log("%d iterations, %d failed, %d daemon starts, %d ERROR buffers after kills, "
         "%d verify retries, longest D stay %.2f s (%s; %d longer waits in 9p file I/O "
-        "not counted), %.0f s"
+        "not counted), slowest buffer back %.2f s, %.0f s"
         % (it, failures, daemon.starts, total_errors, retries, sampler.worst[0],
-           sampler.worst[1] or "-", len(sampler.fs_waits), time.monotonic() - t_start))
+           sampler.worst[1] or "-", len(sampler.fs_waits), worst_all,
+           time.monotonic() - t_start))
+    log("kills with 2+ jobs of one AV1 context at the daemon: %d of %d (%d with no job "
+        "timed out in the daemon before); the most jobs of one context at the daemon "
+        "at a kill: AV1 %d, H.264 %d"
+        % (av1_two, it, av1_two_live, most.get("av1", 0), most.get("h264", 0)))
+    if nav1 and not av1_two_live:
+        log("FAIL: no kill found 2 jobs of one AV1 context at a daemon still answering")
+        return 1
     return 1 if failures else 0
 
 
