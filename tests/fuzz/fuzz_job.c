@@ -130,7 +130,7 @@ static void run_context(const struct daedalus_job *checked)
 	if (!cache)
 		abort();
 	dd_job_prepare(cache, &job, sizeof(msg));
-	dd_context_init(&ctx, msg.ctx_id, "pattern", NULL);
+	dd_context_init(&ctx, msg.ctx_id, &dd_backend_pattern, NULL);
 	dd_context_run(&ctx, &job, NULL, &res);
 	if (job.reject)
 		bug("a checked job was rejected when prepared");
