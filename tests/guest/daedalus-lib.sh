@@ -232,8 +232,12 @@ dd_trace_start() {
 	done
 	echo 0 >$DD_TR/tracing_on
 	echo mono >$DD_TR/trace_clock
-	# not options/record-tgid: it hooks sched_switch, and patching
-	# __schedule's static branch under TCG has oopsed the guest (int3)
+	# options/record-cmd off, as run-all.sh does for the tests, for the
+	# callers it does not run (bench/run): with it, enabling an event hooks
+	# sched_switch and sched_wakeup, and patching the scheduler's static
+	# branches under TCG has oopsed the guest (int3 in __schedule, and in
+	# ttwu_do_activate in a bench/run on 2026-12-07). Never record-tgid.
+	echo 0 >$DD_TR/options/record-cmd
 	echo 4096 >$DD_TR/buffer_size_kb
 	: >$DD_TR/trace
 	for e in $DD_TR_EVENTS; do echo 1 >$DD_TR/events/$e/enable; done
