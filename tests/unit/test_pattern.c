@@ -36,6 +36,30 @@ static uint8_t *run(const struct daedalus_picture_format *fmt, uint8_t fill,
 	return buf;
 }
 
+static unsigned int sample(const uint8_t *p, unsigned int bps)
+{
+	return bps == 1 ? p[0] : (unsigned int)(p[0] | p[1] << 8) >> 8;
+}
+
+/* Every sample: luma (x + y + shift) & 0xff, chroma 128 (rows are copies). */
+static void check_samples(const uint8_t *a, const struct daedalus_picture_format *f,
+			  unsigned int bps, unsigned int shift)
+{
+	int planar = f->pixelformat == V4L2_PIX_FMT_YUV420;
+	size_t cstride = planar ? f->bytesperline / 2 : f->bytesperline;
+	size_t crows = planar ? f->height : f->height / 2;
+	size_t cw = (f->width + 1) / 2 * (planar ? 1 : 2);
+	const uint8_t *c = a + (size_t)f->bytesperline * f->height;
+
+	for (size_t y = 0; y < f->height; y++)
+		for (size_t x = 0; x < f->width; x++)
+			CHECK_EQ(sample(a + y * f->bytesperline + x * bps, bps),
+				 (x + y + shift) & 0xff);
+	for (size_t y = 0; y < crows; y++)
+		for (size_t x = 0; x < cw; x++)
+			CHECK_EQ(sample(c + y * cstride + x * bps, bps), 128);
+}
+
 static void test_format(uint32_t pixfmt, unsigned int bps)
 {
 	struct daedalus_picture_format fmt = {
@@ -82,12 +106,14 @@ static void test_format(uint32_t pixfmt, unsigned int bps)
 		CHECK_EQ(a[128], 0);					/* padding */
 	}
 	CHECK_EQ(a[fmt.sizeimage - 1], 0);				/* slack */
+	check_samples(a, &fmt, bps, 0);
 	free(a);
 	free(b);
 
 	/* The gradient moves by 4 per frame of a decoder. */
 	a = run(&fmt, 0, 3, &res, &ret);
 	CHECK_EQ(ret, 0);
+	check_samples(a, &fmt, bps, 8);
 	CHECK_EQ(bps == 1 ? a[0] : a[1], bps == 1 ? 8 : (8 << 8) >> 8);
 	free(a);
 }
@@ -112,6 +138,29 @@ static void test_odd_width(void)
 	CHECK_EQ(a[luma + 62], 128);	/* Cb of the last pair */
 	CHECK_EQ(a[luma + 63], 128);	/* Cr of the last pair */
 	CHECK_EQ(a[luma + 64], 0);
+	check_samples(a, &fmt, 1, 0);
+	free(a);
+}
+
+/* YUV420: Cb rows, then Cr rows, half a luma row each, padding zeroed. */
+static void test_yuv420(void)
+{
+	struct daedalus_picture_format fmt = {
+		.pixelformat = V4L2_PIX_FMT_YUV420, .width = 63, .height = 32,
+		.bytesperline = 128, .sizeimage = 128 * 32 * 3 / 2,
+	};
+	struct dd_result res;
+	size_t luma = 128 * 32;
+	uint8_t *a;
+	int ret = -1;
+
+	a = run(&fmt, 0xaa, 2, &res, &ret);
+	CHECK_EQ(ret, 0);
+	check_samples(a, &fmt, 1, 4);
+	CHECK_EQ(a[63], 0);
+	CHECK_EQ(a[luma + 31], 128);	/* last Cb of the first row */
+	CHECK_EQ(a[luma + 32], 0);
+	CHECK_EQ(a[luma + 31 * 64 + 32], 0);
 	free(a);
 }
 
@@ -158,6 +207,7 @@ int main(void)
 {
 	test_format(V4L2_PIX_FMT_NV12, 1);
 	test_format(V4L2_PIX_FMT_P010, 2);
+	test_yuv420();
 	test_odd_width();
 	test_refuses_small_buffer();
 	test_registry();
