@@ -23,7 +23,8 @@ enum work_kind {
 struct work {
 	struct work *next;
 	enum work_kind kind;
-	struct dd_prepared_job job;	/* WORK_JOB */
+	struct dd_prepared_job job;	/* WORK_JOB; job.msg is rec */
+	struct daedalus_job rec;
 };
 
 /* The work item a held job came in. */
@@ -69,6 +70,8 @@ struct dd_core {
 	struct core_ctx **ready_tail;
 	int stopping;
 	struct dd_core_stats stats;
+	/* Work items done with, for the next ones: no allocation per job. */
+	struct work *spare;
 
 	pthread_t *workers;
 	unsigned int num_workers;
@@ -110,13 +113,27 @@ int dd_core_new(const struct dd_core_config *cfg, int dev_fd,
 	return 0;
 }
 
-static void work_free(struct work *w)
+/* Under lock: a cleared work item, a spare one if there is. */
+static struct work *work_get(struct dd_core *core)
 {
-	if (w->kind == WORK_JOB) {
+	struct work *w = core->spare;
+
+	if (w)
+		core->spare = w->next;
+	else
+		w = malloc(sizeof(*w));
+	if (w)
+		memset(w, 0, offsetof(struct work, rec));
+	return w;
+}
+
+/* Under lock: releases @w's job and keeps @w for the next piece of work. */
+static void work_put(struct dd_core *core, struct work *w)
+{
+	if (w->kind == WORK_JOB)
 		dd_job_release(&w->job);
-		free(w->job.msg);
-	}
-	free(w);
+	w->next = core->spare;
+	core->spare = w;
 }
 
 /* Under lock. */
@@ -173,7 +190,8 @@ static void ctx_unlink(struct dd_core *core, struct core_ctx *c)
 	c->in_table = 0;
 }
 
-static void ctx_free(struct core_ctx *c)
+/* Under lock. */
+static void ctx_free(struct dd_core *core, struct core_ctx *c)
 {
 	struct dd_prepared_job *held;
 	struct daedalus_result res;
@@ -182,12 +200,12 @@ static void ctx_free(struct core_ctx *c)
 		struct work *w = c->head;
 
 		c->head = w->next;
-		work_free(w);
+		work_put(core, w);
 	}
 	dd_context_close_decoder(&c->ctx);
 	/* Unanswered: the kernel fails them when the device is closed. */
 	while ((held = dd_context_finish(&c->ctx, 0, &res)))
-		work_free(work_of(held));
+		work_put(core, work_of(held));
 	free(c);
 }
 
@@ -214,7 +232,7 @@ static void log_close(const struct core_ctx *c, const char *how)
 	dd_notice("context %" PRIu64 " %s: %s", c->ctx.ctx_id, how, summary);
 }
 
-/* Answers @w's job with @res and frees @w. */
+/* Answers @w's job with @res and puts @w back. */
 static void answer(struct dd_core *core, struct core_ctx *c, struct work *w,
 		   const struct daedalus_result *res, uint64_t copied_before)
 {
@@ -234,8 +252,8 @@ static void answer(struct dd_core *core, struct core_ctx *c, struct work *w,
 	if (res->status == DAEDALUS_STATUS_FAILED)
 		core->stats.failed++;
 	core->stats.bytes_copied += c->ctx.bytes_copied - copied_before;
+	work_put(core, w);
 	pthread_mutex_unlock(&core->lock);
-	work_free(w);
 }
 
 /* Answers the oldest job @c's decoder holds, if done or @wait: 1 if it did. */
@@ -263,7 +281,9 @@ static void run_work(struct dd_core *core, struct core_ctx *c, struct work *w)
 	} else if (w->kind == WORK_CTX_GONE) {
 		log_close(c, "closed");
 		dd_context_close_decoder(&c->ctx);
-		work_free(w);
+		pthread_mutex_lock(&core->lock);
+		work_put(core, w);
+		pthread_mutex_unlock(&core->lock);
 	} else if (dd_context_start(&c->ctx, &w->job, core->cfg.recorder, &res)) {
 		answer(core, c, w, &res, copied);
 	}
@@ -329,7 +349,7 @@ static void *worker_main(void *arg)
 		core->running--;
 		if (gone) {
 			/* Unlinked when the record was read: nothing follows. */
-			ctx_free(c);
+			ctx_free(core, c);
 		} else if (c->head || c->ctx.num_held) {
 			ready_push(core, c);
 		} else {
@@ -344,24 +364,26 @@ static void *worker_main(void *arg)
 
 static void handle_job(struct dd_core *core, const void *buf, size_t len)
 {
-	struct work *w = calloc(1, sizeof(*w));
 	struct core_ctx *c;
+	struct work *w;
 
-	if (w)
-		w->job.msg = malloc(len);
-	if (!w || !w->job.msg) {
+	pthread_mutex_lock(&core->lock);
+	w = work_get(core);
+	pthread_mutex_unlock(&core->lock);
+	if (!w) {
 		const struct daedalus_job *msg = buf;
 		struct daedalus_result res;
 
 		/* Out of memory: still keep the fds (sent once) and answer. */
-		free(w);
 		dd_job_take_fds(core->cache, msg);
 		dd_err("out of memory for job %" PRIu64, (uint64_t)msg->seq);
 		dd_result_init(&res, msg->seq, msg->ctx_id, DAEDALUS_STATUS_FAILED, 0);
 		write_result(core, &res);
 		return;
 	}
-	memcpy(w->job.msg, buf, len);
+	/* A job record has this one size (dd_record_parse()). */
+	memcpy(&w->rec, buf, len);
+	w->job.msg = &w->rec;
 	w->kind = WORK_JOB;
 	w->job.arrived_ns = dd_now_ns();
 	dd_job_prepare(core->cache, &w->job, len);
@@ -370,8 +392,8 @@ static void handle_job(struct dd_core *core, const void *buf, size_t len)
 		/* Nothing to answer to: the kernel never sends context 0. */
 		dd_warn("job %" PRIu64 " without a context dropped: %s",
 			(uint64_t)w->job.msg->seq, w->job.reject);
-		work_free(w);
 		pthread_mutex_lock(&core->lock);
+		work_put(core, w);
 		core->stats.malformed++;
 		pthread_mutex_unlock(&core->lock);
 		return;
@@ -382,10 +404,10 @@ static void handle_job(struct dd_core *core, const void *buf, size_t len)
 	if (!c) {
 		c = calloc(1, sizeof(*c));
 		if (!c) {
-			pthread_mutex_unlock(&core->lock);
 			dd_err("out of memory for context %" PRIu64,
 			       (uint64_t)w->job.msg->ctx_id);
-			work_free(w);
+			work_put(core, w);
+			pthread_mutex_unlock(&core->lock);
 			return;
 		}
 		dd_context_init(&c->ctx, w->job.msg->ctx_id, core->cfg.forced_backend,
@@ -402,17 +424,17 @@ static void handle_job(struct dd_core *core, const void *buf, size_t len)
 
 static void handle_ctx_gone(struct dd_core *core, uint64_t ctx_id)
 {
-	struct work *w = calloc(1, sizeof(*w));
 	struct core_ctx *c;
+	struct work *w;
 
 	pthread_mutex_lock(&core->lock);
 	c = ctx_find(core, ctx_id);
-	if (!c || !w) {
-		/* Never saw a job of it, so no decoder to close. */
+	/* Never saw a job of it: no decoder to close. */
+	w = c ? work_get(core) : NULL;
+	if (!w) {
 		pthread_mutex_unlock(&core->lock);
 		if (c)
 			dd_err("out of memory closing context %" PRIu64, ctx_id);
-		free(w);
 		return;
 	}
 	ctx_unlink(core, c);
@@ -478,11 +500,12 @@ static void stop_workers(struct dd_core *core)
 	core->num_workers = 0;
 
 	/* No worker left: drop queued work, gone contexts first. */
+	pthread_mutex_lock(&core->lock);
 	for (c = core->ready_head; c; c = next) {
 		next = c->next_ready;
 		if (!c->in_table) {
 			log_close(c, "closed");
-			ctx_free(c);
+			ctx_free(core, c);
 		}
 	}
 	core->ready_head = NULL;
@@ -490,9 +513,10 @@ static void stop_workers(struct dd_core *core)
 	for (c = core->contexts; c; c = next) {
 		next = c->next;
 		log_close(c, "still open at exit");
-		ctx_free(c);
+		ctx_free(core, c);
 	}
 	core->contexts = NULL;
+	pthread_mutex_unlock(&core->lock);
 }
 
 int dd_core_run(struct dd_core *core, int stop_fd)
@@ -557,6 +581,12 @@ void dd_core_free(struct dd_core *core)
 {
 	if (!core)
 		return;
+	while (core->spare) {
+		struct work *w = core->spare;
+
+		core->spare = w->next;
+		free(w);
+	}
 	dd_bufmap_cache_free(core->cache);
 	pthread_cond_destroy(&core->ready_cv);
 	pthread_cond_destroy(&core->idle_cv);
