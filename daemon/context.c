@@ -317,6 +317,9 @@ static void end_job(struct dd_context *ctx, const struct dd_prepared_job *job,
 	if (status == DAEDALUS_STATUS_OK && !(msg->flags & DAEDALUS_JOB_HOLD_CAPTURE))
 		ctx->frames++;
 	ctx->last_ns = dd_now_ns();
+	ctx->busy_ns += ctx->last_ns - job->start_ns;
+	if (job->arrived_ns && job->arrived_ns < job->start_ns)
+		ctx->wait_ns += job->start_ns - job->arrived_ns;
 	dd_result_init(res, msg->seq, msg->ctx_id, status, bytesused);
 	if (dd_result_check(res, job->reject ? 0 : msg->picture_format.sizeimage, &why))
 		dd_dbg("context %" PRIu64 ": job %" PRIu64 ": answer will be refused: %s",
@@ -480,6 +483,11 @@ void dd_context_run(struct dd_context *ctx, struct dd_prepared_job *job,
 		dd_context_finish(ctx, 1, res);
 }
 
+static double per_job_us(const struct dd_context *ctx, uint64_t ns)
+{
+	return ctx->jobs ? (double)ns / 1e3 / (double)ctx->jobs : 0.0;
+}
+
 void dd_context_summary(const struct dd_context *ctx, char *buf, size_t size)
 {
 	double secs = (double)(ctx->last_ns - ctx->first_ns) / 1e9;
@@ -487,12 +495,14 @@ void dd_context_summary(const struct dd_context *ctx, char *buf, size_t size)
 	snprintf(buf, size, "%s %" PRIu32 "x%" PRIu32 ", %" PRIu64 " jobs, %" PRIu64
 		 " frames in %.2f s (%.1f fps), %" PRIu64 " failed, %" PRIu64
 		 " corrupt, %" PRIu64 " picture bytes copied (%" PRIu64 " per job),"
-		 " cache syncs %.1f us per job",
+		 " cache syncs %.1f us per job, %.1f us from read to start,"
+		 " %.1f us from start to answer",
 		 dd_codec_name(ctx->last_codec), ctx->width, ctx->height, ctx->jobs,
 		 ctx->frames, secs, secs > 0 ? (double)ctx->frames / secs : 0.0,
 		 ctx->failed, ctx->corrupt, ctx->bytes_copied,
 		 ctx->jobs ? ctx->bytes_copied / ctx->jobs : 0,
-		 ctx->jobs ? (double)ctx->sync_ns / 1e3 / (double)ctx->jobs : 0.0);
+		 per_job_us(ctx, ctx->sync_ns), per_job_us(ctx, ctx->wait_ns),
+		 per_job_us(ctx, ctx->busy_ns));
 	if (ctx->most_held > 1) {
 		size_t used = strnlen(buf, size);
 

@@ -276,7 +276,7 @@ static void test_two_contexts(void)
 	CHECK(strstr(log, " fps), 1 failed, 0 corrupt, 0 picture bytes copied (0 per job), cache syncs "));
 	CHECK(strstr(log, "notice: context 22 still open at exit: vp9 64x64, 6 jobs, 6 frames in "));
 	CHECK(strstr(log, " fps), 0 failed, 0 corrupt, 0 picture bytes copied (0 per job), cache syncs "));
-	CHECK_EQ(count(log, " us per job\n"), 2);
+	CHECK_EQ(count(log, " us from start to answer\n"), 2);
 	CHECK_EQ(count(log, "notice: context "), 2);
 	free(log);
 
