@@ -95,6 +95,13 @@ struct dd_backend {
 	int (*decode)(void *decoder, const struct dd_job *job,
 		      struct dd_result *result);
 	/*
+	 * How many threads decoding @job can keep busy (libavcodec's slice
+	 * threads: one per slice or partition), so that the core takes no
+	 * more of the thread budget for it than it uses.  NULL: all of the
+	 * decoder's.  For decode() only.
+	 */
+	unsigned int (*parallelism)(void *decoder, const struct dd_job *job);
+	/*
 	 * A decoder that works on several jobs at once (frame threads) has
 	 * these three instead of decode().  submit() takes @job, which stays
 	 * valid (buffers mapped, CPU access begun) until complete() answered

@@ -273,6 +273,13 @@ static int h264_decode(void *decoder, const struct dd_job *job,
 	return 0;
 }
 
+/* lavc's slice threads decode one slice each. */
+static unsigned int h264_parallelism(void *decoder, const struct dd_job *job)
+{
+	(void)decoder;
+	return dd_h264_slices(job->bitstream.data, job->bitstream.size);
+}
+
 static const char *h264_unavailable(void)
 {
 	return dd_lavc_backend_unavailable(AV_CODEC_ID_H264);
@@ -284,5 +291,6 @@ const struct dd_backend dd_backend_h264 = {
 	.unavailable = h264_unavailable,
 	.open = h264_open,
 	.decode = h264_decode,
+	.parallelism = h264_parallelism,
 	.close = dd_lavc_backend_close,
 };

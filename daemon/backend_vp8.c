@@ -85,6 +85,13 @@ static int vp8_decode(void *decoder, const struct dd_job *job,
 	return ret;
 }
 
+/* lavc's slice threads decode macroblock rows of different partitions. */
+static unsigned int vp8_parallelism(void *decoder, const struct dd_job *job)
+{
+	(void)decoder;
+	return job->msg->params.vp8.frame.num_dct_parts;
+}
+
 static const char *vp8_unavailable(void)
 {
 	return dd_lavc_backend_unavailable(AV_CODEC_ID_VP8);
@@ -96,5 +103,6 @@ const struct dd_backend dd_backend_vp8 = {
 	.unavailable = vp8_unavailable,
 	.open = vp8_open,
 	.decode = vp8_decode,
+	.parallelism = vp8_parallelism,
 	.close = dd_lavc_backend_close,
 };

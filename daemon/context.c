@@ -342,6 +342,16 @@ int dd_context_can_start(const struct dd_context *ctx,
 	       ctx->num_held < held_max(ctx);
 }
 
+/* The threads decoding @job keeps busy, of the decoder's: its tokens. */
+static unsigned int busy_threads(const struct dd_context *ctx,
+				 const struct dd_prepared_job *job)
+{
+	unsigned int n = ctx->backend->parallelism ?
+			 ctx->backend->parallelism(ctx->decoder, &job->dj) : ctx->threads;
+
+	return n < 1 ? 1 : n < ctx->threads ? n : ctx->threads;
+}
+
 /* Hands @job to the decoder: 0 when it holds it, else the job's status. */
 static int submit(struct dd_context *ctx, struct dd_prepared_job *job,
 		  enum daedalus_status *status, uint32_t *bytesused)
@@ -351,7 +361,7 @@ static int submit(struct dd_context *ctx, struct dd_prepared_job *job,
 
 	if (!ctx->backend->submit) {
 		unsigned int tokens = ctx->budget ?
-			dd_thread_budget_take(ctx->budget, ctx->threads) : 0;
+			dd_thread_budget_take(ctx->budget, busy_threads(ctx, job)) : 0;
 
 		ret = ctx->backend->decode(ctx->decoder, &job->dj, &result);
 		if (ctx->budget)

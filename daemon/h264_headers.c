@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#include <string.h>
+
 #include "h264_headers.h"
 
 #include "bitreader.h"
@@ -227,27 +229,53 @@ static int slice_type(const uint8_t *p, size_t n)
 	return br.overrun || type > 9 ? -1 : (int)(type % 5);
 }
 
+/*
+ * The slice NAL unit after offset *@pos of an Annex-B buffer: its header
+ * byte's offset (and *@pos past it), or 0 when there is none.  Start codes
+ * are found by their 01 byte (memchr), the NAL header byte after it.
+ */
+static size_t next_slice(const uint8_t *data, size_t size, size_t *pos)
+{
+	size_t i = *pos < 2 ? 2 : *pos;
+
+	while (i + 1 < size) {
+		const uint8_t *one = memchr(data + i, 1, size - 1 - i);
+		unsigned int nal_type;
+
+		if (!one)
+			break;
+		i = (size_t)(one - data) + 1;
+		nal_type = data[i] & 0x1f;
+		if (!data[i - 2] && !data[i - 3] && (nal_type == 1 || nal_type == 5)) {
+			*pos = i + 1;
+			return i;
+		}
+	}
+	*pos = size;
+	return 0;
+}
+
 int dd_h264_all_intra(const uint8_t *data, size_t size)
 {
-	size_t i = 0;
+	size_t pos = 0, nal;
 	int slices = 0;
 
-	while (i + 3 < size) {
-		unsigned int nal_type;
-		int type;
+	while ((nal = next_slice(data, size, &pos))) {
+		int type = slice_type(data + nal + 1, size - nal - 1);
 
-		if (data[i] || data[i + 1] || data[i + 2] != 1) {
-			i++;
-			continue;
-		}
-		i += 3;
-		nal_type = data[i] & 0x1f;
-		if (nal_type != 1 && nal_type != 5)
-			continue;
-		type = slice_type(data + i + 1, size - i - 1);
 		if (type != 2 && type != 4)	/* I, SI */
 			return 0;
 		slices++;
 	}
 	return slices > 0;
+}
+
+unsigned int dd_h264_slices(const uint8_t *data, size_t size)
+{
+	size_t pos = 0;
+	unsigned int slices = 0;
+
+	while (next_slice(data, size, &pos))
+		slices++;
+	return slices;
 }

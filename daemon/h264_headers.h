@@ -50,6 +50,8 @@ int dd_h264_pps_lossy(const struct v4l2_ctrl_h264_pps *pps);
  * picture needs no reference), 0 if one is not or none was found.
  */
 int dd_h264_all_intra(const uint8_t *data, size_t size);
+/* The slice NAL units of an Annex-B buffer. */
+unsigned int dd_h264_slices(const uint8_t *data, size_t size);
 
 /* Zig-zag (frame) scan position -> raster index, for 4x4 and 8x8 blocks. */
 extern const uint8_t dd_h264_zigzag4x4[16];

@@ -4,8 +4,10 @@
  * cores / decoders open (at least one) threads; libavcodec and dav1d fix
  * their thread count at open, so decoders opened earlier keep a larger
  * share.  That can never oversubscribe the cores: a decode holds one token
- * per thread of its decoder (at most all of them) while it runs, and waits
- * for them when other decodes hold them (a frame-threaded decoder's frames
+ * per thread of its decoder it keeps busy (at most all of them: backend.h,
+ * parallelism(); a one-slice H.264 picture keeps one of libavcodec's
+ * slice threads busy) while it runs, and waits for them when other decodes
+ * hold them (a frame-threaded decoder's frames
  * still decoding while another decode runs excepted: see
  * dd_thread_budget_wanted()).  Thread-safe.
  */

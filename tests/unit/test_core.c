@@ -568,6 +568,88 @@ static void test_held(void)
 	CHECK_EQ(fx_count_fds(), base);
 }
 
+static atomic_uint slice_busy, slice_most;
+
+static int slice_decode(void *decoder, const struct dd_job *job,
+			struct dd_result *result)
+{
+	unsigned int now = atomic_fetch_add(&slice_busy, 1) + 1;
+	unsigned int most = atomic_load(&slice_most);
+
+	(void)decoder;
+	while (now > most && !atomic_compare_exchange_weak(&slice_most, &most, now))
+		;
+	usleep(FAKE_MS * 1000);
+	atomic_fetch_sub(&slice_busy, 1);
+	memset(job->picture.data, 0, job->picture.format->sizeimage);
+	result->status = DAEDALUS_STATUS_OK;
+	result->bytesused = job->picture.format->sizeimage;
+	result->restart = 1;
+	return 0;
+}
+
+/* Every job one slice: one of the decoder's threads busy. */
+static unsigned int slice_parallelism(void *decoder, const struct dd_job *job)
+{
+	(void)decoder;
+	(void)job;
+	return 1;
+}
+
+static const struct dd_backend fake_slices = {
+	.name = "fake-slices",
+	.codec = DAEDALUS_CODEC_NONE,
+	.open = fake_open_dec,
+	.decode = slice_decode,
+	.parallelism = slice_parallelism,
+	.close = fake_close,
+};
+
+/*
+ * Two streams on 2 cores: the first decoder opened has both cores'
+ * threads, but its one-slice jobs keep only one busy, so they take one
+ * token and the second stream's decodes run beside them.
+ */
+static void test_parallelism(void)
+{
+	struct dd_core_config cfg = { .threads = 2, .forced_backend = &fake_slices,
+				      .transport = &sock_transport };
+	struct daedalus_result res;
+	struct runner r = { 0 };
+	struct picbuf pic[13];
+	pthread_t thread;
+	int sv[2], stop[2], i;
+
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	CHECK_EQ(pipe(stop), 0);
+	for (i = 0; i < 13; i++)
+		picbuf_init(&pic[i], 500 + (uint64_t)i);
+	r.stop_fd = stop[0];
+	CHECK_EQ(dd_core_new(&cfg, sv[0], &r.core), 0);
+	CHECK_EQ(pthread_create(&thread, NULL, run_core, &r), 0);
+
+	/* Context 41's decoder opens alone: 2 threads. */
+	send_job(sv[1], DAEDALUS_CODEC_H264, 41, 0, &pic[0], 0, NULL);
+	CHECK_EQ(read_result(sv[1], &res), 0);
+	for (i = 1; i < 13; i++)
+		send_job(sv[1], DAEDALUS_CODEC_H264, 41 + (i & 1), 0, &pic[i], 0, NULL);
+	for (i = 1; i < 13; i++) {
+		CHECK_EQ(read_result(sv[1], &res), 0);
+		CHECK_EQ(res.status, DAEDALUS_STATUS_OK);
+	}
+	CHECK_EQ(atomic_load(&slice_most), 2);
+
+	CHECK_EQ(write(stop[1], "x", 1), 1);
+	pthread_join(thread, NULL);
+	dd_core_free(r.core);
+	close(sv[0]);
+	close(sv[1]);
+	close(stop[0]);
+	close(stop[1]);
+	for (i = 0; i < 13; i++)
+		picbuf_fini(&pic[i]);
+}
+
 /* A read error ends the loop with that error. */
 static void test_read_error(void)
 {
@@ -593,6 +675,7 @@ int main(void)
 	test_stop();
 	test_fd_once();
 	test_held();
+	test_parallelism();
 	test_read_error();
 	return dd_test_result("test_core");
 }

@@ -107,6 +107,35 @@ static uint32_t rnd(uint32_t n)
 }
 
 /* Writes @sps, parses it back with the test-side parser: same struct? */
+/* Slice NAL units of Annex-B buffers: counted, and whether all are I. */
+static void test_slices(void)
+{
+	/* SPS, PPS (4-byte start code), an I slice of an IDR, a P slice. */
+	static const uint8_t ip[] = {
+		0, 0, 0, 1, 0x67, 0x42, 0, 0, 1, 0x68, 0xce,
+		0, 0, 1, 0x65, 0x88, 0x80, 0, 0, 1, 0x41, 0x9a, 0x80,
+	};
+	/* An SEI, then one I slice whose payload has an escaped 00 00 03 01. */
+	static const uint8_t i1[] = {
+		0, 0, 1, 0x06, 0x05, 0, 0, 1, 0x65, 0x88, 0, 0, 3, 1, 0x80,
+	};
+	/* A start code with nothing after it, and no start code at all. */
+	static const uint8_t cut[] = { 0x12, 0, 0, 1 };
+	static const uint8_t none[] = { 0x65, 0x88, 1, 1, 0 };
+
+	CHECK(dd_h264_slices(ip, sizeof(ip)) == 2);
+	CHECK(!dd_h264_all_intra(ip, sizeof(ip)));
+	CHECK(dd_h264_slices(ip, 17) == 1);		/* up to the IDR's slice */
+	CHECK(dd_h264_all_intra(ip, 17));
+	CHECK(dd_h264_slices(i1, sizeof(i1)) == 1);
+	CHECK(dd_h264_all_intra(i1, sizeof(i1)));
+	CHECK(dd_h264_slices(cut, sizeof(cut)) == 0);
+	CHECK(!dd_h264_all_intra(cut, sizeof(cut)));
+	CHECK(dd_h264_slices(none, sizeof(none)) == 0);
+	CHECK(dd_h264_slices(ip, 0) == 0);
+	CHECK(dd_h264_slices(ip, 2) == 0);
+}
+
 static void sps_round_trip(const struct v4l2_ctrl_h264_sps *sps,
 			   unsigned expect_profile)
 {
@@ -389,6 +418,7 @@ int main(int argc, char **argv)
 
 	test_bitwriter();
 	test_sps_int32_min();
+	test_slices();
 	test_synthetic();
 	if (fails)
 		printf("synthetic SPS/PPS round trips: %d failures\n", fails);
