@@ -480,7 +480,8 @@ uint64_t dd_context_due_ns(const struct dd_context *ctx)
 	 */
 	uint64_t linger = 4 * ctx->gap_ns;
 
-	if (!ctx->num_held || !ctx->last_ns)
+	/* At its depth the decoder takes no other job: nothing to wait for. */
+	if (!ctx->num_held || !ctx->last_ns || ctx->num_held >= held_max(ctx))
 		return 0;
 	return ctx->last_ns + (linger < DD_LINGER_MAX_NS ? linger : DD_LINGER_MAX_NS);
 }

@@ -123,7 +123,7 @@ struct dd_prepared_job *dd_context_finish(struct dd_context *ctx, int wait,
  * Until when (CLOCK_MONOTONIC ns) the client's next job is likely to come
  * while the decoder holds jobs: a few of the client's usual gaps from an
  * answer to its next job after the last answer (at most DD_LINGER_MAX_NS);
- * 0 when it holds none.
+ * 0 when it holds none, or as many as it takes.
  */
 uint64_t dd_context_due_ns(const struct dd_context *ctx);
 
