@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,15 +62,19 @@ struct dd_core {
 	 * Decoding and writing happen outside it.
 	 */
 	pthread_mutex_t lock;
-	pthread_cond_t ready_cv;	/* ready FIFO not empty, or stopping */
-	pthread_cond_t idle_cv;		/* ready FIFO empty and running == 0 */
+	/* Work ready, no worker reading, or stopping: a worker may go on. */
+	pthread_cond_t ready_cv;
 	pthread_cond_t arrived_cv;	/* work queued (CLOCK_MONOTONIC) */
 	unsigned int running;		/* workers running a piece of work */
 	struct core_ctx *contexts;
 	struct core_ctx *ready_head;
 	struct core_ctx **ready_tail;
+	int reading;			/* a worker fetches the next record */
+	int ended;			/* end of input: stop once all is done */
 	int stopping;
+	int ret;			/* dd_core_run()'s: a failed fetch */
 	struct dd_core_stats stats;
+	int wake_fd;			/* eventfd: readable once stopping */
 	/* Work items done with, for the next ones: no allocation per job. */
 	struct work *spare;
 
@@ -94,16 +99,20 @@ int dd_core_new(const struct dd_core_config *cfg, int dev_fd,
 	core->dev_fd = dev_fd;
 	core->cache = dd_bufmap_cache_new();
 	core->workers = calloc(cfg->threads, sizeof(*core->workers));
-	if (!core->cache || !core->workers) {
+	core->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!core->cache || !core->workers || core->wake_fd < 0) {
+		int ret = core->wake_fd < 0 ? -errno : -ENOMEM;
+
+		if (core->wake_fd >= 0)
+			close(core->wake_fd);
 		dd_bufmap_cache_free(core->cache);
 		dd_thread_budget_fini(&core->budget);
 		free(core->workers);
 		free(core);
-		return -ENOMEM;
+		return ret;
 	}
 	pthread_mutex_init(&core->lock, NULL);
 	pthread_cond_init(&core->ready_cv, NULL);
-	pthread_cond_init(&core->idle_cv, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&core->arrived_cv, &attr);
@@ -136,13 +145,17 @@ static void work_put(struct dd_core *core, struct work *w)
 	core->spare = w;
 }
 
-/* Under lock. */
+/*
+ * Under lock.  No worker is woken while one reads: that one runs what it
+ * read itself (worker_main()).
+ */
 static void ready_push(struct dd_core *core, struct core_ctx *c)
 {
 	c->next_ready = NULL;
 	*core->ready_tail = c;
 	core->ready_tail = &c->next_ready;
-	pthread_cond_signal(&core->ready_cv);
+	if (!core->reading)
+		pthread_cond_signal(&core->ready_cv);
 }
 
 /* Under lock. */
@@ -323,6 +336,58 @@ static struct work *next_work(struct dd_core *core, struct core_ctx *c)
 	return w;
 }
 
+static void handle_record(struct dd_core *core, const void *buf, size_t len);
+
+/*
+ * Without lock: waits for the next record and handles it.  1: one was
+ * handled or nothing came (EINTR, EAGAIN); 0: stopping; -1: end of input;
+ * else a negative errno.
+ */
+static int read_record(struct dd_core *core)
+{
+	/* Aligned for struct daedalus_job: records are read in place. */
+	static _Thread_local union {
+		struct daedalus_job job;
+		uint8_t bytes[DAEDALUS_READ_SIZE];
+	} buf;
+	struct pollfd pfd[2] = {
+		{ .fd = core->dev_fd, .events = POLLIN },
+		{ .fd = core->wake_fd, .events = POLLIN },
+	};
+	ssize_t n;
+
+	if (poll(pfd, 2, -1) < 0)
+		return errno == EINTR ? 1 : -errno;
+	if (pfd[1].revents)
+		return 0;
+	if (!pfd[0].revents)
+		return 1;
+	n = core->t->fetch(core->dev_fd, &buf, sizeof(buf));
+	if (n == -EINTR || n == -EAGAIN)
+		return 1;
+	if (n < 0)
+		return (int)n;
+	if (n == 0)
+		return -1;
+	handle_record(core, &buf, (size_t)n);
+	return 1;
+}
+
+/* Under lock: the workers are to end (a reader's poll() too), and the run. */
+static void stop_all(struct dd_core *core)
+{
+	core->stopping = 1;
+	pthread_cond_broadcast(&core->ready_cv);
+	pthread_cond_broadcast(&core->arrived_cv);
+	eventfd_write(core->wake_fd, 1);
+}
+
+/*
+ * Every worker runs ready work, or fetches the next record when none does
+ * (leader and followers): the one that read a job runs it itself, and
+ * another takes over reading meanwhile, so that a job never waits for a
+ * thread to wake up between its read and its start.
+ */
 static void *worker_main(void *arg)
 {
 	struct dd_core *core = arg;
@@ -331,13 +396,36 @@ static void *worker_main(void *arg)
 	for (;;) {
 		struct core_ctx *c;
 		struct work *w;
-		int gone;
+		int gone, ret;
 
-		while (!core->stopping && !core->ready_head)
-			pthread_cond_wait(&core->ready_cv, &core->lock);
 		if (core->stopping)
 			break;
+		if (!core->ready_head && core->ended && !core->running) {
+			stop_all(core);
+			break;
+		}
+		if (!core->ready_head && !core->reading && !core->ended) {
+			core->reading = 1;
+			pthread_mutex_unlock(&core->lock);
+			ret = read_record(core);
+			pthread_mutex_lock(&core->lock);
+			core->reading = 0;
+			if (ret == -1) {
+				core->ended = 1;
+			} else if (ret <= 0) {
+				core->ret = ret;
+				stop_all(core);
+			}
+			continue;
+		}
+		if (!core->ready_head) {
+			pthread_cond_wait(&core->ready_cv, &core->lock);
+			continue;
+		}
 		c = ready_pop(core);
+		/* Whoever waits takes the next ready work, or reads on. */
+		if (core->ready_head || !core->reading)
+			pthread_cond_signal(&core->ready_cv);
 		core->running++;
 		w = next_work(core, c);
 		gone = w && w->kind == WORK_CTX_GONE;
@@ -355,8 +443,6 @@ static void *worker_main(void *arg)
 		} else {
 			c->scheduled = 0;
 		}
-		if (!core->running && !core->ready_head)
-			pthread_cond_broadcast(&core->idle_cv);
 	}
 	pthread_mutex_unlock(&core->lock);
 	return NULL;
@@ -486,20 +572,11 @@ static int start_workers(struct dd_core *core)
 	return 0;
 }
 
-static void stop_workers(struct dd_core *core)
+/* After the workers ended: queued work dropped, gone contexts first. */
+static void drop_all(struct dd_core *core)
 {
 	struct core_ctx *c, *next;
 
-	pthread_mutex_lock(&core->lock);
-	core->stopping = 1;
-	pthread_cond_broadcast(&core->ready_cv);
-	pthread_cond_broadcast(&core->arrived_cv);
-	pthread_mutex_unlock(&core->lock);
-	for (unsigned int i = 0; i < core->num_workers; i++)
-		pthread_join(core->workers[i], NULL);
-	core->num_workers = 0;
-
-	/* No worker left: drop queued work, gone contexts first. */
 	pthread_mutex_lock(&core->lock);
 	for (c = core->ready_head; c; c = next) {
 		next = c->next_ready;
@@ -521,53 +598,35 @@ static void stop_workers(struct dd_core *core)
 
 int dd_core_run(struct dd_core *core, int stop_fd)
 {
-	/* Aligned for struct daedalus_job: records are read in place. */
-	union {
-		struct daedalus_job job;
-		uint8_t bytes[DAEDALUS_READ_SIZE];
-	} *buf = malloc(sizeof(*buf));
+	struct pollfd pfd[2] = {
+		{ .fd = core->wake_fd, .events = POLLIN },
+		{ .fd = stop_fd, .events = POLLIN },
+	};
 	int ret;
 
-	if (!buf)
-		return -ENOMEM;
+	/* Workers started wait for the lock: none reads if one fails to. */
+	pthread_mutex_lock(&core->lock);
 	ret = start_workers(core);
-	while (!ret) {
-		struct pollfd pfd[2] = {
-			{ .fd = core->dev_fd, .events = POLLIN },
-			{ .fd = stop_fd, .events = POLLIN },
-		};
-		ssize_t n;
+	if (ret)
+		stop_all(core);
+	pthread_mutex_unlock(&core->lock);
+	/* Until the workers stop by themselves, or stop_fd says to. */
+	for (;;) {
+		int n = poll(pfd, stop_fd >= 0 ? 2 : 1, -1);
 
-		if (poll(pfd, stop_fd >= 0 ? 2 : 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			break;
-		}
-		if (stop_fd >= 0 && pfd[1].revents)
-			break;
-		if (!pfd[0].revents)
+		if (n < 0 && errno == EINTR)
 			continue;
-		n = core->t->fetch(core->dev_fd, buf, sizeof(*buf));
-		if (n < 0) {
-			if (n == -EINTR || n == -EAGAIN)
-				continue;
-			ret = (int)n;
+		if (n > 0 && pfd[0].revents)
 			break;
-		}
-		if (n == 0) {
-			/* End of input (a test's fake device): finish the queue. */
-			pthread_mutex_lock(&core->lock);
-			while (core->running || core->ready_head)
-				pthread_cond_wait(&core->idle_cv, &core->lock);
-			pthread_mutex_unlock(&core->lock);
-			break;
-		}
-		handle_record(core, buf, (size_t)n);
+		pthread_mutex_lock(&core->lock);
+		stop_all(core);
+		pthread_mutex_unlock(&core->lock);
 	}
-	stop_workers(core);
-	free(buf);
-	return ret;
+	for (unsigned int i = 0; i < core->num_workers; i++)
+		pthread_join(core->workers[i], NULL);
+	core->num_workers = 0;
+	drop_all(core);
+	return ret ? ret : core->ret;
 }
 
 void dd_core_get_stats(struct dd_core *core, struct dd_core_stats *stats)
@@ -588,8 +647,8 @@ void dd_core_free(struct dd_core *core)
 		free(w);
 	}
 	dd_bufmap_cache_free(core->cache);
+	close(core->wake_fd);
 	pthread_cond_destroy(&core->ready_cv);
-	pthread_cond_destroy(&core->idle_cv);
 	pthread_cond_destroy(&core->arrived_cv);
 	pthread_mutex_destroy(&core->lock);
 	dd_thread_budget_fini(&core->budget);

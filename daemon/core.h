@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The daemon's loop: one reader, a pool of workers.
+ * The daemon's loop: a pool of workers, each of which fetches the next
+ * record when no other does and nothing is ready to run (leader and
+ * followers).
  *
- * The reader (the thread calling dd_core_run()) fetches one record at a
- * time from the device fd.  A job is prepared at once (its fds kept,
- * checked, its buffers mapped) and appended to its context's queue;
- * BUF_GONE closes the buffer's fd and drops its mapping; CTX_GONE is
- * queued behind the context's jobs.  A context with queued work sits in
- * one FIFO of ready contexts; a worker takes a context, runs its oldest
- * job, commits the answer and puts the context back at the end if it has
- * more.  So the jobs of one context start one at a time, in order;
+ * The worker reading fetches one record from the device fd.  A job is
+ * prepared at once (its fds kept, checked, its buffers mapped) and
+ * appended to its context's queue; BUF_GONE closes the buffer's fd and
+ * drops its mapping; CTX_GONE is queued behind the context's jobs.  A
+ * context with queued work sits in one FIFO of ready contexts; a worker
+ * takes a context, runs its oldest job, commits the answer and puts the
+ * context back at the end if it has more.  The worker that read a job
+ * runs it itself while another takes over reading: no thread has to wake
+ * up between a job's read and its start.  The thread calling dd_core_run()
+ * only waits for stop_fd.  So the jobs of one context start one at a time, in order;
  * different contexts run in parallel.  A frame-threaded decoder (AV1)
  * holds several jobs of its context at once and answers them in order as
  * they finish; its context stays in the FIFO while it holds any, and a
