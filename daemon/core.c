@@ -239,7 +239,7 @@ static void write_result(struct dd_core *core, const struct daedalus_result *res
 /* One line per context at its end; @how: "closed", "still open at exit". */
 static void log_close(const struct core_ctx *c, const char *how)
 {
-	char summary[256];
+	char summary[512];	/* dd_context_summary(): about 250 bytes */
 
 	dd_context_summary(&c->ctx, summary, sizeof(summary));
 	dd_notice("context %" PRIu64 " %s: %s", c->ctx.ctx_id, how, summary);
