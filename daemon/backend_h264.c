@@ -122,7 +122,7 @@ static unsigned int predict_gaps(const struct h264_dec *dec,
  * buffer) and the picture is concealed.  frame_num is not compared: after
  * an MMCO 5 clients disagree on whether it reads 0.
  */
-static int dpb_matches(const struct h264_dec *dec,
+static int dpb_matches(struct h264_dec *dec,
 		       const struct v4l2_ctrl_h264_decode_params *dp)
 {
 	const uint32_t used = V4L2_H264_DPB_ENTRY_FLAG_VALID |

@@ -45,9 +45,9 @@ static const char *check_control(const struct v4l2_ctrl_vp8_frame *f,
 	return NULL;
 }
 
-static int refs_held(const struct vp8_dec *dec, const struct v4l2_ctrl_vp8_frame *f)
+static int refs_held(struct vp8_dec *dec, const struct v4l2_ctrl_vp8_frame *f)
 {
-	const struct dd_lavc_pictures *pics = &dec->lavc.pics;
+	struct dd_lavc_pictures *pics = &dec->lavc.pics;
 
 	return dd_lavc_pictures_has_ref(pics, f->last_frame_ts) &&
 	       dd_lavc_pictures_has_ref(pics, f->golden_frame_ts) &&

@@ -47,6 +47,7 @@ static const struct sym syms[] = {
 	SYM(av_frame_alloc, 1),
 	SYM(av_frame_free, 1),
 	SYM(av_frame_unref, 1),
+	SYM(av_frame_move_ref, 1),
 	SYM(av_buffer_create, 1),
 	SYM(av_buffer_unref, 1),
 	SYM(av_log_set_level, 1),

@@ -43,6 +43,7 @@ struct dd_lavc {
 	AVFrame *(*av_frame_alloc)(void);
 	void (*av_frame_free)(AVFrame **frame);
 	void (*av_frame_unref)(AVFrame *frame);
+	void (*av_frame_move_ref)(AVFrame *dst, AVFrame *src);
 	AVBufferRef *(*av_buffer_create)(uint8_t *data, size_t size,
 					 void (*free)(void *opaque, uint8_t *data),
 					 void *opaque, int flags);

@@ -6,7 +6,7 @@
 #include "lavc_decoder.h"
 
 int dd_lavc_decoder_open(struct dd_lavc_decoder *d, enum AVCodecID id,
-			 unsigned int threads)
+			 unsigned int threads, int frame_threads)
 {
 	const struct dd_lavc *av = dd_lavc_load();
 	const AVCodec *codec;
@@ -21,16 +21,30 @@ int dd_lavc_decoder_open(struct dd_lavc_decoder *d, enum AVCodecID id,
 	d->avctx = av->avcodec_alloc_context3(codec);
 	d->pkt = av->av_packet_alloc();
 	d->frame = av->av_frame_alloc();
-	if (!d->avctx || !d->pkt || !d->frame)
+	if (!d->avctx || !d->pkt || !d->frame ||
+	    dd_lavc_pictures_init(&d->pics, av, d->avctx))
 		goto fail;
-	dd_lavc_pictures_init(&d->pics, av, d->avctx);
-	/* Frame threads would finish pictures after send_packet returns. */
 	d->avctx->thread_count = (int)threads;
-	d->avctx->thread_type = FF_THREAD_SLICE;
+	d->avctx->thread_type = frame_threads ? FF_THREAD_FRAME : FF_THREAD_SLICE;
+#if LIBAVCODEC_VERSION_MAJOR < 60
+	/*
+	 * lavc 59 calls get_buffer2 of a frame thread back on the thread
+	 * sending packets unless told it is thread-safe (it is): the frame
+	 * would wait for the next packet.  lavc 60 always calls it from the
+	 * frame threads.
+	 */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+	d->avctx->thread_safe_callbacks = 1;
+#pragma GCC diagnostic pop
+#endif
 	if (av->avcodec_open2(d->avctx, codec, NULL) < 0)
-		goto fail;
+		goto fail_open;
 	return 0;
 
+fail_open:
+	av->avcodec_free_context(&d->avctx);
+	dd_lavc_pictures_fini(&d->pics);
 fail:
 	av->av_frame_free(&d->frame);
 	av->av_packet_free(&d->pkt);
@@ -114,7 +128,7 @@ int dd_lavc_backend_open(void **decoder, size_t size, enum AVCodecID id,
 
 	if (!d)
 		return -ENOMEM;
-	ret = dd_lavc_decoder_open(d, id, cfg->threads);
+	ret = dd_lavc_decoder_open(d, id, cfg->threads, 0);
 	if (ret) {
 		free(d);
 		return ret;

@@ -4,7 +4,8 @@
  * libavcodec backends: a packet built per job (padded as lavc needs), sent
  * with the job's picture planned into its CAPTURE buffer, lavc's own
  * output drained at once.  With one thread or slice/tile threads the
- * picture is complete when avcodec_send_packet() returns.
+ * picture is complete when avcodec_send_packet() returns; with frame
+ * threads lavc_frames.h tells when.
  */
 #ifndef DAEDALUS_LAVC_DECODER_H
 #define DAEDALUS_LAVC_DECODER_H
@@ -24,9 +25,13 @@ struct dd_lavc_decoder {
 	struct dd_lavc_pictures pics;
 };
 
-/* 0, -ENOENT (no libavcodec or no such decoder) or -ENOMEM. */
+/*
+ * @threads slice threads, or frame threads if @frame_threads (pictures
+ * then finish after avcodec_send_packet() returns: lavc_frames.h).  0,
+ * -ENOENT (no libavcodec or no such decoder) or -ENOMEM.
+ */
 int dd_lavc_decoder_open(struct dd_lavc_decoder *d, enum AVCodecID id,
-			 unsigned int threads);
+			 unsigned int threads, int frame_threads);
 void dd_lavc_decoder_close(struct dd_lavc_decoder *d);
 /* Forgets every picture: the next packet starts a stream. */
 void dd_lavc_decoder_flush(struct dd_lavc_decoder *d);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,16 +73,18 @@ static void pic_free(struct dd_lavc_pic *pic)
 static void pic_buf_free(void *opaque, uint8_t *data)
 {
 	struct dd_lavc_pic *pic = opaque;
+	struct dd_lavc_pictures *lp = pic->owner;
 
 	(void)data;
+	pthread_mutex_lock(&lp->lock);
 	if (--pic->bufs == 0 && !pic->pinned)
 		pic_free(pic);
+	pthread_mutex_unlock(&lp->lock);
 }
 
 static void unpin(struct dd_lavc_pic *pic)
 {
-	pic->pinned = 0;
-	if (!pic->bufs)
+	if (--pic->pinned == 0 && !pic->bufs)
 		pic_free(pic);
 }
 
@@ -171,17 +174,35 @@ static AVBufferRef *pic_buf(struct dd_lavc_pic *pic, uint8_t *data, size_t size)
 	return ref;
 }
 
-static int get_buffer(AVCodecContext *avctx, AVFrame *frame, int flags)
+/* @frame still shows @pic (lavc reuses its frame structures). */
+static int frame_shows(const AVFrame *frame, const struct dd_lavc_pic *pic)
 {
-	struct dd_lavc_pictures *lp = avctx->opaque;
-	const struct dd_job *job = lp->job;
+	return frame && frame->buf[0] && frame->buf[0]->data == pic->plane[0];
+}
+
+static struct dd_lavc_expect *expect_find(struct dd_lavc_pictures *lp,
+					  int64_t serial)
+{
+	for (unsigned int i = 0; i < DD_LAVC_EXPECT_MAX; i++)
+		if (lp->expect[i].used && lp->expect[i].serial == serial)
+			return &lp->expect[i];
+	return NULL;
+}
+
+static int get_buffer_locked(struct dd_lavc_pictures *lp, AVCodecContext *avctx,
+			     AVFrame *frame)
+{
+	struct dd_lavc_expect *e = lp->by_serial ? expect_find(lp, frame->pts) : NULL;
+	const struct dd_job *job = lp->by_serial ? (e ? e->job : NULL) : lp->job;
 	struct dd_lavc_pic *pic;
 	int aw = frame->width, ah = frame->height, align[AV_NUM_DATA_POINTERS];
-	int bps, fits, in_place, planar, crows, i;
+	int bps, fits, in_place, planar, crows, target, i;
 	size_t lsize, csize;
 	unsigned int call = lp->calls++;
 
-	(void)flags;
+	/* The picture that decodes the job's, first of its packet. */
+	target = lp->by_serial ? e && !e->pic :
+		 !lp->capture_given && call == lp->target_call;
 	pic = calloc(1, sizeof(*pic));
 	if (!pic)
 		return AVERROR(ENOMEM);
@@ -221,8 +242,7 @@ static int get_buffer(AVCodecContext *avctx, AVFrame *frame, int flags)
 	 * and never while lavc still holds that buffer as an earlier picture
 	 * (it may be a reference).
 	 */
-	in_place = fits && job->picture.map && !lp->capture_given &&
-		   call == lp->target_call &&
+	in_place = fits && job->picture.map && target &&
 		   (uint32_t)pic->linesize[0] == job->picture.format->bytesperline &&
 		   (!planar || pic->linesize[1] == pic->linesize[0] / 2) &&
 		   !buffer_held(lp, job->picture.buf_id);
@@ -264,7 +284,7 @@ static int get_buffer(AVCodecContext *avctx, AVFrame *frame, int flags)
 		frame->buf[1] = NULL;
 	}
 	if (!frame->buf[0] || (in_place && csize && !frame->buf[1])) {
-		pic->pinned = 1;	/* freed below, once */
+		pic->pinned++;	/* freed below, once */
 		lp->av->av_buffer_unref(&frame->buf[0]);
 		unpin(pic);
 		return AVERROR(ENOMEM);
@@ -275,21 +295,52 @@ static int get_buffer(AVCodecContext *avctx, AVFrame *frame, int flags)
 	}
 	frame->extended_data = frame->data;
 
-	/* The newest picture of the packet is the job's: keep it until answered. */
+	/* The job's picture is kept until answered. */
+	if (lp->by_serial) {
+		if (target) {
+			pic->pinned++;
+			e->pic = pic;
+		}
+		return 0;
+	}
+	/* The newest picture of the packet is the job's. */
 	if (lp->last)
 		unpin(lp->last);
-	pic->pinned = 1;
+	pic->pinned++;
 	lp->last = pic;
 	return 0;
 }
 
-void dd_lavc_pictures_init(struct dd_lavc_pictures *lp, const struct dd_lavc *av,
-			   AVCodecContext *avctx)
+static int get_buffer(AVCodecContext *avctx, AVFrame *frame, int flags)
 {
+	struct dd_lavc_pictures *lp = avctx->opaque;
+	int ret;
+
+	(void)flags;
+	pthread_mutex_lock(&lp->lock);
+	ret = get_buffer_locked(lp, avctx, frame);
+	pthread_mutex_unlock(&lp->lock);
+	return ret;
+}
+
+int dd_lavc_pictures_init(struct dd_lavc_pictures *lp, const struct dd_lavc *av,
+			  AVCodecContext *avctx)
+{
+	pthread_mutexattr_t attr;
+	int ret;
+
 	memset(lp, 0, sizeof(*lp));
+	if (pthread_mutexattr_init(&attr))
+		return -ENOMEM;
+	ret = pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE) ||
+	      pthread_mutex_init(&lp->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+	if (ret)
+		return -ENOMEM;
 	lp->av = av;
 	avctx->opaque = lp;
 	avctx->get_buffer2 = get_buffer;
+	return 0;
 }
 
 void dd_lavc_pictures_fini(struct dd_lavc_pictures *lp)
@@ -297,44 +348,87 @@ void dd_lavc_pictures_fini(struct dd_lavc_pictures *lp)
 	if (lp->last)
 		unpin(lp->last);
 	lp->last = NULL;
+	for (unsigned int i = 0; i < DD_LAVC_EXPECT_MAX; i++)
+		if (lp->expect[i].used && lp->expect[i].pic)
+			unpin(lp->expect[i].pic);
 	while (lp->pool_n)
 		free(lp->pool[--lp->pool_n]);
+	pthread_mutex_destroy(&lp->lock);
+}
+
+int dd_lavc_pictures_expect(struct dd_lavc_pictures *lp, int64_t serial,
+			    const struct dd_job *job)
+{
+	int ret = -ENOSPC;
+
+	pthread_mutex_lock(&lp->lock);
+	lp->by_serial = 1;
+	for (unsigned int i = 0; i < DD_LAVC_EXPECT_MAX; i++) {
+		if (lp->expect[i].used)
+			continue;
+		lp->expect[i] = (struct dd_lavc_expect){
+			.serial = serial, .job = job, .used = 1,
+		};
+		ret = 0;
+		break;
+	}
+	pthread_mutex_unlock(&lp->lock);
+	return ret;
+}
+
+struct dd_lavc_pic *dd_lavc_pictures_claim(struct dd_lavc_pictures *lp,
+					   int64_t serial)
+{
+	struct dd_lavc_expect *e;
+	struct dd_lavc_pic *pic = NULL;
+
+	pthread_mutex_lock(&lp->lock);
+	e = expect_find(lp, serial);
+	if (e) {
+		pic = e->pic;
+		e->used = 0;
+		if (pic && pic->bufs && frame_shows(pic->frame, pic))
+			pic->error_flags |= pic->frame->decode_error_flags;
+	}
+	pthread_mutex_unlock(&lp->lock);
+	return pic;
 }
 
 void dd_lavc_pictures_begin(struct dd_lavc_pictures *lp, const struct dd_job *job,
 			    unsigned int target_call)
 {
+	pthread_mutex_lock(&lp->lock);
 	dd_lavc_pictures_done(lp);
 	lp->packets++;
 	lp->job = job;
 	lp->calls = 0;
 	lp->target_call = target_call;
 	lp->capture_given = 0;
-}
-
-/* @frame still shows @pic (lavc reuses its frame structures). */
-static int frame_shows(const AVFrame *frame, const struct dd_lavc_pic *pic)
-{
-	return frame && frame->buf[0] && frame->buf[0]->data == pic->plane[0];
+	pthread_mutex_unlock(&lp->lock);
 }
 
 struct dd_lavc_pic *dd_lavc_pictures_end(struct dd_lavc_pictures *lp)
 {
-	struct dd_lavc_pic *pic = lp->last;
+	struct dd_lavc_pic *pic;
 
+	pthread_mutex_lock(&lp->lock);
+	pic = lp->last;
 	lp->job = NULL;
 	if (pic && pic->bufs && frame_shows(pic->frame, pic))
 		pic->error_flags |= pic->frame->decode_error_flags;
+	pthread_mutex_unlock(&lp->lock);
 	return pic;
 }
 
 void dd_lavc_pictures_hold(struct dd_lavc_pictures *lp, struct dd_lavc_pic *pic)
 {
+	pthread_mutex_lock(&lp->lock);
 	dd_lavc_pictures_done(lp);
-	pic->pinned = 1;
+	pic->pinned++;
 	lp->last = pic;
 	if (frame_shows(pic->frame, pic))
 		pic->error_flags |= pic->frame->decode_error_flags;
+	pthread_mutex_unlock(&lp->lock);
 }
 
 void dd_lavc_pictures_note_output(struct dd_lavc_pictures *lp,
@@ -342,53 +436,97 @@ void dd_lavc_pictures_note_output(struct dd_lavc_pictures *lp,
 {
 	struct dd_lavc_pic *pic;
 
+	pthread_mutex_lock(&lp->lock);
 	for (pic = lp->live; pic; pic = pic->next)
 		if (frame_shows(frame, pic))
 			pic->error_flags |= frame->decode_error_flags;
+	pthread_mutex_unlock(&lp->lock);
 }
 
 void dd_lavc_pictures_done(struct dd_lavc_pictures *lp)
 {
+	pthread_mutex_lock(&lp->lock);
 	if (lp->last)
 		unpin(lp->last);
 	lp->last = NULL;
+	pthread_mutex_unlock(&lp->lock);
 }
 
-struct dd_lavc_pic *dd_lavc_pictures_find(const struct dd_lavc_pictures *lp,
+struct dd_lavc_pic *dd_lavc_pictures_shown(struct dd_lavc_pictures *lp,
+					   const AVFrame *frame)
+{
+	struct dd_lavc_pic *pic;
+
+	pthread_mutex_lock(&lp->lock);
+	for (pic = lp->live; pic; pic = pic->next)
+		if (frame_shows(frame, pic))
+			break;
+	if (pic) {
+		pic->pinned++;
+		pic->error_flags |= frame->decode_error_flags;
+	}
+	pthread_mutex_unlock(&lp->lock);
+	return pic;
+}
+
+void dd_lavc_pictures_unpin(struct dd_lavc_pictures *lp, struct dd_lavc_pic *pic)
+{
+	pthread_mutex_lock(&lp->lock);
+	unpin(pic);
+	pthread_mutex_unlock(&lp->lock);
+}
+
+int dd_lavc_pic_intact(const struct dd_lavc_pic *pic)
+{
+	return !pic->tainted && !pic->error_flags;
+}
+
+struct dd_lavc_pic *dd_lavc_pictures_find(struct dd_lavc_pictures *lp,
 					  uint64_t ts)
 {
 	struct dd_lavc_pic *pic;
 
+	pthread_mutex_lock(&lp->lock);
 	for (pic = lp->live; pic; pic = pic->next)
 		if (pic->has_ts && pic->ts == ts)
-			return pic;
-	return NULL;
+			break;
+	pthread_mutex_unlock(&lp->lock);
+	return pic;
 }
 
-int dd_lavc_pictures_has_ref(const struct dd_lavc_pictures *lp, uint64_t ts)
+int dd_lavc_pictures_has_ref(struct dd_lavc_pictures *lp, uint64_t ts)
 {
-	const struct dd_lavc_pic *pic = dd_lavc_pictures_find(lp, ts);
+	const struct dd_lavc_pic *pic;
+	int ret;
 
-	return pic && pic->bufs && !pic->tainted && !pic->error_flags;
+	pthread_mutex_lock(&lp->lock);
+	pic = dd_lavc_pictures_find(lp, ts);
+	ret = pic && pic->bufs && dd_lavc_pic_intact(pic);
+	pthread_mutex_unlock(&lp->lock);
+	return ret;
 }
 
-int dd_lavc_pictures_tainted(const struct dd_lavc_pictures *lp)
+int dd_lavc_pictures_tainted(struct dd_lavc_pictures *lp)
 {
 	const struct dd_lavc_pic *pic;
 
+	pthread_mutex_lock(&lp->lock);
 	for (pic = lp->live; pic; pic = pic->next)
 		if (pic->bufs && pic->tainted && pic->packet >= lp->restart_packet)
-			return 1;
-	return 0;
+			break;
+	pthread_mutex_unlock(&lp->lock);
+	return pic != NULL;
 }
 
 void dd_lavc_pictures_taint_extra(struct dd_lavc_pictures *lp)
 {
 	struct dd_lavc_pic *pic;
 
+	pthread_mutex_lock(&lp->lock);
 	for (pic = lp->live; pic; pic = pic->next)
 		if (pic->packet == lp->packets && pic != lp->last)
 			pic->tainted = 1;
+	pthread_mutex_unlock(&lp->lock);
 }
 
 void dd_lavc_pictures_restart(struct dd_lavc_pictures *lp)
@@ -398,14 +536,17 @@ void dd_lavc_pictures_restart(struct dd_lavc_pictures *lp)
 
 void dd_lavc_pic_set_ts(struct dd_lavc_pic *pic, uint64_t ts)
 {
+	struct dd_lavc_pictures *lp = pic->owner;
 	struct dd_lavc_pic *p;
 
 	/* A timestamp names one picture: an older one loses it. */
-	for (p = pic->owner->live; p; p = p->next)
+	pthread_mutex_lock(&lp->lock);
+	for (p = lp->live; p; p = p->next)
 		if (p != pic && p->has_ts && p->ts == ts)
 			p->has_ts = 0;
 	pic->ts = ts;
 	pic->has_ts = 1;
+	pthread_mutex_unlock(&lp->lock);
 }
 
 long dd_lavc_pic_output(struct dd_lavc_pictures *lp, const struct dd_lavc_pic *pic,
@@ -427,10 +568,16 @@ long dd_lavc_pic_output(struct dd_lavc_pictures *lp, const struct dd_lavc_pic *p
 
 	if (!dd_pack_fits(&planar, dst->format, dst->size))
 		return -1;
-	if (!in_place)	/* lavc may still predict from what this buffer held. */
-		for (p = lp->live; p; p = p->next)
-			if (p != pic && p->buf_id == dst->buf_id)
+	if (!in_place) {	/* lavc may still predict from what this buffer held. */
+		pthread_mutex_lock(&lp->lock);
+		for (p = lp->live; p; p = p->next) {
+			if (p != pic && p->buf_id == dst->buf_id) {
 				p->tainted = 1;
+				lp->overwrites++;
+			}
+		}
+		pthread_mutex_unlock(&lp->lock);
+	}
 	if (in_place && capture_planar(dst))
 		return 0;	/* every plane decoded where it belongs */
 	return (long)dd_pack_picture(dst->data, dst->format, &planar, in_place);

@@ -21,12 +21,15 @@
  * answered CORRUPT).  A picture's decode error flags (concealment, missing
  * slices) and a tainted reference make a job CORRUPT.
  *
- * Not thread-safe: one decoder, one thread (lavc's slice threads allocate
- * from the calling thread).
+ * Driven by one thread, the decoder's.  With frame threads lavc allocates
+ * and releases pictures from its own threads, so every entry point takes
+ * the layer's lock, and a packet's pictures find their job by the packet's
+ * serial (its pts) instead of "the packet being sent".
  */
 #ifndef DAEDALUS_LAVC_PICTURE_H
 #define DAEDALUS_LAVC_PICTURE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +37,8 @@
 #include "lavc.h"
 
 #define DD_LAVC_POOL_MAX	8
+/* Packets expected at once by serial: the jobs held and a no-op. */
+#define DD_LAVC_EXPECT_MAX	8
 
 struct dd_lavc_pictures;
 
@@ -57,12 +62,22 @@ struct dd_lavc_pic {
 	int tainted;			/* its samples may be wrong */
 	int error_flags;		/* lavc's decode_error_flags */
 	unsigned int bufs;		/* AVBufferRefs lavc holds */
-	int pinned;			/* the current job's picture */
+	unsigned int pinned;		/* holders other than lavc (jobs not answered) */
+};
+
+/* A packet sent by serial (dd_lavc_pictures_expect()). */
+struct dd_lavc_expect {
+	int64_t serial;			/* the packet's pts */
+	const struct dd_job *job;	/* whose CAPTURE buffer it may decode into */
+	struct dd_lavc_pic *pic;	/* its first picture, pinned; NULL yet */
+	int used;
 };
 
 struct dd_lavc_pictures {
 	const struct dd_lavc *av;
+	pthread_mutex_t lock;		/* recursive: lavc frees from within calls */
 	struct dd_lavc_pic *live;	/* pictures lavc holds (or pinned) */
+	uint64_t overwrites;		/* held pictures whose buffer was overwritten */
 
 	uint64_t packets;		/* packets begun */
 	uint64_t restart_packet;	/* nothing predicts from before it */
@@ -74,17 +89,46 @@ struct dd_lavc_pictures {
 	int capture_given;		/* the CAPTURE buffer went to a call */
 	struct dd_lavc_pic *last;	/* newest picture of the packet, pinned */
 
+	/* Packets sent by serial: their pictures found by frame->pts. */
+	struct dd_lavc_expect expect[DD_LAVC_EXPECT_MAX];
+	int by_serial;
+
 	/* Free scratch blocks, cleared when first allocated; oldest first. */
 	uint8_t *pool[DD_LAVC_POOL_MAX];
 	size_t pool_size[DD_LAVC_POOL_MAX];
 	unsigned int pool_n;
 };
 
-/* Installs the layer as @avctx's get_buffer2 (uses avctx->opaque). */
-void dd_lavc_pictures_init(struct dd_lavc_pictures *lp, const struct dd_lavc *av,
-			   AVCodecContext *avctx);
+/*
+ * Installs the layer as @avctx's get_buffer2 (uses avctx->opaque).
+ * Returns 0, or -ENOMEM (no lock).
+ */
+int dd_lavc_pictures_init(struct dd_lavc_pictures *lp, const struct dd_lavc *av,
+			  AVCodecContext *avctx);
 /* Frees the pool; after avcodec_free_context() released every picture. */
 void dd_lavc_pictures_fini(struct dd_lavc_pictures *lp);
+
+/*
+ * Packets by serial (frame threads): the packet whose pts is @serial
+ * decodes @job's picture (NULL: a packet of no job, its pictures in
+ * scratch memory).  Its first picture may go into the job's CAPTURE buffer
+ * and is pinned for dd_lavc_pictures_claim().  0, or -ENOSPC when
+ * DD_LAVC_EXPECT_MAX packets are expected.
+ */
+int dd_lavc_pictures_expect(struct dd_lavc_pictures *lp, int64_t serial,
+			    const struct dd_job *job);
+/*
+ * The packet @serial is decoded: its picture, pinned (dd_lavc_pictures_unpin()),
+ * or NULL if lavc allocated none.  It is expected no more.
+ */
+struct dd_lavc_pic *dd_lavc_pictures_claim(struct dd_lavc_pictures *lp,
+					   int64_t serial);
+/* The live picture @frame (an output of lavc) shows, pinned; or NULL. */
+struct dd_lavc_pic *dd_lavc_pictures_shown(struct dd_lavc_pictures *lp,
+					   const AVFrame *frame);
+void dd_lavc_pictures_unpin(struct dd_lavc_pictures *lp, struct dd_lavc_pic *pic);
+/* @pic's samples are right as far as the layer knows: a usable reference. */
+int dd_lavc_pic_intact(const struct dd_lavc_pic *pic);
 
 /*
  * Before avcodec_send_packet(): get_buffer2 call number @target_call (0:
@@ -110,17 +154,17 @@ void dd_lavc_pictures_note_output(struct dd_lavc_pictures *lp,
 void dd_lavc_pictures_done(struct dd_lavc_pictures *lp);
 
 /* The live picture decoded for the job with timestamp @ts, or NULL. */
-struct dd_lavc_pic *dd_lavc_pictures_find(const struct dd_lavc_pictures *lp,
+struct dd_lavc_pic *dd_lavc_pictures_find(struct dd_lavc_pictures *lp,
 					  uint64_t ts);
 /* A live, untainted picture for @ts: a usable reference. */
-int dd_lavc_pictures_has_ref(const struct dd_lavc_pictures *lp, uint64_t ts);
+int dd_lavc_pictures_has_ref(struct dd_lavc_pictures *lp, uint64_t ts);
 
 /*
  * lavc holds a tainted picture: whatever it predicts now may read it, even
  * where the client names no such reference.  A picture predicted then is
  * to be tainted in turn (its backend answers it CORRUPT).
  */
-int dd_lavc_pictures_tainted(const struct dd_lavc_pictures *lp);
+int dd_lavc_pictures_tainted(struct dd_lavc_pictures *lp);
 /*
  * Taints the pictures of the last packet other than the job's (H.264: the
  * frames lavc invents for a frame_num gap).

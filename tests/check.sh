@@ -215,8 +215,12 @@ fi
 # md5-exact against the suites
 step vpx-replay python3 tests/suite-replay.py "$NODAEMON/tests/39-vpx-record/rec"
 step av1-replay python3 tests/suite-replay.py "$NODAEMON/tests/42-av1-record/rec"
-# the same jobs as a client that chose the planar YUV420 CAPTURE format gets them
-step vpx-replay-yuv420 python3 tests/suite-replay.py --yuv420 "$NODAEMON/tests/39-vpx-record/rec"
+# the same jobs as a client that chose the planar YUV420 CAPTURE format gets
+# them, with 2 cores: the VP9 decoder runs 2 frame threads and holds 2 jobs
+step vpx-replay-yuv420 python3 tests/suite-replay.py --yuv420 --threads 2 "$NODAEMON/tests/39-vpx-record/rec"
+# the same, each job answered before the next comes: the VP9 decoder
+# finishes each frame with packets that change nothing (show_existing_frame)
+step vpx-replay-one-in-flight python3 tests/suite-replay.py --threads 2 --one-in-flight "$NODAEMON/tests/39-vpx-record/rec"
 # with 4 cores, dav1d decodes two frames at once: jobs held, answered in order
 step av1-replay-yuv420 python3 tests/suite-replay.py --yuv420 --threads 4 "$NODAEMON/tests/42-av1-record/rec"
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Jobs recorded from GStreamer in the guest, replayed on the host, md5-exact.
 
-    tests/suite-replay.py [--replay BIN] [--keep DIR] [--yuv420] [--threads N] REC
+    tests/suite-replay.py [--replay BIN] [--keep DIR] [--yuv420] [--threads N]
+                          [--one-in-flight] REC
 
 REC is what tests/guest/39-vpx-record.test (VP9/VP8) or
 42-av1-record.test (AV1) leaves in its results (dd_record in
@@ -36,7 +37,9 @@ bytes per job: dav1d decodes in place (issue 11).
 
 --threads N gives the decoder N cores (daedalus-replay --threads): the AV1
 decoder then decodes ceil(sqrt(N)) frames at once and holds that many
-jobs, as in the daemon.
+jobs, the VP9 one 2 (N >= 2), as in the daemon.  --one-in-flight answers
+each job before the next comes (daedalus-replay --one-in-flight): a
+decoder holding jobs must then finish each without a later one.
 
 Exit status 0 only if every listed recording exists, replays and matches;
 1 otherwise (also when nothing was compared); 2 for bad usage.
@@ -175,6 +178,8 @@ def main():
     ap.add_argument("--keep", help="keep the replayed frames in this directory")
     ap.add_argument("--yuv420", action="store_true", help="replay NV12 jobs as YUV420 ones")
     ap.add_argument("--threads", type=int, default=1, help="cores for the decoder")
+    ap.add_argument("--one-in-flight", action="store_true",
+                    help="each job answered before the next comes")
     ap.add_argument("rec")
     a = ap.parse_args()
     manifest = os.path.join(a.rec, "MANIFEST")
@@ -200,7 +205,8 @@ def main():
                 else:
                     good, msg = check_one(a.replay, rec, suite, name, work,
                                           (["--yuv420"] if a.yuv420 else []) +
-                                          ["--threads", str(a.threads)])
+                                          ["--threads", str(a.threads)] +
+                                          (["--one-in-flight"] if a.one_in_flight else []))
             except (OSError, ValueError, IndexError, KeyError, SystemExit) as e:
                 good, msg = False, str(e)
             print(f"{'ok  ' if good else 'FAIL'} {suite}/{name}: {msg}")

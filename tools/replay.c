@@ -5,14 +5,17 @@
  * (memfds stand in for the dma-bufs), context handling and backends.
  *
  *   daedalus-replay [--backend NAME] [--frames OUT] [--yuv420] [--threads N]
- *                   [-v] DIR...
+ *                   [--one-in-flight] [-v] DIR...
  *
  * DIR is a recording (containing ctx<id>/ directories) or one ctx<id>/
  * directory.  Contexts run one after the other, each in seq order, each
  * with its own mapping cache.  --threads N gives the decoders N cores as
  * daedalusd does (default 1): a frame-threaded decoder (AV1) then holds
  * several jobs at once, as in the daemon, and their lines come in order as
- * each is answered.  Prints one line per job:
+ * each is answered.  --one-in-flight answers each job before the next one
+ * comes, as for a client that waits for every request: such a decoder
+ * must finish a job with no later one to push it out.  Prints one line
+ * per job:
  *
  *   <seq> <status> <capture-md5> <i420-md5> <bytes-copied>
  *
@@ -61,6 +64,7 @@
 #define MAX_BUFFER (1u << 30)
 
 static int as_yuv420;	/* --yuv420 */
+static int one_in_flight;	/* --one-in-flight */
 
 /* Reads at most @max bytes of @path into a new buffer; *size set. */
 static uint8_t *read_file(const char *path, size_t max, size_t *size)
@@ -268,7 +272,8 @@ static int start_job(struct dd_context *ctx, struct dd_bufmap_cache *cache,
 	 * As the core does, what cannot start waits for the held jobs; a
 	 * rejected one too, for the lines to stay in order.
 	 */
-	while (ctx->num_held && (rj->job.reject || !dd_context_can_start(ctx, &rj->job)))
+	while (ctx->num_held && (one_in_flight || rj->job.reject ||
+				 !dd_context_can_start(ctx, &rj->job)))
 		if (finish_job(ctx, frames) < 0)
 			ret = -1;
 	copied = ctx->bytes_copied;
@@ -375,6 +380,7 @@ int main(int argc, char **argv)
 		{ "frames", required_argument, NULL, 'f' },
 		{ "yuv420", no_argument, NULL, 'y' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "one-in-flight", no_argument, NULL, '1' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -386,8 +392,11 @@ int main(int argc, char **argv)
 	char *end;
 	long t;
 
-	while ((c = getopt_long(argc, argv, "b:f:yt:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:f:yt:1vh", longopts, NULL)) != -1) {
 		switch (c) {
+		case '1':
+			one_in_flight = 1;
+			break;
 		case 't':
 			errno = 0;
 			t = strtol(optarg, &end, 10);
@@ -414,20 +423,21 @@ int main(int argc, char **argv)
 			verbosity++;
 			break;
 		case 'h':
-			printf("Usage: daedalus-replay [--backend NAME] [--frames OUT] [--yuv420] [--threads N] [-v] DIR...\n"
+			printf("Usage: daedalus-replay [--backend NAME] [--frames OUT] [--yuv420] [--threads N] [--one-in-flight] [-v] DIR...\n"
 			       "Replays jobs recorded by daedalusd --record; prints\n"
 			       "<seq> <status> <capture-md5> <i420-md5> per job.\n"
 			       "--frames OUT: each picture as OUT/<seq>.yuv (planar).\n"
 			       "--yuv420: NV12 jobs replayed as YUV420 ones.\n"
 			       "--threads N: decoders get N cores, as in daedalusd (default 1;\n"
-			       "a frame-threaded decoder then holds several jobs at once).\n");
+			       "a frame-threaded decoder then holds several jobs at once).\n"
+			       "--one-in-flight: each job answered before the next comes.\n");
 			return 0;
 		default:
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "Usage: daedalus-replay [--backend NAME] [--frames OUT] [--yuv420] [--threads N] [-v] DIR...\n");
+		fprintf(stderr, "Usage: daedalus-replay [--backend NAME] [--frames OUT] [--yuv420] [--threads N] [--one-in-flight] [-v] DIR...\n");
 		return 2;
 	}
 	if (frames && mkdir(frames, 0755) && errno != EEXIST) {

@@ -86,7 +86,7 @@ int main(void)
 	struct dd_lavc_decoder d;
 	struct dd_bufmap_cache *cache = dd_bufmap_cache_new();
 
-	if (dd_lavc_decoder_open(&d, AV_CODEC_ID_H264, 1)) {
+	if (dd_lavc_decoder_open(&d, AV_CODEC_ID_H264, 1, 0)) {
 		fprintf(stderr, "test_lavc_picture: no libavcodec H.264 decoder\n");
 		return 1;
 	}
