@@ -316,6 +316,7 @@ static void end_job(struct dd_context *ctx, const struct dd_prepared_job *job,
 		ctx->failed++;
 	if (status == DAEDALUS_STATUS_OK && !(msg->flags & DAEDALUS_JOB_HOLD_CAPTURE))
 		ctx->frames++;
+	ctx->prev_ns = ctx->last_ns;
 	ctx->last_ns = dd_now_ns();
 	ctx->busy_ns += ctx->last_ns - job->start_ns;
 	if (job->arrived_ns && job->arrived_ns < job->start_ns)
@@ -394,14 +395,23 @@ int dd_context_start(struct dd_context *ctx, struct dd_prepared_job *job,
 	job->start_ns = dd_now_ns();
 	if (!ctx->jobs++)
 		ctx->first_ns = job->start_ns;
-	/* A job sent ahead of the last answer counts as no gap. */
+	/*
+	 * The gap runs from the answer before the job came: a client with two
+	 * in flight sends its next job after one answer, maybe before the
+	 * next.  A job sent ahead of both counts as no gap.
+	 */
 	if (ctx->last_ns && job->arrived_ns) {
-		uint64_t gap = job->arrived_ns > ctx->last_ns ?
-			       job->arrived_ns - ctx->last_ns : 0;
+		uint64_t from = job->arrived_ns >= ctx->last_ns ? ctx->last_ns :
+				ctx->prev_ns;
+		uint64_t gap = from && job->arrived_ns > from ?
+			       job->arrived_ns - from : 0;
 
 		if (gap < 1000000000u)
 			ctx->gap_ns = (ctx->gap_ns * 7 + gap) / 8;
 	}
+	ctx->ahead = (uint8_t)(ctx->ahead << 1 |
+			       (ctx->num_held || (job->arrived_ns &&
+						  job->arrived_ns < ctx->last_ns)));
 	ctx->last_codec = msg->codec;
 	ctx->width = msg->coded_width;
 	ctx->height = msg->coded_height;
@@ -479,11 +489,13 @@ uint64_t dd_context_due_ns(const struct dd_context *ctx)
 	 * needs to come.
 	 */
 	uint64_t linger = 4 * ctx->gap_ns;
+	uint64_t most = __builtin_popcount(ctx->ahead) >= 4 ?
+			DD_LINGER_AHEAD_MAX_NS : DD_LINGER_MAX_NS;
 
 	/* At its depth the decoder takes no other job: nothing to wait for. */
 	if (!ctx->num_held || !ctx->last_ns || ctx->num_held >= held_max(ctx))
 		return 0;
-	return ctx->last_ns + (linger < DD_LINGER_MAX_NS ? linger : DD_LINGER_MAX_NS);
+	return ctx->last_ns + (linger < most ? linger : most);
 }
 
 void dd_context_run(struct dd_context *ctx, struct dd_prepared_job *job,

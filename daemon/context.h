@@ -40,8 +40,14 @@ struct dd_prepared_job {
 	uint64_t start_ns;
 };
 
-/* The longest dd_context_due_ns() waits after an answer. */
+/*
+ * The longest dd_context_due_ns() waits after an answer; for a client that
+ * sends jobs ahead of the answers (GStreamer keeps two requests in the
+ * driver), longer: its next job comes whatever the daemon does, and a held
+ * job that is still decoding loses nothing by the wait.
+ */
 #define DD_LINGER_MAX_NS	10000000u
+#define DD_LINGER_AHEAD_MAX_NS	100000000u
 
 /* Jobs a context's decoder holds at most (frame threads). */
 #define DD_CONTEXT_MAX_HELD	DAEDALUS_MAX_DEPTH
@@ -72,12 +78,14 @@ struct dd_context {
 	enum daedalus_codec last_codec;	/* of the last job */
 	uint32_t width, height;		/* its coded size */
 	uint64_t first_ns, last_ns;	/* first job's start, last one's end */
+	uint64_t prev_ns;		/* the end of the one before it */
 	/* Jobs the decoder holds (submit()), oldest first, in a ring. */
 	struct dd_prepared_job *held[DD_CONTEXT_MAX_HELD];
 	unsigned int held_first, num_held;
 	unsigned int most_held;		/* for dd_context_summary() */
 	unsigned int tokens;		/* thread budget taken while some are held */
 	uint64_t gap_ns;		/* usual time from an answer to the next job */
+	uint8_t ahead;			/* per recent job: it came while others were held */
 };
 
 /* Hands the record's fds (those >= 0) over to @cache, whatever else is wrong. */
@@ -122,8 +130,9 @@ struct dd_prepared_job *dd_context_finish(struct dd_context *ctx, int wait,
 /*
  * Until when (CLOCK_MONOTONIC ns) the client's next job is likely to come
  * while the decoder holds jobs: a few of the client's usual gaps from an
- * answer to its next job after the last answer (at most DD_LINGER_MAX_NS);
- * 0 when it holds none, or as many as it takes.
+ * answer to its next job after the last answer (at most DD_LINGER_MAX_NS,
+ * or DD_LINGER_AHEAD_MAX_NS when most of its recent jobs came while others
+ * were held); 0 when it holds none, or as many as it takes.
  */
 uint64_t dd_context_due_ns(const struct dd_context *ctx);
 

@@ -310,14 +310,15 @@ static void run_work(struct dd_core *core, struct core_ctx *c, struct work *w)
  * decoder holds jobs and nothing more came: rather than wait for the held
  * ones at once, give the client a few of its usual gaps after the last
  * answer to send its next job, which a frame-threaded decoder then decodes
- * alongside them.
+ * alongside them.  Only while another worker reads: the job cannot come
+ * otherwise.
  */
 static struct work *next_work(struct dd_core *core, struct core_ctx *c)
 {
 	uint64_t due = dd_context_due_ns(&c->ctx);
 	struct work *w;
 
-	while (!c->head && due && !core->stopping) {
+	while (!c->head && due && core->reading && !core->stopping) {
 		struct timespec ts = {
 			.tv_sec = (time_t)(due / 1000000000u),
 			.tv_nsec = (long)(due % 1000000000u),
@@ -410,6 +411,8 @@ static void *worker_main(void *arg)
 			ret = read_record(core);
 			pthread_mutex_lock(&core->lock);
 			core->reading = 0;
+			/* A worker waiting for its context's next job stops. */
+			pthread_cond_broadcast(&core->arrived_cv);
 			if (ret == -1) {
 				core->ended = 1;
 			} else if (ret <= 0) {

@@ -568,6 +568,114 @@ static void test_held(void)
 	CHECK_EQ(fx_count_fds(), base);
 }
 
+/*
+ * A decoder like libavcodec's VP9 with 2 frame threads: a job is done once
+ * a later one was submitted; one answered with nothing after it (wait 1,
+ * one held) had to be pushed out, which costs its whole decode.
+ */
+static atomic_uint pushed_out;
+
+static int pipe_complete(void *decoder, int wait, struct dd_result *result)
+{
+	struct fake_dec *d = decoder;
+	const struct dd_job *job;
+
+	if (!d->n)
+		return -EIO;
+	if (d->n < 2 && !wait)
+		return 0;
+	if (d->n < 2) {
+		atomic_fetch_add(&pushed_out, 1);
+		usleep(2 * FAKE_MS * 1000);	/* the rest of its decode */
+	}
+	job = d->job[d->first];
+	d->first = (d->first + 1) % FAKE_DEPTH;
+	d->n--;
+	memset(job->picture.data, 0, job->picture.format->sizeimage);
+	result->status = DAEDALUS_STATUS_OK;
+	result->bytesused = job->picture.format->sizeimage;
+	result->restart = 1;
+	return 1;
+}
+
+static unsigned int pipe_depth(void *decoder)
+{
+	(void)decoder;
+	return 2;
+}
+
+static const struct dd_backend fake_pipe = {
+	.name = "fake-pipe",
+	.codec = DAEDALUS_CODEC_NONE,
+	.open = fake_open_dec,
+	.submit = fake_submit,
+	.complete = pipe_complete,
+	.depth = pipe_depth,
+	.close = fake_close,
+};
+
+/*
+ * A client that keeps two jobs in flight and takes PIPE_GAP_MS from an
+ * answer to its next job (GStreamer under emulation): the daemon waits
+ * for that job rather than push the held one out, once it has seen the
+ * client send ahead and learnt its gap, even a gap longer than a client
+ * that waits for every answer would be made to wait.
+ */
+#define PIPE_JOBS	16
+#define PIPE_GAP_MS	25
+
+static void test_linger_ahead(void)
+{
+	struct dd_core_config cfg = { .threads = 2, .forced_backend = &fake_pipe,
+				      .transport = &sock_transport };
+	struct daedalus_result res;
+	struct runner r = { 0 };
+	struct picbuf pic[PIPE_JOBS];
+	uint64_t seq[PIPE_JOBS];
+	pthread_t thread;
+	int sv[2], stop[2], i;
+
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	CHECK_EQ(pipe(stop), 0);
+	for (i = 0; i < PIPE_JOBS; i++)
+		picbuf_init(&pic[i], 500 + (uint64_t)i);
+	r.stop_fd = stop[0];
+	CHECK_EQ(dd_core_new(&cfg, sv[0], &r.core), 0);
+	CHECK_EQ(pthread_create(&thread, NULL, run_core, &r), 0);
+
+	seq[0] = send_job(sv[1], DAEDALUS_CODEC_AV1, 41, 0, &pic[0], 0, NULL);
+	seq[1] = send_job(sv[1], DAEDALUS_CODEC_AV1, 41, 0, &pic[1], 0, NULL);
+	for (i = 0; i < PIPE_JOBS; i++) {
+		CHECK_EQ(read_result(sv[1], &res), 0);
+		CHECK_EQ(res.seq, seq[i]);
+		CHECK_EQ(res.status, DAEDALUS_STATUS_OK);
+		if (i + 2 < PIPE_JOBS) {
+			usleep(PIPE_GAP_MS * 1000);
+			seq[i + 2] = send_job(sv[1], DAEDALUS_CODEC_AV1, 41, 0,
+					      &pic[i + 2], 0, NULL);
+		}
+	}
+	/*
+	 * The gap is learnt over a few jobs (and the last one has nothing
+	 * after it); with the 10 ms wait of a client that waits for every
+	 * answer, each of the 16 is pushed out.
+	 */
+	fprintf(stderr, "test_linger_ahead: %u of %d jobs pushed out\n",
+		atomic_load(&pushed_out), PIPE_JOBS);
+	CHECK(atomic_load(&pushed_out) <= PIPE_JOBS / 2);
+
+	CHECK_EQ(write(stop[1], "x", 1), 1);
+	pthread_join(thread, NULL);
+	CHECK_EQ(r.ret, 0);
+	dd_core_free(r.core);
+	close(sv[0]);
+	close(sv[1]);
+	close(stop[0]);
+	close(stop[1]);
+	for (i = 0; i < PIPE_JOBS; i++)
+		picbuf_fini(&pic[i]);
+}
+
 static atomic_uint slice_busy, slice_most;
 
 static int slice_decode(void *decoder, const struct dd_job *job,
@@ -675,6 +783,7 @@ int main(void)
 	test_stop();
 	test_fd_once();
 	test_held();
+	test_linger_ahead();
 	test_parallelism();
 	test_read_error();
 	return dd_test_result("test_core");
