@@ -370,9 +370,16 @@ static int submit(struct dd_context *ctx, struct dd_prepared_job *job,
 		*status = judge(ctx, job->msg, ret, &result, bytesused);
 		return 1;
 	}
-	/* A decoder holding jobs keeps its threads busy: tokens kept. */
-	if (!ctx->tokens && ctx->budget)
-		ctx->tokens = dd_thread_budget_take(ctx->budget, ctx->threads);
+	/*
+	 * Each job a frame-threaded decoder holds keeps one of its threads
+	 * busy: a token, the first waited for, the others taken if idle
+	 * (waiting while holding one, two contexts could wait for each
+	 * other's).
+	 */
+	if (ctx->budget && !ctx->tokens)
+		ctx->tokens = dd_thread_budget_take(ctx->budget, 1);
+	else if (ctx->budget && ctx->tokens < ctx->threads)
+		ctx->tokens += dd_thread_budget_try_take(ctx->budget, 1);
 	ret = ctx->backend->submit(ctx->decoder, &job->dj);
 	if (ret < 0) {
 		*status = judge(ctx, job->msg, ret, &result, bytesused);
@@ -470,10 +477,18 @@ struct dd_prepared_job *dd_context_finish(struct dd_context *ctx, int wait,
 			ret = -EIO;
 	}
 	ctx->held_first = (ctx->held_first + 1) % DD_CONTEXT_MAX_HELD;
-	if (--ctx->num_held ? ctx->tokens && dd_thread_budget_wanted(ctx->budget) :
-	    ctx->tokens) {
-		dd_thread_budget_give(ctx->budget, ctx->tokens);
-		ctx->tokens = 0;
+	/* A token per job still held; all of them when another decode waits. */
+	if (ctx->tokens) {
+		unsigned int give = --ctx->num_held &&
+				    !dd_thread_budget_wanted(ctx->budget) ?
+				    (ctx->tokens > ctx->num_held ?
+				     ctx->tokens - ctx->num_held : 0) : ctx->tokens;
+
+		if (give)
+			dd_thread_budget_give(ctx->budget, give);
+		ctx->tokens -= give;
+	} else {
+		ctx->num_held--;
 	}
 	if (ctx->decoder)
 		status = judge(ctx, job->msg, ret < 0 ? ret : 0, &result, &bytesused);

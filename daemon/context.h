@@ -83,7 +83,7 @@ struct dd_context {
 	struct dd_prepared_job *held[DD_CONTEXT_MAX_HELD];
 	unsigned int held_first, num_held;
 	unsigned int most_held;		/* for dd_context_summary() */
-	unsigned int tokens;		/* thread budget taken while some are held */
+	unsigned int tokens;		/* thread budget taken: one per job held */
 	uint64_t gap_ns;		/* usual time from an answer to the next job */
 	uint8_t ahead;			/* per recent job: it came while others were held */
 };

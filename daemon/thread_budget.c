@@ -59,6 +59,17 @@ void dd_thread_budget_give(struct dd_thread_budget *b, unsigned int tokens)
 	pthread_mutex_unlock(&b->lock);
 }
 
+unsigned int dd_thread_budget_try_take(struct dd_thread_budget *b,
+				       unsigned int tokens)
+{
+	pthread_mutex_lock(&b->lock);
+	if (tokens > b->idle)
+		tokens = b->idle;
+	b->idle -= tokens;
+	pthread_mutex_unlock(&b->lock);
+	return tokens;
+}
+
 int dd_thread_budget_wanted(struct dd_thread_budget *b)
 {
 	int wanted;

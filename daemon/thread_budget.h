@@ -7,9 +7,10 @@
  * per thread of its decoder it keeps busy (at most all of them: backend.h,
  * parallelism(); a one-slice H.264 picture keeps one of libavcodec's
  * slice threads busy) while it runs, and waits for them when other decodes
- * hold them (a frame-threaded decoder's frames
- * still decoding while another decode runs excepted: see
- * dd_thread_budget_wanted()).  Thread-safe.
+ * hold them.  A frame-threaded decoder holds a token per job it holds, up
+ * to its threads: the first waited for, the others taken when idle (never
+ * waiting while holding one); and its frames still decoding while another
+ * decode runs are excepted (dd_thread_budget_wanted()).  Thread-safe.
  */
 #ifndef DAEDALUS_THREAD_BUDGET_H
 #define DAEDALUS_THREAD_BUDGET_H
@@ -40,6 +41,9 @@ void dd_thread_budget_close(struct dd_thread_budget *b);
 unsigned int dd_thread_budget_take(struct dd_thread_budget *b,
 				   unsigned int threads);
 void dd_thread_budget_give(struct dd_thread_budget *b, unsigned int tokens);
+/* Takes up to @tokens idle ones without waiting: how many were taken. */
+unsigned int dd_thread_budget_try_take(struct dd_thread_budget *b,
+				       unsigned int tokens);
 /*
  * A decode waits for tokens.  A frame-threaded decoder holds its tokens
  * from job to job while it has jobs in hand, and gives them back between

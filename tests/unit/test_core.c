@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "core.h"
 #include "dd_test.h"
 #include "fixture.h"
@@ -676,6 +677,133 @@ static void test_linger_ahead(void)
 		picbuf_fini(&pic[i]);
 }
 
+/*
+ * Frames decoding on threads of their own (like libavcodec's VP9 frame
+ * threads): BG_MS after its submit a job is done; the decoder holds as
+ * many as its threads.  Counts, per context (61, 62), the jobs in decode,
+ * and the jobs of 61 that started while 62 had one in decode.
+ */
+#define BG_MS		30
+
+struct bg_dec {
+	struct fake_dec q;
+	unsigned int threads;
+	uint64_t t0[FAKE_DEPTH];
+};
+
+static atomic_uint bg_in_decode[2], bg_beside;
+
+static int bg_open(void **decoder, const struct dd_decoder_config *cfg)
+{
+	struct bg_dec *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	d->threads = cfg->threads < FAKE_DEPTH ? cfg->threads : FAKE_DEPTH;
+	*decoder = d;
+	atomic_fetch_add(&fake_open, 1);
+	return 0;
+}
+
+static int bg_submit(void *decoder, const struct dd_job *job)
+{
+	struct bg_dec *d = decoder;
+	unsigned int me = job->msg->ctx_id == 62;
+
+	if (d->q.n == d->threads)
+		return -EIO;
+	if (!me && atomic_load(&bg_in_decode[1]))
+		atomic_fetch_add(&bg_beside, 1);
+	atomic_fetch_add(&bg_in_decode[me], 1);
+	d->t0[(d->q.first + d->q.n) % FAKE_DEPTH] = dd_now_ns();
+	d->q.job[(d->q.first + d->q.n++) % FAKE_DEPTH] = job;
+	return 0;
+}
+
+static int bg_complete(void *decoder, int wait, struct dd_result *result)
+{
+	struct bg_dec *d = decoder;
+	uint64_t done = d->t0[d->q.first] + BG_MS * 1000000u, now = dd_now_ns();
+	const struct dd_job *job = d->q.job[d->q.first];
+
+	if (!d->q.n)
+		return -EIO;
+	if (now < done && !wait)
+		return 0;
+	if (now < done)
+		usleep((useconds_t)((done - now) / 1000));
+	d->q.first = (d->q.first + 1) % FAKE_DEPTH;
+	d->q.n--;
+	atomic_fetch_sub(&bg_in_decode[job->msg->ctx_id == 62], 1);
+	memset(job->picture.data, 0, job->picture.format->sizeimage);
+	result->status = DAEDALUS_STATUS_OK;
+	result->bytesused = job->picture.format->sizeimage;
+	result->restart = 1;
+	return 1;
+}
+
+static unsigned int bg_depth(void *decoder)
+{
+	return ((struct bg_dec *)decoder)->threads;
+}
+
+static const struct dd_backend fake_bg = {
+	.name = "fake-bg",
+	.codec = DAEDALUS_CODEC_NONE,
+	.open = bg_open,
+	.submit = bg_submit,
+	.complete = bg_complete,
+	.depth = bg_depth,
+	.close = fake_close,
+};
+
+/*
+ * Two streams on 2 cores, the first one's decoder opened alone (2 frame
+ * threads, 2 jobs held), the second's with 1: the first's jobs start
+ * beside the second's decode, each with the token of one thread, instead
+ * of waiting for both cores while the second decodes.
+ */
+static void test_two_frame_threaded(void)
+{
+	struct dd_core_config cfg = { .threads = 2, .forced_backend = &fake_bg,
+				      .transport = &sock_transport };
+	struct daedalus_result res;
+	struct runner r = { 0 };
+	struct picbuf pic[17];
+	pthread_t thread;
+	int sv[2], stop[2], i;
+
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	CHECK_EQ(pipe(stop), 0);
+	for (i = 0; i < 17; i++)
+		picbuf_init(&pic[i], 600 + (uint64_t)i);
+	r.stop_fd = stop[0];
+	CHECK_EQ(dd_core_new(&cfg, sv[0], &r.core), 0);
+	CHECK_EQ(pthread_create(&thread, NULL, run_core, &r), 0);
+
+	send_job(sv[1], DAEDALUS_CODEC_AV1, 61, 0, &pic[0], 0, NULL);
+	CHECK_EQ(read_result(sv[1], &res), 0);
+	for (i = 1; i < 17; i++)
+		send_job(sv[1], DAEDALUS_CODEC_AV1, 61 + (i & 1), 0, &pic[i], 0, NULL);
+	for (i = 1; i < 17; i++) {
+		CHECK_EQ(read_result(sv[1], &res), 0);
+		CHECK_EQ(res.status, DAEDALUS_STATUS_OK);
+	}
+	fprintf(stderr, "test_two_frame_threaded: %u of 8 jobs of the first stream began beside the second's\n",
+		atomic_load(&bg_beside));
+	CHECK(atomic_load(&bg_beside) >= 2);
+
+	CHECK_EQ(write(stop[1], "x", 1), 1);
+	pthread_join(thread, NULL);
+	dd_core_free(r.core);
+	close(sv[0]);
+	close(sv[1]);
+	close(stop[0]);
+	close(stop[1]);
+	for (i = 0; i < 17; i++)
+		picbuf_fini(&pic[i]);
+}
+
 static atomic_uint slice_busy, slice_most;
 
 static int slice_decode(void *decoder, const struct dd_job *job,
@@ -784,6 +912,7 @@ int main(void)
 	test_fd_once();
 	test_held();
 	test_linger_ahead();
+	test_two_frame_threaded();
 	test_parallelism();
 	test_read_error();
 	return dd_test_result("test_core");

@@ -63,6 +63,18 @@ static void test_wanted(void)
 	CHECK_EQ(budget.idle, CORES);
 }
 
+/* Only idle tokens, never a wait: what is held stays held. */
+static void test_try_take(void)
+{
+	unsigned int held = dd_thread_budget_take(&budget, CORES - 1);
+
+	CHECK_EQ(dd_thread_budget_try_take(&budget, 3), 1);
+	CHECK_EQ(dd_thread_budget_try_take(&budget, 1), 0);
+	CHECK_EQ(budget.idle, 0);
+	dd_thread_budget_give(&budget, held + 1);
+	CHECK_EQ(budget.idle, CORES);
+}
+
 int main(void)
 {
 	/* Threads of the decoders as they open: 4, 2, 1, 1, then all of them again. */
@@ -90,6 +102,7 @@ int main(void)
 	CHECK(atomic_load(&most) >= 2);		/* decodes did run at once */
 	CHECK_EQ(budget.idle, CORES);
 	test_wanted();
+	test_try_take();
 	dd_thread_budget_fini(&budget);
 	return dd_test_result("test_thread_budget");
 }
