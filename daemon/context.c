@@ -100,8 +100,26 @@ void dd_context_init(struct dd_context *ctx, uint64_t ctx_id,
 	ctx->budget = budget;
 }
 
+void dd_context_park(struct dd_context *ctx)
+{
+	if (ctx->tokens) {
+		dd_thread_budget_park(ctx->budget, ctx->tokens);
+		ctx->parked = ctx->tokens;
+		ctx->tokens = 0;
+	}
+}
+
+void dd_context_unpark(struct dd_context *ctx)
+{
+	if (ctx->parked) {
+		ctx->tokens = dd_thread_budget_unpark(ctx->budget, ctx->parked);
+		ctx->parked = 0;
+	}
+}
+
 void dd_context_close_decoder(struct dd_context *ctx)
 {
+	dd_context_unpark(ctx);
 	if (ctx->decoder) {
 		/* Jobs still held stay, to be answered FAILED. */
 		ctx->backend->close(ctx->decoder);

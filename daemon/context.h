@@ -84,6 +84,7 @@ struct dd_context {
 	unsigned int held_first, num_held;
 	unsigned int most_held;		/* for dd_context_summary() */
 	unsigned int tokens;		/* thread budget taken: one per job held */
+	unsigned int parked;		/* of them, while no worker runs it */
 	uint64_t gap_ns;		/* usual time from an answer to the next job */
 	uint8_t ahead;			/* per recent job: it came while others were held */
 };
@@ -105,6 +106,13 @@ void dd_context_init(struct dd_context *ctx, uint64_t ctx_id,
 		     const struct dd_backend *forced_backend,
 		     struct dd_thread_budget *budget);
 void dd_context_close_decoder(struct dd_context *ctx);
+/*
+ * A worker leaves the context, or comes back to it: the tokens of the
+ * jobs its decoder holds are parked meanwhile (thread_budget.h), so that
+ * a decode waiting for them never waits for a worker that waits too.
+ */
+void dd_context_park(struct dd_context *ctx);
+void dd_context_unpark(struct dd_context *ctx);
 
 /*
  * Starts one prepared job of this context: records it (@rec may be NULL)

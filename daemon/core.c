@@ -434,7 +434,9 @@ static void *worker_main(void *arg)
 		gone = w && w->kind == WORK_CTX_GONE;
 		pthread_mutex_unlock(&core->lock);
 
+		dd_context_unpark(&c->ctx);
 		run_work(core, c, w);
+		dd_context_park(&c->ctx);
 
 		pthread_mutex_lock(&core->lock);
 		core->running--;

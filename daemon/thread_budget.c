@@ -8,6 +8,8 @@ void dd_thread_budget_init(struct dd_thread_budget *b, unsigned int cores)
 	b->cores = cores ? cores : 1;
 	b->decoders = 0;
 	b->idle = b->cores;
+	b->parked = 0;
+	b->waiting = 0;
 }
 
 void dd_thread_budget_fini(struct dd_thread_budget *b)
@@ -43,10 +45,15 @@ unsigned int dd_thread_budget_take(struct dd_thread_budget *b,
 		tokens = 1;
 	pthread_mutex_lock(&b->lock);
 	b->waiting++;
-	while (b->idle < tokens)
+	while (b->idle + b->parked < tokens)
 		pthread_cond_wait(&b->freed, &b->lock);
 	b->waiting--;
-	b->idle -= tokens;
+	if (b->idle >= tokens) {
+		b->idle -= tokens;
+	} else {
+		b->parked -= tokens - b->idle;
+		b->idle = 0;
+	}
 	pthread_mutex_unlock(&b->lock);
 	return tokens;
 }
@@ -66,6 +73,25 @@ unsigned int dd_thread_budget_try_take(struct dd_thread_budget *b,
 	if (tokens > b->idle)
 		tokens = b->idle;
 	b->idle -= tokens;
+	pthread_mutex_unlock(&b->lock);
+	return tokens;
+}
+
+void dd_thread_budget_park(struct dd_thread_budget *b, unsigned int tokens)
+{
+	pthread_mutex_lock(&b->lock);
+	b->parked += tokens;
+	pthread_cond_broadcast(&b->freed);
+	pthread_mutex_unlock(&b->lock);
+}
+
+unsigned int dd_thread_budget_unpark(struct dd_thread_budget *b,
+				     unsigned int tokens)
+{
+	pthread_mutex_lock(&b->lock);
+	if (tokens > b->parked)
+		tokens = b->parked;
+	b->parked -= tokens;
 	pthread_mutex_unlock(&b->lock);
 	return tokens;
 }

@@ -10,7 +10,10 @@
  * hold them.  A frame-threaded decoder holds a token per job it holds, up
  * to its threads: the first waited for, the others taken when idle (never
  * waiting while holding one); and its frames still decoding while another
- * decode runs are excepted (dd_thread_budget_wanted()).  Thread-safe.
+ * decode runs are excepted (dd_thread_budget_wanted()).  Between two visits
+ * of a worker its tokens are parked: a decode waiting for tokens takes
+ * them, since the workers that would give them back may all be waiting
+ * too.  Thread-safe.
  */
 #ifndef DAEDALUS_THREAD_BUDGET_H
 #define DAEDALUS_THREAD_BUDGET_H
@@ -23,6 +26,7 @@ struct dd_thread_budget {
 	unsigned int cores;
 	unsigned int decoders;		/* open now */
 	unsigned int idle;		/* tokens no decode holds */
+	unsigned int parked;		/* held by decoders no worker runs */
 	unsigned int waiting;		/* decodes waiting for tokens */
 };
 
@@ -35,8 +39,8 @@ void dd_thread_budget_close(struct dd_thread_budget *b);
 
 /*
  * Around one decode by a decoder of @threads threads: takes that many
- * tokens (at most cores), waiting while other decodes hold them; returns
- * how many were taken, for dd_thread_budget_give().
+ * tokens (at most cores), idle or parked, waiting while other decodes hold
+ * them; returns how many were taken, for dd_thread_budget_give().
  */
 unsigned int dd_thread_budget_take(struct dd_thread_budget *b,
 				   unsigned int threads);
@@ -44,6 +48,14 @@ void dd_thread_budget_give(struct dd_thread_budget *b, unsigned int tokens);
 /* Takes up to @tokens idle ones without waiting: how many were taken. */
 unsigned int dd_thread_budget_try_take(struct dd_thread_budget *b,
 				       unsigned int tokens);
+/*
+ * A worker leaves a decoder that holds @tokens (its frames decoding on):
+ * they stay its own unless a waiting decode takes them.  unpark(): back to
+ * it, how many of them are still parked (any decoder's: they are alike).
+ */
+void dd_thread_budget_park(struct dd_thread_budget *b, unsigned int tokens);
+unsigned int dd_thread_budget_unpark(struct dd_thread_budget *b,
+				     unsigned int tokens);
 /*
  * A decode waits for tokens.  A frame-threaded decoder holds its tokens
  * from job to job while it has jobs in hand, and gives them back between

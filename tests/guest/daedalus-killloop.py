@@ -482,6 +482,7 @@ def main():
     tsv.write("iter\tdelay_ms\tresponsive\tworst_response_s\tverify_s\tmd5_ok\tdmesg_ok"
               "\tav1_at_daemon\th264_at_daemon\ttimed_out_before\tav1_md5_ok\n")
     failures = 0
+    failed_lines = []   # repeated at the end: CI shows only the log's tail
     worst_all = 0.0
     av1_two = 0         # kills that found 2+ jobs of one AV1 context at the daemon
     av1_two_live = 0    # ... and no job of the iteration timed out in it before
@@ -651,6 +652,7 @@ def main():
             total_errors += errors
             if why:
                 failures += 1
+                failed_lines.append("iteration %d: %s" % (it, "; ".join(why)))
                 for o in outs:
                     with open(o + ".log", "rb") as f:
                         tail = f.read()[-400:].decode(errors="replace")
@@ -677,6 +679,8 @@ def main():
         "timed out in the daemon before); the most jobs of one context at the daemon "
         "at a kill: AV1 %d, H.264 %d"
         % (av1_two, it, av1_two_live, most.get("av1", 0), most.get("h264", 0)))
+    for line in failed_lines:
+        log("failed: " + line)
     if nav1 and not av1_two_live:
         log("FAIL: no kill found 2 jobs of one AV1 context at a daemon still answering")
         return 1

@@ -4,7 +4,8 @@
  * cores / decoders open, and decodes running at once never hold more
  * threads than there are cores, whatever each decoder was given; a
  * decoder holding its tokens from job to job learns that another decode
- * waits for them (dd_thread_budget_wanted()).
+ * waits for them (dd_thread_budget_wanted()), and the tokens it parks
+ * between two workers' visits are taken by a decode that waits.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -75,6 +76,35 @@ static void test_try_take(void)
 	CHECK_EQ(budget.idle, CORES);
 }
 
+/*
+ * Every token parked with decoders no worker runs: a decode takes them at
+ * once (the workers that would give them back may all be waiting), and
+ * the decoders get back only what is left.
+ */
+static void test_park(void)
+{
+	unsigned int a = dd_thread_budget_take(&budget, 2);
+	unsigned int b = dd_thread_budget_take(&budget, CORES - 2);
+	unsigned int t;
+
+	dd_thread_budget_park(&budget, a);
+	dd_thread_budget_park(&budget, b);
+	CHECK_EQ(budget.idle, 0);
+	t = dd_thread_budget_take(&budget, 3);
+	CHECK_EQ(t, 3);
+	CHECK_EQ(dd_thread_budget_try_take(&budget, 1), 0);	/* parked: not idle */
+	CHECK_EQ(dd_thread_budget_unpark(&budget, a), 1);
+	CHECK_EQ(dd_thread_budget_unpark(&budget, b), 0);
+	dd_thread_budget_give(&budget, t + 1);
+	CHECK_EQ(budget.idle, CORES);
+	CHECK_EQ(budget.parked, 0);
+	/* Nobody took them: all back. */
+	dd_thread_budget_park(&budget, dd_thread_budget_take(&budget, 2));
+	CHECK_EQ(dd_thread_budget_unpark(&budget, 2), 2);
+	dd_thread_budget_give(&budget, 2);
+	CHECK_EQ(budget.idle, CORES);
+}
+
 int main(void)
 {
 	/* Threads of the decoders as they open: 4, 2, 1, 1, then all of them again. */
@@ -103,6 +133,7 @@ int main(void)
 	CHECK_EQ(budget.idle, CORES);
 	test_wanted();
 	test_try_take();
+	test_park();
 	dd_thread_budget_fini(&budget);
 	return dd_test_result("test_thread_budget");
 }
