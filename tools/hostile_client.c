@@ -1137,7 +1137,8 @@ int main(int argc, char **argv)
 
 	video_dev = getenv("DAEDALUS_VIDEO_DEV");
 	media_dev = getenv("DAEDALUS_MEDIA_DEV");
-	for (i = 1; i < (unsigned int)argc; i++) {
+	/* Options come in pairs: each takes the argument after it. */
+	for (i = 1; i < (unsigned int)argc; i += 2) {
 		const char *o = argv[i], *v = i + 1 < (unsigned int)argc ? argv[i + 1] : NULL;
 
 		if (!v)
@@ -1160,7 +1161,6 @@ int main(int argc, char **argv)
 			media_dev = v;
 		else
 			usage();
-		i++;
 	}
 	if (!video_dev || !media_dev || !nctx || nctx > MAXCTX || !watchdog_s)
 		usage();
