@@ -36,6 +36,15 @@ void dd_thread_budget_close(struct dd_thread_budget *b)
 	pthread_mutex_unlock(&b->lock);
 }
 
+/* Under the lock: up to @tokens out of @pool, how many. */
+static unsigned int take_locked(unsigned int *pool, unsigned int tokens)
+{
+	if (tokens > *pool)
+		tokens = *pool;
+	*pool -= tokens;
+	return tokens;
+}
+
 unsigned int dd_thread_budget_take(struct dd_thread_budget *b,
 				   unsigned int threads)
 {
@@ -48,12 +57,7 @@ unsigned int dd_thread_budget_take(struct dd_thread_budget *b,
 	while (b->idle + b->parked < tokens)
 		pthread_cond_wait(&b->freed, &b->lock);
 	b->waiting--;
-	if (b->idle >= tokens) {
-		b->idle -= tokens;
-	} else {
-		b->parked -= tokens - b->idle;
-		b->idle = 0;
-	}
+	b->parked -= tokens - take_locked(&b->idle, tokens);
 	pthread_mutex_unlock(&b->lock);
 	return tokens;
 }
@@ -70,9 +74,7 @@ unsigned int dd_thread_budget_try_take(struct dd_thread_budget *b,
 				       unsigned int tokens)
 {
 	pthread_mutex_lock(&b->lock);
-	if (tokens > b->idle)
-		tokens = b->idle;
-	b->idle -= tokens;
+	tokens = take_locked(&b->idle, tokens);
 	pthread_mutex_unlock(&b->lock);
 	return tokens;
 }
@@ -89,9 +91,7 @@ unsigned int dd_thread_budget_unpark(struct dd_thread_budget *b,
 				     unsigned int tokens)
 {
 	pthread_mutex_lock(&b->lock);
-	if (tokens > b->parked)
-		tokens = b->parked;
-	b->parked -= tokens;
+	tokens = take_locked(&b->parked, tokens);
 	pthread_mutex_unlock(&b->lock);
 	return tokens;
 }
