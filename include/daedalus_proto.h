@@ -20,7 +20,8 @@
  *      the call stops there with EINVAL, daedalus_fetch.taken says how
  *      many were taken), then, if asked to, fetches exactly one
  *      kernel->daemon record: a struct daedalus_job, a struct
- *      daedalus_buf_gone or a struct daedalus_ctx_gone, and returns its
+ *      daedalus_buf_gone, a struct daedalus_ctx_gone or a stateful record
+ *      (struct daedalus_sf_chunk, _sf_lend, _sf_cmd), and returns its
  *      size.  The record buffer must hold the largest record
  *      (DAEDALUS_READ_SIZE).  It waits for a record unless the file is
  *      O_NONBLOCK (EAGAIN); poll() (EPOLLIN) tells when one is there.
@@ -52,8 +53,10 @@
  * 4: the picture format may be V4L2_PIX_FMT_YUV420 (planar, one buffer).
  * 5: daedalus_hello.depth: several jobs of one context in flight, answered
  *    in any order.
+ * 6: the stateful node: daedalus_hello.sf_codecs, the SF_CHUNK, SF_LEND and
+ *    SF_CMD records, SF_ANSWER through DAEDALUS_IOC_SF_COMMIT.
  */
-#define DAEDALUS_PROTO_VERSION	5
+#define DAEDALUS_PROTO_VERSION	6
 #define DAEDALUS_MAGIC		0x44414544u	/* "DEAD" read as little-endian bytes */
 #define DAEDALUS_DEVICE_PATH	"/dev/daedalus-v4l2"
 
@@ -89,7 +92,12 @@ struct daedalus_hello {
 	 * order; the client gets its buffers back in its queue order.
 	 */
 	__u32 depth;
-	__u32 reserved[5];	/* in: zero */
+	/*
+	 * in: DAEDALUS_CODEC_BIT()s the daemon decodes as byte streams for
+	 * the stateful node; out: those the kernel offers there.
+	 */
+	__u32 sf_codecs;
+	__u32 reserved[4];	/* in: zero */
 };
 
 /* 0xDA: free in Documentation/userspace-api/ioctl/ioctl-number.rst */
@@ -122,6 +130,10 @@ enum daedalus_msg_type {
 	DAEDALUS_MSG_BUF_GONE = 2,	/* kernel -> daemon */
 	DAEDALUS_MSG_CTX_GONE = 3,	/* kernel -> daemon */
 	DAEDALUS_MSG_RESULT = 4,	/* daemon -> kernel */
+	DAEDALUS_MSG_SF_CHUNK = 5,	/* kernel -> daemon */
+	DAEDALUS_MSG_SF_LEND = 6,	/* kernel -> daemon */
+	DAEDALUS_MSG_SF_CMD = 7,	/* kernel -> daemon */
+	DAEDALUS_MSG_SF_ANSWER = 8,	/* daemon -> kernel */
 };
 
 struct daedalus_hdr {
@@ -278,6 +290,141 @@ struct daedalus_result {
 	__u32 reserved[2];	/* zero */
 };
 
+/* ------------------------------------------------------------------ */
+/* The stateful node (protocol 6)                                      */
+
+/*
+ * A stateful context (a file of /dev/daedalus-v4l2-stateful's node) sends
+ * the daemon its OUTPUT buffers as chunks of a byte stream, lends it its
+ * CAPTURE buffers, and passes on the client's commands.  The daemon parses
+ * and decodes, and answers through DAEDALUS_IOC_SF_COMMIT:
+ *
+ *   - every chunk with one CHUNK_DONE, oldest first, once it no longer
+ *     needs the chunk's bytes;
+ *   - every lend with one PICTURE (in display order; empty with LAST at
+ *     the end of a drain or before a resolution change, or FAILED);
+ *   - every command with one CMD_DONE;
+ *   - a SOURCE_CHANGE (naming the chunk that revealed it) when the
+ *     stream's format is first known or changes; the kernel then sends a
+ *     FORMAT command with the CAPTURE layout to write, and no picture may
+ *     be answered before it.
+ *
+ * Every answer says the newest record of its context the daemon has read
+ * (seen_seq).  A context may stay silent only while the daemon's latest
+ * answer for it carried DAEDALUS_SF_IDLE ("nothing to do until you send
+ * me something") and it has read every record sent since; otherwise the
+ * kernel fails the context's stream when job_timeout_ms passes without an
+ * answer (STATUS is the answer that says only that).
+ */
+
+enum daedalus_sf_chunk_flags {
+	/* First chunk since STREAMON, a failure or a new attach: start over. */
+	DAEDALUS_SF_NEW_STREAM = 1u << 0,
+};
+
+/* Kernel -> daemon: one OUTPUT buffer of the stream. */
+struct daedalus_sf_chunk {
+	struct daedalus_hdr hdr;	/* type DAEDALUS_MSG_SF_CHUNK */
+	__u64 seq;		/* device-unique record number; answer with it */
+	__u64 ctx_id;
+	__u64 timestamp;	/* ns, the OUTPUT buffer's */
+	__u32 codec;		/* enum daedalus_codec */
+	__u32 flags;		/* enum daedalus_sf_chunk_flags */
+	__u32 reserved[2];
+	struct daedalus_buf bitstream;
+};
+
+/* Kernel -> daemon: one CAPTURE buffer to write a picture into. */
+struct daedalus_sf_lend {
+	struct daedalus_hdr hdr;	/* type DAEDALUS_MSG_SF_LEND */
+	__u64 seq;
+	__u64 ctx_id;
+	struct daedalus_buf picture;	/* length: the buffer's whole size */
+	__u32 reserved[2];
+};
+
+enum daedalus_sf_cmd_kind {
+	/* V4L2_DEC_CMD_STOP: decode every chunk sent before, then LAST. */
+	DAEDALUS_SF_CMD_DRAIN = 1,
+	/* V4L2_DEC_CMD_START or STREAMON(CAPTURE): go on after LAST. */
+	DAEDALUS_SF_CMD_START = 2,
+	/* STREAMOFF(OUTPUT), a seek: forget every byte and pending picture. */
+	DAEDALUS_SF_CMD_RESET = 3,
+	/* STREAMOFF(CAPTURE): every lend was taken back. */
+	DAEDALUS_SF_CMD_CAPTURE_OFF = 4,
+	/* The CAPTURE layout for the format SOURCE_CHANGE reported. */
+	DAEDALUS_SF_CMD_FORMAT = 5,
+};
+
+/* Kernel -> daemon: a command, answered by CMD_DONE. */
+struct daedalus_sf_cmd {
+	struct daedalus_hdr hdr;	/* type DAEDALUS_MSG_SF_CMD */
+	__u64 seq;
+	__u64 ctx_id;
+	__u32 cmd;		/* enum daedalus_sf_cmd_kind */
+	__u32 format_seq;	/* FORMAT: pictures carry it from now on */
+	__u32 drc;		/* FORMAT: 1 if the client must reallocate (answer LAST first) */
+	__u32 reserved;
+	struct daedalus_picture_format picture;	/* FORMAT: the layout to write */
+};
+
+/* What the stream says of itself (SOURCE_CHANGE). */
+struct daedalus_sf_format {
+	__u32 coded_width;	/* 2..4096 */
+	__u32 coded_height;	/* 2..2304 */
+	__u32 width;		/* visible, 1..coded_width */
+	__u32 height;		/* visible, 1..coded_height */
+	__u32 bit_depth;	/* 8 or 10 */
+	__u32 min_buffers;	/* CAPTURE buffers the stream needs, 1..32 */
+	__u8 colorspace;	/* enum v4l2_colorspace */
+	__u8 xfer_func;		/* enum v4l2_xfer_func */
+	__u8 ycbcr_enc;		/* enum v4l2_ycbcr_encoding */
+	__u8 quantization;	/* enum v4l2_quantization */
+	__u32 reserved[3];
+};
+
+enum daedalus_sf_answer_kind {
+	DAEDALUS_SF_CHUNK_DONE = 1,	/* seq: the oldest unanswered chunk */
+	DAEDALUS_SF_PICTURE = 2,	/* seq: an unanswered lend */
+	DAEDALUS_SF_CMD_DONE = 3,	/* seq: an unanswered command */
+	DAEDALUS_SF_SOURCE_CHANGE = 4,	/* seq: the chunk that revealed it */
+	DAEDALUS_SF_STATUS = 5,		/* seq: 0; only seen_seq and flags */
+};
+
+enum daedalus_sf_answer_flags {
+	DAEDALUS_SF_LAST = 1u << 0,	/* PICTURE: the last of a drain or format */
+	DAEDALUS_SF_IDLE = 1u << 1,	/* nothing to do until a new record */
+};
+
+/* Daemon -> kernel: one answer of a stateful context. */
+struct daedalus_sf_answer {
+	struct daedalus_hdr hdr;	/* type DAEDALUS_MSG_SF_ANSWER */
+	__u64 seq;
+	__u64 ctx_id;
+	__u64 seen_seq;		/* the newest record of ctx_id the daemon has read */
+	__u64 timestamp;	/* PICTURE: the chunk's in which it began */
+	__u32 kind;		/* enum daedalus_sf_answer_kind */
+	__u32 status;		/* enum daedalus_status: CHUNK_DONE, PICTURE */
+	__u32 flags;		/* enum daedalus_sf_answer_flags */
+	__u32 bytesused;	/* PICTURE: payload, <= the FORMAT's sizeimage */
+	__u32 format_seq;	/* PICTURE: the FORMAT it was written in */
+	__u32 reserved;
+	struct daedalus_sf_format format;	/* SOURCE_CHANGE */
+};
+
+/*
+ * Commit @num answers, in order.  Stops at the first refused one (EINVAL;
+ * @taken says how many were taken before it).  Never waits.
+ */
+struct daedalus_sf_commit {
+	__u64 answers;		/* in: user pointer to struct daedalus_sf_answer[] */
+	__u32 num;		/* in: entries at answers */
+	__u32 taken;		/* out: answers taken */
+	__u32 reserved[4];	/* in: zero */
+};
+
+#define DAEDALUS_IOC_SF_COMMIT	_IOWR(DAEDALUS_IOC_MAGIC, 0x03, struct daedalus_sf_commit)
+
 /* The largest kernel -> daemon record: a fetch buffer must hold it. */
 #define DAEDALUS_READ_SIZE	sizeof(struct daedalus_job)
 
@@ -306,6 +453,12 @@ DAEDALUS_ASSERT_SIZE(struct daedalus_job, 12680);
 DAEDALUS_ASSERT_SIZE(struct daedalus_buf_gone, 24);
 DAEDALUS_ASSERT_SIZE(struct daedalus_ctx_gone, 24);
 DAEDALUS_ASSERT_SIZE(struct daedalus_result, 48);
+DAEDALUS_ASSERT_SIZE(struct daedalus_sf_chunk, 80);
+DAEDALUS_ASSERT_SIZE(struct daedalus_sf_lend, 64);
+DAEDALUS_ASSERT_SIZE(struct daedalus_sf_cmd, 72);
+DAEDALUS_ASSERT_SIZE(struct daedalus_sf_format, 40);
+DAEDALUS_ASSERT_SIZE(struct daedalus_sf_answer, 112);
+DAEDALUS_ASSERT_SIZE(struct daedalus_sf_commit, 32);
 #ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
 DAEDALUS_ASSERT_SIZE(struct daedalus_av1_params, 10192);
 #endif
