@@ -340,6 +340,22 @@ static void report_format(struct dd_sf_context *ctx,
 	emit(ctx, &ans);
 }
 
+/*
+ * The format as soon as the headers tell it: a decoder may hold its first
+ * picture back for many frames (libavcodec's strict H.264 reorder), and
+ * the client waits for the event before it sets CAPTURE up.  1 if told.
+ */
+static int peek_format(struct dd_sf_context *ctx)
+{
+	struct dd_sf_stream_format f;
+
+	if (ctx->reported || !ctx->decoder || !ctx->backend->peek_format ||
+	    ctx->backend->peek_format(ctx->decoder, &f) <= 0)
+		return 0;
+	report_format(ctx, &f);
+	return 1;
+}
+
 /* Writes the held picture into the oldest lend.  1 if a step was made. */
 static int place_picture(struct dd_sf_context *ctx)
 {
@@ -428,7 +444,7 @@ static int pull_picture(struct dd_sf_context *ctx)
 	case DD_SF_DRAINED:
 		if (!ctx->draining) {
 			ctx->need_input = 1;
-			return 0;
+			return peek_format(ctx);
 		}
 		/* After end_of_input(), wanting more is being drained. */
 		drain_done(ctx);
@@ -492,20 +508,12 @@ static int take_input(struct dd_sf_context *ctx)
 	if (!ctx->input)
 		ctx->input_tail = &ctx->input;
 	if (rec->kind == DD_RECORD_SF_CHUNK) {
-		struct dd_sf_stream_format f;
-
 		ret = push_chunk(ctx, rec);
 		answer(ctx, DAEDALUS_SF_CHUNK_DONE, rec->seq,
 		       ret ? DAEDALUS_STATUS_FAILED : DAEDALUS_STATUS_OK);
 		record_free(rec);
-		/*
-		 * The format as soon as the headers tell it: a decoder may hold
-		 * its first picture back for many frames, and the client
-		 * waits for the event before it sets CAPTURE up.
-		 */
-		if (!ret && !ctx->reported && ctx->backend->peek_format &&
-		    ctx->backend->peek_format(ctx->decoder, &f) > 0)
-			report_format(ctx, &f);
+		if (!ret)
+			peek_format(ctx);
 		return 1;
 	}
 	/* DRAIN */
