@@ -8,10 +8,7 @@
  * frame), resolution change (LAST first, the new pictures after START),
  * CAPTURE_OFF keeping a decoded picture, refused chunks and lends, and the
  * IDLE rule (said once, and only when nothing can be done).
- *
- * The fake stream: every byte is a picture, 'K' a key frame, 'P' not,
- * 'B' a key frame of a bigger size.  Like H.264's parser, it holds the
- * newest byte back until more come or the input ends.
+ * The fake stream decoder is sf_fake.c's.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,110 +19,9 @@
 #include "dd_test.h"
 #include "proto_io.h"
 #include "sf_context.h"
+#include "sf_fake.h"
 
 #define CTX 7
-
-struct fake {
-	uint8_t bytes[256];
-	uint64_t ts[256];
-	unsigned int n, next;	/* held, and the next to hand out */
-	int ended, peek;
-	uint8_t plane[3][64 * 64];
-	unsigned int resets;
-};
-
-static int fake_open(void **d, const struct dd_sf_config *cfg)
-{
-	(void)cfg;
-	*d = calloc(1, sizeof(struct fake));
-	return *d ? 0 : -ENOMEM;
-}
-
-static int fake_push(void *d, const uint8_t *data, size_t size, uint64_t ts)
-{
-	struct fake *f = d;
-
-	for (size_t i = 0; i < size && f->n < 256; i++) {
-		f->bytes[f->n] = data[i];
-		f->ts[f->n++] = ts;
-	}
-	return 0;
-}
-
-static int fake_end(void *d)
-{
-	((struct fake *)d)->ended = 1;
-	return 0;
-}
-
-static void format_of(uint8_t b, struct dd_sf_stream_format *fmt)
-{
-	unsigned int s = b == 'B' ? 32 : 16;
-
-	memset(fmt, 0, sizeof(*fmt));
-	fmt->coded_width = fmt->coded_height = s;
-	fmt->width = fmt->height = s;
-	fmt->depth = 8;
-	fmt->min_buffers = 2;
-}
-
-static int fake_pull(void *d, struct dd_sf_picture *pic)
-{
-	struct fake *f = d;
-	uint8_t b;
-
-	/* The newest byte waits for the next unless the input ended. */
-	if (f->next + (f->ended ? 0 : 1) >= f->n)
-		return f->ended && f->next == f->n ? DD_SF_DRAINED : DD_SF_NEED_INPUT;
-	b = f->bytes[f->next];
-	memset(pic, 0, sizeof(*pic));
-	format_of(b, &pic->format);
-	for (int i = 0; i < 3; i++) {
-		memset(f->plane[i], b, sizeof(f->plane[i]));
-		pic->planes.plane[i].data = f->plane[i];
-		pic->planes.plane[i].stride = 64;
-	}
-	pic->planes.width = pic->format.width;
-	pic->planes.height = pic->format.height;
-	pic->planes.depth = 8;
-	pic->timestamp = f->ts[f->next++];
-	pic->key = b != 'P';
-	return DD_SF_PICTURE;
-}
-
-static int fake_peek(void *d, struct dd_sf_stream_format *fmt)
-{
-	struct fake *f = d;
-
-	if (!f->peek || !f->n)
-		return 0;
-	format_of(f->bytes[0], fmt);
-	return 1;
-}
-
-static void fake_reset(void *d)
-{
-	struct fake *f = d;
-
-	f->n = f->next = 0;
-	f->ended = 0;
-	f->resets++;
-}
-
-static void fake_close(void *d)
-{
-	free(d);
-}
-
-static struct dd_sf_backend fake_backend = {
-	.name = "fake",
-	.open = fake_open,
-	.push = fake_push,
-	.end_of_input = fake_end,
-	.pull = fake_pull,
-	.reset = fake_reset,
-	.close = fake_close,
-};
 
 /* What the context committed, in order. */
 static struct daedalus_sf_answer got[256];
@@ -277,7 +173,7 @@ static const struct daedalus_sf_answer *expect_picture(unsigned int line,
 static void fresh(struct dd_sf_context *ctx)
 {
 	num_got = seen = 0;
-	dd_sf_context_init(ctx, CTX, &fake_backend, NULL);
+	dd_sf_context_init(ctx, CTX, &dd_sf_fake_backend, NULL);
 }
 
 /* Initialization, display order, drain with LAST on the last picture, START. */
@@ -286,7 +182,7 @@ static void test_init_and_drain(int peek)
 	struct dd_sf_context ctx;
 	uint64_t c1, c2, l[4], f, d, s;
 
-	fake_backend.peek_format = peek ? fake_peek : NULL;
+	dd_sf_fake_backend.peek_format = peek ? dd_sf_fake_peek : NULL;
 	fresh(&ctx);
 	c1 = chunk(&ctx, "KP", 100, DAEDALUS_SF_NEW_STREAM);
 	run(&ctx);
@@ -348,7 +244,7 @@ static void test_empty_last(void)
 	uint64_t d, l;
 	const struct daedalus_sf_answer *a;
 
-	fake_backend.peek_format = NULL;
+	dd_sf_fake_backend.peek_format = NULL;
 	fresh(&ctx);
 	d = cmd(&ctx, DAEDALUS_SF_CMD_DRAIN, 0, 0);
 	run(&ctx);
@@ -369,7 +265,7 @@ static void test_reset(void)
 	struct dd_sf_context ctx;
 	uint64_t c, f, r, l[3];
 
-	fake_backend.peek_format = fake_peek;
+	dd_sf_fake_backend.peek_format = dd_sf_fake_peek;
 	fresh(&ctx);
 	c = chunk(&ctx, "KPPP", 10, DAEDALUS_SF_NEW_STREAM);
 	l[0] = lend(&ctx, 0);
@@ -407,7 +303,7 @@ static void test_resolution_change(void)
 	uint64_t c, f, s, l[4];
 	const struct daedalus_sf_answer *a;
 
-	fake_backend.peek_format = NULL;
+	dd_sf_fake_backend.peek_format = NULL;
 	fresh(&ctx);
 	l[0] = lend(&ctx, 0);
 	l[1] = lend(&ctx, 1);
@@ -456,7 +352,7 @@ static void test_refused_and_capture_off(void)
 	uint64_t c, bad, f, off, l[3];
 	const struct daedalus_sf_answer *a;
 
-	fake_backend.peek_format = fake_peek;
+	dd_sf_fake_backend.peek_format = dd_sf_fake_peek;
 	fresh(&ctx);
 	r = record(DD_RECORD_SF_CHUNK);
 	bad = r->seq;
