@@ -6,6 +6,7 @@
  *   daedalus_core.c    module, platform device, registration, open/release,
  *                      the control tables
  *   daedalus_video.c   formats, ioctls, vb2 ops, request validation
+ *   daedalus_buf.c     buffer helpers of both nodes
  *   daedalus_dec.c     device_run: gathers one job, per-codec ops table
  *   daedalus_bridge.c  /dev/daedalus-v4l2 and the job's whole life
  *   daedalus_stats.c   the status attributes: daemon, per-codec job counts
@@ -306,6 +307,15 @@ void daedalus_set_default_formats(struct daedalus_ctx *ctx);
 void daedalus_update_decoded_fmt(struct daedalus_ctx *ctx);
 int daedalus_codec_try_ctrl(struct v4l2_ctrl *ctrl);
 int daedalus_codec_s_ctrl(struct v4l2_ctrl *ctrl);
+
+/* daedalus_buf.c */
+int daedalus_buf_setup(struct daedalus_dev *dev, struct daedalus_buffer *buf);
+void daedalus_buf_release(struct daedalus_dev *dev, struct daedalus_buffer *buf);
+struct dma_buf *daedalus_buf_dmabuf(struct vb2_v4l2_buffer *vbuf);
+void daedalus_fill_buf(struct daedalus_buf *out, struct vb2_v4l2_buffer *vbuf,
+		       bool bitstream);
+void daedalus_fill_picture(u32 fourcc, u32 width, u32 height,
+			   unsigned int align, struct v4l2_pix_format_mplane *pix);
 
 /* daedalus_dec.c */
 void daedalus_device_run(void *priv);
