@@ -542,9 +542,12 @@ static long bridge_hello(struct daedalus_bridge *br, void __user *arg)
 		WRITE_ONCE(br->offered, br->codecs);
 	br->generation++;
 	hello.codecs = br->codecs;
+	/*
+	 * The stateful node offers what this daemon decodes as streams,
+	 * nothing if it does not (a daemon before protocol 6's node).
+	 */
 	br->sf_codecs = hello.sf_codecs & daedalus_sf_codec_mask();
-	if (br->sf_codecs)
-		WRITE_ONCE(br->sf_offered, br->sf_codecs);
+	WRITE_ONCE(br->sf_offered, br->sf_codecs);
 	hello.sf_codecs = br->sf_codecs;
 	/* As many jobs per context as it asks for, within our slots. */
 	br->depth = clamp_t(u32, hello.depth, 1, DAEDALUS_MAX_DEPTH);

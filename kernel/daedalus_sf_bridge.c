@@ -344,10 +344,24 @@ static struct daedalus_sf_rec *sf_cmd_get_locked(struct daedalus_sf_ctx *ctx)
 	return NULL;
 }
 
+/*
+ * Records may go out: no daemon yet (they wait for one), or one that
+ * decodes this codec as a stream.  bridge.lock held.
+ */
+static bool sf_daemon_ok_locked(struct daedalus_sf_ctx *ctx)
+{
+	struct daedalus_bridge *br = sf_bridge(ctx);
+
+	return !br->attached ||
+	       (br->sf_codecs & DAEDALUS_CODEC_BIT(ctx->codec));
+}
+
 static int sf_cmd_locked(struct daedalus_sf_ctx *ctx, u32 cmd)
 {
 	struct daedalus_sf_rec *rec = sf_cmd_get_locked(ctx);
 
+	if (!sf_daemon_ok_locked(ctx))
+		return 0;	/* nobody to tell */
 	if (!rec)
 		return -EBUSY;
 	memset(&rec->cmd, 0, sizeof(rec->cmd));
@@ -377,6 +391,7 @@ static void sf_cmd_forced_locked(struct daedalus_sf_ctx *ctx, u32 cmd)
 void daedalus_sf_pump_locked(struct daedalus_sf_ctx *ctx)
 {
 	struct v4l2_m2m_ctx *m2m = ctx->fh.m2m_ctx;
+	bool ok = sf_daemon_ok_locked(ctx);
 	struct vb2_v4l2_buffer *vbuf;
 
 	if (ctx->closing)
@@ -390,6 +405,12 @@ void daedalus_sf_pump_locked(struct daedalus_sf_ctx *ctx)
 			break;
 		if (ctx->drain_chunks)
 			ctx->drain_chunks--;
+		if (!ok) {
+			/* The daemon does not decode it: fails at once. */
+			vbuf->sequence = ctx->out_seqno++;
+			v4l2_m2m_buf_done(vbuf, VB2_BUF_STATE_ERROR);
+			continue;
+		}
 		rec = &to_sf_buffer(vbuf)->rec;
 		memset(&rec->chunk, 0, sizeof(rec->chunk));
 		sf_hdr(&rec->hdr, DAEDALUS_MSG_SF_CHUNK, sizeof(rec->chunk));
@@ -402,9 +423,13 @@ void daedalus_sf_pump_locked(struct daedalus_sf_ctx *ctx)
 	}
 	if (ctx->drain_owed && !ctx->drain_chunks) {
 		ctx->drain_owed = false;
-		sf_cmd_forced_locked(ctx, DAEDALUS_SF_CMD_DRAIN);
+		if (ok)
+			sf_cmd_forced_locked(ctx, DAEDALUS_SF_CMD_DRAIN);
+		else
+			sf_fail_stream_locked(ctx, NULL);	/* LAST */
 	}
-	while (ctx->cap_on && !ctx->stopped) {
+	/* Without a daemon that decodes it, lends stay queued. */
+	while (ctx->cap_on && !ctx->stopped && (ok || ctx->next_cap_last)) {
 		struct daedalus_sf_rec *rec;
 
 		vbuf = v4l2_m2m_dst_buf_remove(m2m);
@@ -417,6 +442,7 @@ void daedalus_sf_pump_locked(struct daedalus_sf_ctx *ctx)
 					   NULL);
 			break;
 		}
+
 		rec = &to_sf_buffer(vbuf)->rec;
 		memset(&rec->lend, 0, sizeof(rec->lend));
 		sf_hdr(&rec->hdr, DAEDALUS_MSG_SF_LEND, sizeof(rec->lend));
