@@ -6,6 +6,8 @@
 #include "md5.h"
 #include "sf_drive.h"
 
+int sf_runs, sf_md5_matches;
+
 /* Visible rows of @pic into @md5; gray pictures get neutral chroma. */
 static void hash_picture(struct dd_md5 *md5, const struct dd_sf_picture *pic)
 {
@@ -104,6 +106,7 @@ int sf_run(const struct dd_sf_backend *b, enum daedalus_codec codec,
 	void *dec;
 
 	memset(run, 0, sizeof(*run));
+	sf_runs++;
 	if (b->open(&dec, &cfg))
 		return -1;
 	dd_md5_init(&md5);
@@ -133,6 +136,81 @@ void sf_run_free(struct sf_run *run)
 {
 	free(run->ts);
 	run->ts = NULL;
+}
+
+int sf_md5_is(const struct sf_run *run, const char *md5)
+{
+	int same = !strcmp(run->md5, md5);
+
+	sf_md5_matches += same;
+	return same;
+}
+
+int sf_chunk_of(const size_t *end, int n, size_t off)
+{
+	int lo = 0, hi = n - 1;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (end[mid] > off)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+int sf_run_problems(const struct sf_run *run, const char *name, const char *what,
+		    const char *md5, const size_t *end, int n, const int *order,
+		    int norder, const size_t *begin)
+{
+	int problems = 0, bad_ts = 0;
+
+	if (!sf_md5_is(run, md5)) {
+		fprintf(stderr, "%s %s: md5 %s, suite %s\n", name, what, run->md5, md5);
+		problems++;
+	}
+	if (run->err || run->not_drained) {
+		fprintf(stderr, "%s %s: failed (%d)\n", name, what, run->err);
+		problems++;
+	}
+	if (run->npics != norder) {
+		fprintf(stderr, "%s %s: %d pictures, not %d\n", name, what,
+			run->npics, norder);
+		problems++;
+	}
+	if (run->peek_differs) {
+		fprintf(stderr, "%s %s: peek_format() told another format\n", name, what);
+		problems++;
+	}
+	for (int k = 0; k < run->npics && k < norder; k++)
+		if (run->ts[k] != SF_TS(sf_chunk_of(end, n, begin[order[k]])))
+			bad_ts++;
+	if (bad_ts) {
+		fprintf(stderr, "%s %s: %d of %d timestamps wrong\n", name, what,
+			bad_ts, run->npics);
+		problems++;
+	}
+	return problems;
+}
+
+int sf_run_cut(const struct dd_sf_backend *b, enum daedalus_codec codec,
+	       const char *name, const char *what, const char *md5,
+	       const uint8_t *data, const size_t *end, int n, const int *order,
+	       int norder, const size_t *begin)
+{
+	struct sf_run run;
+	int problems;
+
+	if (sf_run(b, codec, data, end, n, &run)) {
+		fprintf(stderr, "%s %s: the backend did not open\n", name, what);
+		return 1;
+	}
+	problems = sf_run_problems(&run, name, what, md5, end, n, order, norder,
+				   begin);
+	sf_run_free(&run);
+	return problems;
 }
 
 static size_t *cuts(size_t size, int *n, size_t (*next)(void *), void *arg)

@@ -28,6 +28,9 @@ struct sf_run {
 	int not_drained;	/* pull() never said DRAINED */
 };
 
+/* sf_run()s so far, and runs that gave the md5 asked (sf_md5_is()). */
+extern int sf_runs, sf_md5_matches;
+
 /*
  * Opens @b for @codec, pushes @n chunks of @data ending at @end[], pulling
  * after each, then end_of_input() and pulls until DRAINED.  0, or -1 when
@@ -36,6 +39,31 @@ struct sf_run {
 int sf_run(const struct dd_sf_backend *b, enum daedalus_codec codec,
 	   const uint8_t *data, const size_t *end, int n, struct sf_run *run);
 void sf_run_free(struct sf_run *run);
+/* Whether @run gave @md5 (counted in sf_md5_matches). */
+int sf_md5_is(const struct sf_run *run, const char *md5);
+
+/* The chunk (an index into @end, of @n chunks) holding byte @off. */
+int sf_chunk_of(const size_t *end, int n, size_t off);
+
+/*
+ * What is wrong with @run, of vector @name cut at @end (@n chunks; @what
+ * says how): an md5 other than @md5, a failure, not @norder pictures, or a
+ * picture k whose timestamp is not that of the chunk holding byte
+ * @begin[@order[k]] (@order: the frame of each picture in display order,
+ * @begin: where each frame begins).  Prints each; returns how many.
+ */
+int sf_run_problems(const struct sf_run *run, const char *name, const char *what,
+		    const char *md5, const size_t *end, int n, const int *order,
+		    int norder, const size_t *begin);
+
+/*
+ * sf_run() of the stream cut at @end, then sf_run_problems(): how many
+ * (or 1 when the backend could not be opened).
+ */
+int sf_run_cut(const struct dd_sf_backend *b, enum daedalus_codec codec,
+	       const char *name, const char *what, const char *md5,
+	       const uint8_t *data, const size_t *end, int n, const int *order,
+	       int norder, const size_t *begin);
 
 /* Chunk ends for @size bytes: every @step bytes (malloc'd; count in *@n). */
 size_t *sf_cuts_fixed(size_t size, size_t step, int *n);
