@@ -41,8 +41,6 @@ struct sf_dav1d {
 	const char *corrupt;		/* dav1d failed since the last picture */
 	unsigned int errors;		/* in a row */
 	int asked_again;		/* EAGAIN twice with no data between */
-	int end;			/* end_of_input() */
-	int failed;			/* negative errno: unusable */
 };
 
 static const char *sf_dav1d_unavailable(void)
@@ -50,14 +48,20 @@ static const char *sf_dav1d_unavailable(void)
 	return dd_dav1d_load() ? NULL : dd_dav1d_error();
 }
 
-static void sf_dav1d_close(void *decoder)
+/* Lets go of the picture handed out and the unit dav1d did not take. */
+static void drop_held(struct sf_dav1d *d)
 {
-	struct sf_dav1d *d = decoder;
-
 	if (d->pic.data[0])
 		d->lib->dav1d_picture_unref(&d->pic);
 	if (d->data.sz)
 		d->lib->dav1d_data_unref(&d->data);
+}
+
+static void sf_dav1d_close(void *decoder)
+{
+	struct sf_dav1d *d = decoder;
+
+	drop_held(d);
 	d->lib->dav1d_close(&d->ctx);
 	dd_sf_input_free(&d->in);
 	free(d);
@@ -92,24 +96,15 @@ static int sf_dav1d_push(void *decoder, const uint8_t *data, size_t size,
 			 uint64_t timestamp)
 {
 	struct sf_dav1d *d = decoder;
-	int ret;
 
-	if (d->failed)
-		return d->failed;
-	if (d->end)
-		return -EINVAL;
-	ret = dd_sf_input_push(&d->in, data, size, timestamp);
-	if (ret)
-		d->failed = ret;
-	return ret;
+	return dd_sf_input_push(&d->in, data, size, timestamp);
 }
 
 static int sf_dav1d_end_of_input(void *decoder)
 {
 	struct sf_dav1d *d = decoder;
 
-	d->end = 1;
-	return d->failed;
+	return dd_sf_input_end(&d->in);
 }
 
 /*
@@ -128,7 +123,7 @@ static long next_unit(struct sf_dav1d *d)
 		if (ret < 0)
 			return ret;
 		if (!ret) {
-			if (!d->end)
+			if (!d->in.ended)
 				return 0;
 			/* The stream ends inside an OBU: truncated. */
 			return d->scanned == len ? (long)d->scanned : -EBADMSG;
@@ -217,12 +212,12 @@ static int sf_dav1d_pull(void *decoder, struct dd_sf_picture *pic)
 
 	if (d->pic.data[0])
 		d->lib->dav1d_picture_unref(&d->pic);
-	while (!d->failed) {
+	while (!d->in.failed) {
 		if (d->data.sz) {
 			ret = d->lib->dav1d_send_data(d->ctx, &d->data);
 			if (ret < 0 && ret != DAV1D_ERR(EAGAIN)) {
 				d->lib->dav1d_data_unref(&d->data);
-				d->failed = note_error(d, ret);
+				d->in.failed = note_error(d, ret);
 				continue;
 			}
 			d->asked_again = 0;
@@ -234,20 +229,20 @@ static int sf_dav1d_pull(void *decoder, struct dd_sf_picture *pic)
 			ret = picture(d, pic);
 			if (ret) {
 				d->lib->dav1d_picture_unref(&d->pic);
-				d->failed = ret;
+				d->in.failed = ret;
 				break;
 			}
 			return DD_SF_PICTURE;
 		}
 		if (ret != DAV1D_ERR(EAGAIN)) {
-			d->failed = note_error(d, ret);
+			d->in.failed = note_error(d, ret);
 			continue;
 		}
 		if (d->data.sz)
 			continue;	/* dav1d took part of it: the rest */
 		ret = take_unit(d);
 		if (ret < 0) {
-			d->failed = ret;
+			d->in.failed = ret;
 			break;
 		}
 		if (ret)
@@ -256,27 +251,22 @@ static int sf_dav1d_pull(void *decoder, struct dd_sf_picture *pic)
 			d->asked_again = 1;
 			continue;
 		}
-		return d->end ? DD_SF_DRAINED : DD_SF_NEED_INPUT;
+		return d->in.ended ? DD_SF_DRAINED : DD_SF_NEED_INPUT;
 	}
-	return d->failed;
+	return d->in.failed;
 }
 
 static void sf_dav1d_reset(void *decoder)
 {
 	struct sf_dav1d *d = decoder;
 
-	if (d->pic.data[0])
-		d->lib->dav1d_picture_unref(&d->pic);
-	if (d->data.sz)
-		d->lib->dav1d_data_unref(&d->data);
+	drop_held(d);
 	d->lib->dav1d_flush(d->ctx);
 	dd_sf_input_reset(&d->in);
 	d->scanned = 0;
 	d->corrupt = NULL;
 	d->errors = 0;
 	d->asked_again = 0;
-	d->end = 0;
-	d->failed = 0;
 }
 
 const struct dd_sf_backend dd_sf_backend_dav1d = {

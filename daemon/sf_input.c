@@ -22,6 +22,8 @@ void dd_sf_input_reset(struct dd_sf_input *in)
 	in->start = in->end = 0;
 	in->base = 0;
 	in->first = in->count = 0;
+	in->ended = 0;
+	in->failed = 0;
 }
 
 /* Room for @size more bytes and their padding; moves the unread to the front. */
@@ -82,18 +84,29 @@ int dd_sf_input_push(struct dd_sf_input *in, const uint8_t *data, size_t size,
 {
 	int ret;
 
+	if (in->failed)
+		return in->failed;
+	if (in->ended)
+		return -EINVAL;
 	if (!size)
 		return 0;
 	ret = reserve_bytes(in, size);
-	if (ret)
+	if (!ret)
+		ret = add_mark(in, in->base + in->end, ts);
+	if (ret) {
+		in->failed = ret;
 		return ret;
-	ret = add_mark(in, in->base + in->end, ts);
-	if (ret)
-		return ret;
+	}
 	memcpy(in->buf + in->end, data, size);
 	in->end += size;
 	memset(in->buf + in->end, 0, DD_SF_INPUT_PADDING);
 	return 0;
+}
+
+int dd_sf_input_end(struct dd_sf_input *in)
+{
+	in->ended = 1;
+	return in->failed;
 }
 
 const uint8_t *dd_sf_input_data(const struct dd_sf_input *in, size_t *len)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The bytes a stream decoder was pushed and not yet used, and the
- * timestamp of every chunk they came in (sf_backend.h's push()): shared by
- * the stream backends (sf_lavc.c, sf_dav1d.c).
+ * The input side of a stream decoder (sf_backend.h's push() and
+ * end_of_input()): the bytes it was pushed and did not use yet, the
+ * timestamp of every chunk they came in, whether the stream ended and
+ * whether the decoder failed.  Shared by the stream backends (sf_lavc.c,
+ * sf_dav1d.c).
  *
  * Offsets count bytes from the start of the stream (the last reset).  The
  * unread bytes are contiguous and followed by DD_SF_INPUT_PADDING zero
@@ -28,20 +30,25 @@ struct dd_sf_input {
 	uint64_t base;			/* stream offset of buf[0] */
 	struct dd_sf_input_mark *marks;	/* oldest first */
 	size_t first, count, marks_cap;	/* in use: marks[first, first + count) */
+	int ended;			/* end_of_input(): no bytes until reset */
+	int failed;			/* negative errno: the decoder is unusable */
 };
 
 /* Empty; nothing allocated yet. */
 void dd_sf_input_init(struct dd_sf_input *in);
 void dd_sf_input_free(struct dd_sf_input *in);
-/* Forgets every byte and timestamp: offsets start at 0 again. */
+/* Forgets every byte and timestamp, the end and a failure: a new stream. */
 void dd_sf_input_reset(struct dd_sf_input *in);
 
 /*
- * Appends a copy of @size bytes that came in a chunk of timestamp @ts (an
- * empty chunk adds nothing).  0, or -ENOMEM (nothing appended).
+ * push(): appends a copy of @size bytes that came in a chunk of timestamp
+ * @ts (an empty chunk adds nothing).  0; in->failed once failed, -EINVAL
+ * after the end, or -ENOMEM (which fails the decoder).
  */
 int dd_sf_input_push(struct dd_sf_input *in, const uint8_t *data, size_t size,
 		     uint64_t ts);
+/* end_of_input(): no more bytes; 0, or in->failed. */
+int dd_sf_input_end(struct dd_sf_input *in);
 
 /* The unread bytes (padded), their count in *@len. */
 const uint8_t *dd_sf_input_data(const struct dd_sf_input *in, size_t *len);

@@ -56,10 +56,8 @@ struct sf_lavc {
 	AVFrame *frame;			/* the picture handed out, if any */
 	struct dd_sf_input in;
 	uint64_t parsed_bytes;		/* stream offset of the parser's next packet */
-	int end;			/* end_of_input() */
 	int parser_flushed;		/* the parser gave its last packet */
 	int drain_sent;			/* the decoder was told the stream ended */
-	int failed;			/* negative errno: unusable */
 };
 
 static const struct sf_lavc_codec *codec_of(enum daedalus_codec codec)
@@ -172,24 +170,15 @@ static int sf_lavc_push(void *decoder, const uint8_t *data, size_t size,
 			uint64_t timestamp)
 {
 	struct sf_lavc *d = decoder;
-	int ret;
 
-	if (d->failed)
-		return d->failed;
-	if (d->end)
-		return -EINVAL;
-	ret = dd_sf_input_push(&d->in, data, size, timestamp);
-	if (ret)
-		d->failed = ret;
-	return ret;
+	return dd_sf_input_push(&d->in, data, size, timestamp);
 }
 
 static int sf_lavc_end_of_input(void *decoder)
 {
 	struct sf_lavc *d = decoder;
 
-	d->end = 1;
-	return d->failed;
+	return dd_sf_input_end(&d->in);
 }
 
 /* Where the access unit in @data begins: its first start code prefix. */
@@ -234,7 +223,7 @@ static int feed_parsed(struct sf_lavc *d)
 
 	for (;;) {
 		data = dd_sf_input_data(&d->in, &len);
-		if (!len && (!d->end || d->parser_flushed))
+		if (!len && (!d->in.ended || d->parser_flushed))
 			return 0;
 		if (len > INT_MAX / 2)
 			len = INT_MAX / 2;
@@ -281,7 +270,7 @@ static int feed(struct sf_lavc *d)
 {
 	int ret = d->parser ? feed_parsed(d) : feed_chunk(d);
 
-	if (ret || !d->end || d->drain_sent)
+	if (ret || !d->in.ended || d->drain_sent)
 		return ret;
 	d->drain_sent = 1;
 	if (d->av->avcodec_send_packet(d->avctx, NULL) < 0)
@@ -399,27 +388,27 @@ static int sf_lavc_pull(void *decoder, struct dd_sf_picture *pic)
 	int ret;
 
 	d->av->av_frame_unref(d->frame);
-	while (!d->failed) {
+	while (!d->in.failed) {
 		ret = d->av->avcodec_receive_frame(d->avctx, d->frame);
 		if (!ret) {
 			ret = picture(d, pic);
 			if (ret)
-				d->failed = ret;
+				d->in.failed = ret;
 			return ret ? ret : DD_SF_PICTURE;
 		}
 		if (ret == AVERROR_EOF)
 			return DD_SF_DRAINED;
 		if (ret != AVERROR(EAGAIN)) {
-			d->failed = -EIO;
+			d->in.failed = -EIO;
 			break;
 		}
 		ret = feed(d);
 		if (ret < 0)
-			d->failed = ret;
+			d->in.failed = ret;
 		else if (!ret)
-			return d->end ? DD_SF_DRAINED : DD_SF_NEED_INPUT;
+			return d->in.ended ? DD_SF_DRAINED : DD_SF_NEED_INPUT;
 	}
-	return d->failed;
+	return d->in.failed;
 }
 
 static int sf_lavc_peek_format(void *decoder, struct dd_sf_stream_format *f)
@@ -452,10 +441,10 @@ static void sf_lavc_reset(void *decoder)
 		av->av_parser_close(d->parser);
 		d->parser = NULL;
 	}
-	d->failed = open_parser(d);
+	d->in.failed = open_parser(d);
 	av->avcodec_flush_buffers(d->avctx);
 	d->parsed_bytes = 0;
-	d->end = d->parser_flushed = d->drain_sent = 0;
+	d->parser_flushed = d->drain_sent = 0;
 }
 
 const struct dd_sf_backend dd_sf_backend_lavc = {
