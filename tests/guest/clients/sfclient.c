@@ -1144,7 +1144,7 @@ static void run(struct dev *d, const struct input *in, const struct opts *o,
 				continue;
 			if (o->seek_at >= 0 && !st.seek_done &&
 			    pc->frame >= (unsigned int)o->seek_at &&
-			    st.phase == P_RUN) {
+			    st.phase == P_RUN && !st.drc) {
 				seek(d, &st, in, pc->frame);
 				i = (unsigned int)-1;	/* all free again */
 				continue;
@@ -1180,6 +1180,20 @@ static void run(struct dev *d, const struct input *in, const struct opts *o,
 						 "decoding",
 			    st.next, in->npieces, k->frames,
 			    st.source_changes, st.stop_sent ? "sent" : "not sent");
+	}
+	/* Drain 2: every OUTPUT buffer queued before STOP comes back */
+	for (;;) {
+		unsigned int busy = 0;
+
+		dequeue_output(d);
+		for (i = 0; i < d->nout; i++)
+			busy += d->out[i].queued;
+		if (!busy)
+			break;
+		if (now() - st.progress > o->timeout_ms / 1000.0)
+			die("%u OUTPUT buffers still queued %u ms after the LAST buffer",
+			    busy, o->timeout_ms);
+		usleep(10000);
 	}
 	fprintf(stderr,
 		"sfclient: done: %u pictures from %u frames in %u pieces; %u source changes, %u resolution changes (%u reallocations), EOS %s\n",
