@@ -591,16 +591,19 @@ void daedalus_sf_forget_format(struct daedalus_sf_ctx *ctx)
 	spin_unlock(&br->lock);
 }
 
-/* Initialization: OUTPUT streams and CAPTURE waits for the format. */
-bool daedalus_sf_format_owed(struct daedalus_sf_ctx *ctx)
+/*
+ * OUTPUT streams and CAPTURE does not: initialization, or a resolution
+ * change, until the client has read the event and set CAPTURE up.
+ */
+bool daedalus_sf_awaiting_capture(struct daedalus_sf_ctx *ctx)
 {
 	struct daedalus_bridge *br = sf_bridge(ctx);
-	bool owed;
+	bool awaiting;
 
 	spin_lock(&br->lock);
-	owed = ctx->out_on && !ctx->cap_on && !ctx->format_known;
+	awaiting = ctx->out_on && !ctx->cap_on;
 	spin_unlock(&br->lock);
-	return owed;
+	return awaiting;
 }
 
 /* The source change fmt_work is to apply, if still current. */

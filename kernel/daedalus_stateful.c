@@ -658,15 +658,18 @@ static int sf_release(struct file *file)
 
 /*
  * m2m's poll reports EPOLLERR while nothing is queued on OUTPUT and
- * CAPTURE does not stream; during initialization, with the format still
- * owed, that is only waiting (GStreamer stops on EPOLLERR there).
+ * CAPTURE does not stream.  A hardware decoder keeps the OUTPUT buffers
+ * it cannot decode without CAPTURE; the daemon parses them all and gives
+ * them back, so before CAPTURE streams (initialization, a resolution
+ * change) that is only waiting for the source change event: GStreamer
+ * stops on an EPOLLERR there, even with the event pending.
  */
 static __poll_t sf_poll(struct file *file, poll_table *wait)
 {
 	struct daedalus_sf_ctx *ctx = file_to_sf_ctx(file);
 	__poll_t mask = v4l2_m2m_fop_poll(file, wait);
 
-	if ((mask & EPOLLERR) && daedalus_sf_format_owed(ctx))
+	if ((mask & EPOLLERR) && daedalus_sf_awaiting_capture(ctx))
 		mask &= ~EPOLLERR;
 	return mask;
 }
