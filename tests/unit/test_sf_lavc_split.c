@@ -177,18 +177,6 @@ static const struct h264_vector *find(const char *dir, const char *suite,
 	return NULL;
 }
 
-static const struct {
-	const char *suite;
-	enum daedalus_codec codec;
-} suites[] = {
-	{ "JVT-AVC_V1", DAEDALUS_CODEC_H264 },
-	{ "JVT-FR-EXT", DAEDALUS_CODEC_H264 },
-	{ "JVT-Professional_profiles", DAEDALUS_CODEC_H264 },
-	{ "VP8-TEST-VECTORS", DAEDALUS_CODEC_VP8 },
-	{ "VP9-TEST-VECTORS", DAEDALUS_CODEC_VP9 },
-	{ "VP9-LIBVPX-GEN", DAEDALUS_CODEC_VP9 },
-};
-
 /* What the backend says of @v, a stream it has no format for. */
 static int unsupported(const struct h264_vector *v, enum daedalus_codec codec)
 {
@@ -213,21 +201,22 @@ static void sweep(const char *dir)
 	struct h264_vector *list;
 	int count, skipped = 0, tested = 0;
 
-	for (size_t s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
-		count = h264_suite_load(dir, suites[s].suite, &list);
+	for (size_t s = 0; s < LAVC_NUM_SUITES; s++) {
+		count = h264_suite_load(dir, lavc_suites[s].suite, &list);
 		CHECK(count > 0);
 		for (int i = 0; i < count; i++) {
 			/* 4:4:4: no CAPTURE format for it, the stream fails. */
 			if (strstr(list[i].name, "444")) {
-				CHECK_EQ(unsupported(&list[i], suites[s].codec), (uint64_t)-ENOTSUP);
+				CHECK_EQ(unsupported(&list[i], lavc_suites[s].codec),
+					 (uint64_t)-ENOTSUP);
 				skipped++;
 				continue;
 			}
 			tested++;
-			if (suites[s].codec == DAEDALUS_CODEC_H264)
+			if (lavc_suites[s].codec == DAEDALUS_CODEC_H264)
 				test_h264(&list[i], 0);
 			else
-				test_vpx(&list[i], suites[s].codec, 0);
+				test_vpx(&list[i], lavc_suites[s].codec, 0);
 		}
 		if (count > 0)
 			free(list);
