@@ -117,6 +117,15 @@ static void test_h264(const struct h264_vector *vp, int full)
 	CHECK_EQ(sf_run_cut(&dd_sf_backend_lavc, DAEDALUS_CODEC_H264, name, "4093",
 			    v.md5, data, end, n, order, s.nframes, begin), 0);
 	free(end);
+	end = sf_cuts_random(size, 1500, 31, &n);
+	CHECK_EQ(sf_reset_problems(&dd_sf_backend_lavc, DAEDALUS_CODEC_H264, name,
+				   v.md5, data, end, n, order, s.nframes, begin), 0);
+	/* Two slice threads. */
+	sf_threads = 2;
+	CHECK_EQ(sf_run_cut(&dd_sf_backend_lavc, DAEDALUS_CODEC_H264, name, "threads",
+			    v.md5, data, end, n, order, s.nframes, begin), 0);
+	sf_threads = 1;
+	free(end);
 	for (uint32_t seed = 1; seed <= 3; seed++) {
 		end = sf_cuts_random(size, seed == 3 ? 65536 : 3000, seed * 7919, &n);
 		CHECK_EQ(sf_run_cut(&dd_sf_backend_lavc, DAEDALUS_CODEC_H264, name, "random",
