@@ -2,12 +2,15 @@
 /*
  * dd_sf_backend_lavc on conformance vectors fed as the stateful node feeds
  * them.  H.264: the Annex B stream whole frame by whole frame, then cut
- * at every byte, at primes, at fixed and random points: every run gives
- * the suite's md5, one picture per frame, and each picture carries the
- * timestamp of the chunk holding its frame's first start code, in the
- * display order of the whole-frame run.  VP8, VP9: one IVF frame per
- * chunk, the suite's md5, timestamps rising.  peek_format() tells the
- * first picture's format, for H.264 before that picture is out.
+ * at every byte (streams up to 64 KiB), at primes, at fixed and random
+ * points, reset mid-stream and after the end, with two slice threads:
+ * every run gives the suite's md5, one picture per frame, and each
+ * picture carries the timestamp of the chunk holding its frame's first
+ * start code, in the display order of the whole-frame run.  VP8, VP9: one
+ * IVF frame per chunk, the suite's md5, timestamps rising.  peek_format()
+ * tells the first picture's format, for H.264 before that picture is out.
+ * Then every vector of the suites, whole frames and (H.264) one random
+ * cut; the 4:4:4 one fails with -ENOTSUP.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -105,10 +108,14 @@ static void test_h264(const struct h264_vector *vp, int full)
 		goto out;
 	}
 
-	end = sf_cuts_fixed(size, 1, &n);
-	CHECK_EQ(sf_run_cut(&dd_sf_backend_lavc, DAEDALUS_CODEC_H264, name, "1-byte",
-			    v.md5, data, end, n, order, s.nframes, begin), 0);
-	free(end);
+	/* Every byte a chunk: the small streams (ASan makes 700 KB cost 40 s). */
+	if (size <= 65536) {
+		end = sf_cuts_fixed(size, 1, &n);
+		CHECK_EQ(sf_run_cut(&dd_sf_backend_lavc, DAEDALUS_CODEC_H264, name,
+				    "1-byte", v.md5, data, end, n, order, s.nframes,
+				    begin), 0);
+		free(end);
+	}
 	end = sf_cuts_primes(size, &n);
 	CHECK_EQ(sf_run_cut(&dd_sf_backend_lavc, DAEDALUS_CODEC_H264, name, "primes",
 			    v.md5, data, end, n, order, s.nframes, begin), 0);
