@@ -4,7 +4,8 @@
  * daemon/sf_dav1d.c) on arbitrary bytes cut at arbitrary points.
  *
  * Input: one byte picks the codec (H.264, VP8, VP9, AV1: its value mod
- * 4), one byte seeds the cuts (chunks of 1 to 1 + 8 * that byte bytes),
+ * 4) and the thread budget (1, 2 or 4: the value / 4 mod 3), one byte
+ * seeds the cuts (chunks of 1 to 1 + 8 * that byte bytes),
  * the rest is the stream.  Each chunk is pushed from a buffer of exactly
  * its size, with its index as timestamp, and the decoder pulled until it
  * wants input; then end_of_input() and pulls until DRAINED or a failure;
@@ -140,7 +141,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct dd_sf_config cfg = { .threads = 1 };
+	static const unsigned int threads[3] = { 1, 2, 4 };
+	struct dd_sf_config cfg;
 	const struct dd_sf_backend *b;
 	void *dec;
 	size_t max;
@@ -148,6 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	cfg.codec = codecs[data[0] % 4];
+	cfg.threads = threads[data[0] / 4 % 3];
 	max = 1 + 8 * (size_t)data[1];
 	b = dd_sf_backend_find(cfg.codec);
 	if (!b || b->open(&dec, &cfg))
