@@ -29,6 +29,12 @@
 #define SF_AV1_TU_MAX		DD_AV1_OBU_MAX
 /* dav1d errors in a row before the decoder is given up. */
 #define SF_AV1_ERRORS_MAX	64
+/*
+ * Rounds in which dav1d neither took data nor gave a picture before the
+ * decoder is given up (never seen: dav1d decodes what it holds when asked
+ * for a picture; a guard against spinning forever).
+ */
+#define SF_AV1_STALLS_MAX	100000
 
 struct sf_dav1d {
 	const struct dd_dav1d *lib;
@@ -208,11 +214,14 @@ static int picture(struct sf_dav1d *d, struct dd_sf_picture *pic)
 static int sf_dav1d_pull(void *decoder, struct dd_sf_picture *pic)
 {
 	struct sf_dav1d *d = decoder;
+	unsigned int stalls = 0;
+	size_t before;
 	int ret;
 
 	if (d->pic.data[0])
 		d->lib->dav1d_picture_unref(&d->pic);
 	while (!d->in.failed) {
+		before = d->data.sz;
 		if (d->data.sz) {
 			ret = d->lib->dav1d_send_data(d->ctx, &d->data);
 			if (ret < 0 && ret != DAV1D_ERR(EAGAIN)) {
@@ -238,8 +247,11 @@ static int sf_dav1d_pull(void *decoder, struct dd_sf_picture *pic)
 			d->in.failed = note_error(d, ret);
 			continue;
 		}
-		if (d->data.sz)
-			continue;	/* dav1d took part of it: the rest */
+		if (d->data.sz) {	/* dav1d took part of it, or none yet */
+			if (d->data.sz == before && ++stalls > SF_AV1_STALLS_MAX)
+				d->in.failed = -EIO;
+			continue;
+		}
 		ret = take_unit(d);
 		if (ret < 0) {
 			d->in.failed = ret;

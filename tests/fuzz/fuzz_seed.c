@@ -81,18 +81,6 @@ static const char *const default_vectors[] = {
 	"vp80-05-sharpness-1428",	/* loop filter sharpness */
 };
 
-static const struct {
-	const char *suite;
-	enum daedalus_codec codec;
-} suites[] = {
-	{ "JVT-AVC_V1", DAEDALUS_CODEC_H264 },
-	{ "JVT-FR-EXT", DAEDALUS_CODEC_H264 },
-	{ "JVT-Professional_profiles", DAEDALUS_CODEC_H264 },
-	{ "VP9-TEST-VECTORS", DAEDALUS_CODEC_VP9 },
-	{ "VP9-LIBVPX-GEN", DAEDALUS_CODEC_VP9 },
-	{ "VP8-TEST-VECTORS", DAEDALUS_CODEC_VP8 },
-};
-
 static int die(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "dd-fuzz-seed: ");
@@ -444,20 +432,20 @@ static int cmd_record(const char *out, int argc, char **argv)
 		return die("no conformance vectors (set DAEDALUS_VECTORS)%s", "");
 	if (dd_recorder_new(out, &rec))
 		return die("cannot create %s", out);
-	for (size_t s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
+	for (size_t s = 0; s < LAVC_NUM_SUITES; s++) {
 		struct h264_vector *v;
 		/* the fluster layout and suite files are the same for every codec */
-		int n = h264_suite_load(dir, suites[s].suite, &v);
+		int n = h264_suite_load(dir, lavc_suites[s].suite, &v);
 
 		for (int i = 0; i < n; i++) {
 			int ret;
 
 			if (!wanted(v[i].name, argc, argv))
 				continue;
-			if (suites[s].codec == DAEDALUS_CODEC_H264)
+			if (lavc_suites[s].codec == DAEDALUS_CODEC_H264)
 				ret = record_vector(rec, &v[i], ++ctx_id);
 			else
-				ret = record_ivf(rec, &v[i], suites[s].codec, ++ctx_id);
+				ret = record_ivf(rec, &v[i], lavc_suites[s].codec, ++ctx_id);
 			if (ret)
 				fprintf(stderr, "dd-fuzz-seed: %s: not recorded\n", v[i].name);
 		}

@@ -112,6 +112,15 @@ int h264_suite_load(const char *dir, const char *suite,
 #define H264_NUM_SUITES	3
 extern const char *const h264_suites[H264_NUM_SUITES];
 
+/* The fluster suites of the codecs libavcodec decodes, with their codec. */
+struct lavc_suite {
+	const char *suite;
+	enum daedalus_codec codec;
+};
+
+#define LAVC_NUM_SUITES	6
+extern const struct lavc_suite lavc_suites[LAVC_NUM_SUITES];
+
 /* Vector @name of any H.264 suite under @dir into *@out; 0 or -1. */
 int h264_vector_find(const char *dir, const char *name, struct h264_vector *out);
 

@@ -250,6 +250,15 @@ const char *const h264_suites[H264_NUM_SUITES] = {
 	"JVT-AVC_V1", "JVT-FR-EXT", "JVT-Professional_profiles",
 };
 
+const struct lavc_suite lavc_suites[LAVC_NUM_SUITES] = {
+	{ "JVT-AVC_V1", DAEDALUS_CODEC_H264 },
+	{ "JVT-FR-EXT", DAEDALUS_CODEC_H264 },
+	{ "JVT-Professional_profiles", DAEDALUS_CODEC_H264 },
+	{ "VP9-TEST-VECTORS", DAEDALUS_CODEC_VP9 },
+	{ "VP9-LIBVPX-GEN", DAEDALUS_CODEC_VP9 },
+	{ "VP8-TEST-VECTORS", DAEDALUS_CODEC_VP8 },
+};
+
 int h264_vector_find(const char *dir, const char *name, struct h264_vector *out)
 {
 	struct h264_vector *v;

@@ -7,6 +7,7 @@
 #include "sf_drive.h"
 
 int sf_runs, sf_md5_matches;
+unsigned int sf_threads = 1;
 
 /* Visible rows of @pic into @md5; gray pictures get neutral chroma. */
 static void hash_picture(struct dd_md5 *md5, const struct dd_sf_picture *pic)
@@ -94,21 +95,17 @@ static int pull_all(const struct dd_sf_backend *b, void *dec, struct sf_run *run
 	}
 }
 
-int sf_run(const struct dd_sf_backend *b, enum daedalus_codec codec,
-	   const uint8_t *data, const size_t *end, int n, struct sf_run *run)
+void sf_run_on(const struct dd_sf_backend *b, void *dec, const uint8_t *data,
+	       const size_t *end, int n, struct sf_run *run)
 {
-	struct dd_sf_config cfg = { .codec = codec, .threads = 1 };
 	struct dd_sf_stream_format told;
 	struct dd_md5 md5;
 	uint8_t digest[16];
 	int have = 0, ret = 0, i;
 	size_t prev = 0;
-	void *dec;
 
 	memset(run, 0, sizeof(*run));
 	sf_runs++;
-	if (b->open(&dec, &cfg))
-		return -1;
 	dd_md5_init(&md5);
 	for (i = 0; i < n && !ret; i++) {
 		ret = b->push(dec, data + prev, end[i] - prev, SF_TS(i));
@@ -128,6 +125,18 @@ int sf_run(const struct dd_sf_backend *b, enum daedalus_codec codec,
 		run->err = ret;
 	dd_md5_final(&md5, digest);
 	dd_md5_hex(digest, run->md5);
+}
+
+int sf_run(const struct dd_sf_backend *b, enum daedalus_codec codec,
+	   const uint8_t *data, const size_t *end, int n, struct sf_run *run)
+{
+	struct dd_sf_config cfg = { .codec = codec, .threads = sf_threads };
+	void *dec;
+
+	memset(run, 0, sizeof(*run));
+	if (b->open(&dec, &cfg))
+		return -1;
+	sf_run_on(b, dec, data, end, n, run);
 	b->close(dec);
 	return 0;
 }
@@ -210,6 +219,39 @@ int sf_run_cut(const struct dd_sf_backend *b, enum daedalus_codec codec,
 	problems = sf_run_problems(&run, name, what, md5, end, n, order, norder,
 				   begin);
 	sf_run_free(&run);
+	return problems;
+}
+
+int sf_reset_problems(const struct dd_sf_backend *b, enum daedalus_codec codec,
+		      const char *name, const char *md5, const uint8_t *data,
+		      const size_t *end, int n, const int *order, int norder,
+		      const size_t *begin)
+{
+	struct dd_sf_config cfg = { .codec = codec, .threads = sf_threads };
+	struct dd_sf_picture pic;
+	struct sf_run run;
+	int problems = 0, i, ret = 0;
+	size_t prev = 0;
+	void *dec;
+
+	if (b->open(&dec, &cfg))
+		return 1;
+	for (i = 0; i < n && end[i] <= end[n - 1] / 3 && ret >= 0; i++) {
+		ret = b->push(dec, data + prev, end[i] - prev, SF_TS(i));
+		prev = end[i];
+		while (!ret && (ret = b->pull(dec, &pic)) == DD_SF_PICTURE)
+			ret = 0;
+	}
+	b->reset(dec);
+	for (i = 0; i < 2; i++) {
+		sf_run_on(b, dec, data, end, n, &run);
+		problems += sf_run_problems(&run, name, i ? "reset after the end" :
+					    "reset mid-stream", md5, end, n,
+					    order, norder, begin);
+		sf_run_free(&run);
+		b->reset(dec);
+	}
+	b->close(dec);
 	return problems;
 }
 

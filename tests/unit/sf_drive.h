@@ -30,6 +30,8 @@ struct sf_run {
 
 /* sf_run()s so far, and runs that gave the md5 asked (sf_md5_is()). */
 extern int sf_runs, sf_md5_matches;
+/* The thread budget sf_run() opens decoders with (1 unless set). */
+extern unsigned int sf_threads;
 
 /*
  * Opens @b for @codec, pushes @n chunks of @data ending at @end[], pulling
@@ -38,6 +40,9 @@ extern int sf_runs, sf_md5_matches;
  */
 int sf_run(const struct dd_sf_backend *b, enum daedalus_codec codec,
 	   const uint8_t *data, const size_t *end, int n, struct sf_run *run);
+/* The same on the open decoder @dec of @b (left open). */
+void sf_run_on(const struct dd_sf_backend *b, void *dec, const uint8_t *data,
+	       const size_t *end, int n, struct sf_run *run);
 void sf_run_free(struct sf_run *run);
 /* Whether @run gave @md5 (counted in sf_md5_matches). */
 int sf_md5_is(const struct sf_run *run, const char *md5);
@@ -64,6 +69,17 @@ int sf_run_cut(const struct dd_sf_backend *b, enum daedalus_codec codec,
 	       const char *name, const char *what, const char *md5,
 	       const uint8_t *data, const size_t *end, int n, const int *order,
 	       int norder, const size_t *begin);
+
+/*
+ * reset() mid-stream and after a drain: one decoder is pushed the chunks
+ * of the first third of the stream (and pulled), reset, given the whole
+ * stream cut at @end (as sf_run_cut()), reset and given it again.  The
+ * problems of both runs, as sf_run_problems().
+ */
+int sf_reset_problems(const struct dd_sf_backend *b, enum daedalus_codec codec,
+		      const char *name, const char *md5, const uint8_t *data,
+		      const size_t *end, int n, const int *order, int norder,
+		      const size_t *begin);
 
 /* Chunk ends for @size bytes: every @step bytes (malloc'd; count in *@n). */
 size_t *sf_cuts_fixed(size_t size, size_t step, int *n);

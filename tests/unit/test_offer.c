@@ -4,7 +4,9 @@
  * backend can run here: with libavcodec or libdav1d made unloadable (the
  * DAEDALUS_LIBAVCODEC_SONAME and DAEDALUS_LIBDAV1D_SONAME overrides of
  * lavc.h and dav1d.h) their codecs are left out, and --backend pattern,
- * which needs no library, still offers every codec.  A library is loaded
+ * which needs no library, still offers every codec.  The stateful node's
+ * codecs (dd_sf_backend_codec_mask()) and stream backends
+ * (dd_sf_backend_find()) follow the same libraries.  A library is loaded
  * once per process, so each case runs in a child of its own.
  */
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include "dd_test.h"
 #include "job_check.h"
 #include "lavc.h"
+#include "sf_backend.h"
 #ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
 #include "dav1d.h"
 #endif
@@ -77,6 +80,13 @@ static void child(unsigned int hide, uint32_t expected, uint32_t loaded)
 	}
 	if (hide & HIDE_DAV1D && (all & BIT(AV1)))
 		check_why(DAEDALUS_CODEC_AV1);
+
+	CHECK_EQ(dd_sf_backend_codec_mask(), expected & loaded & all);
+	for (int c = DAEDALUS_CODEC_NONE; c <= DAEDALUS_CODEC_COUNT; c++)
+		CHECK_EQ(!!dd_sf_backend_find(c),
+			 !!(expected & loaded & all & DAEDALUS_CODEC_BIT(c)));
+	if (hide & HIDE_LAVC)
+		CHECK(strstr(dd_sf_backend_lavc.unavailable(), MISSING));
 }
 
 /* Runs child() in a process of its own: 0 if its checks passed. */

@@ -73,6 +73,17 @@ static void test_vector(const struct h264_vector *v, int index)
 			    "random small", v->md5, data, end, n, order,
 			    whole.npics, units), 0);
 		free(end);
+		end = sf_cuts_random(size, 300, 7u * (uint32_t)(index + 1), &n);
+		CHECK_EQ(sf_reset_problems(&dd_sf_backend_dav1d, DAEDALUS_CODEC_AV1,
+					   v->name, v->md5, data, end, n, order,
+					   whole.npics, units), 0);
+		/* Four threads: two frames at once. */
+		sf_threads = 4;
+		CHECK_EQ(sf_run_cut(&dd_sf_backend_dav1d, DAEDALUS_CODEC_AV1, v->name,
+				    "threads", v->md5, data, end, n, order,
+				    whole.npics, units), 0);
+		sf_threads = 1;
+		free(end);
 		end = sf_cuts_fixed(size, 1, &n);
 		CHECK_EQ(sf_run_cut(&dd_sf_backend_dav1d, DAEDALUS_CODEC_AV1, v->name,
 			    "1-byte", v->md5, data, end, n, order,

@@ -2,13 +2,17 @@
 /*
  * dd_sf_backend_lavc on conformance vectors fed as the stateful node feeds
  * them.  H.264: the Annex B stream whole frame by whole frame, then cut
- * at every byte, at primes, at fixed and random points: every run gives
- * the suite's md5, one picture per frame, and each picture carries the
- * timestamp of the chunk holding its frame's first start code, in the
- * display order of the whole-frame run.  VP8, VP9: one IVF frame per
- * chunk, the suite's md5, timestamps rising.  peek_format() tells the
- * first picture's format, for H.264 before that picture is out.
+ * at every byte (streams up to 64 KiB), at primes, at fixed and random
+ * points, reset mid-stream and after the end, with two slice threads:
+ * every run gives the suite's md5, one picture per frame, and each
+ * picture carries the timestamp of the chunk holding its frame's first
+ * start code, in the display order of the whole-frame run.  VP8, VP9: one
+ * IVF frame per chunk, the suite's md5, timestamps rising.  peek_format()
+ * tells the first picture's format, for H.264 before that picture is out.
+ * Then every vector of the suites, whole frames and (H.264) one random
+ * cut; the 4:4:4 one fails with -ENOTSUP.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,20 +58,17 @@ static size_t first_start_code(const uint8_t *d, size_t from, size_t size)
 	return from;
 }
 
-static void test_h264(const char *dir, const char *name)
+/* @v whole frame by whole frame, then cut: @full, every way; else at random. */
+static void test_h264(const struct h264_vector *vp, int full)
 {
-	struct h264_vector v;
+	const struct h264_vector v = *vp;
+	const char *name = v.name;
 	struct h264_stream s;
 	struct sf_run whole;
 	size_t size, *frames, *begin, *end;
 	int *order, n, i;
 	uint8_t *data;
 
-	if (h264_vector_find(dir, name, &v)) {
-		printf("%s: not among the vectors\n", name);
-		CHECK(0);
-		return;
-	}
 	data = sf_file_load(v.path, &size);
 	CHECK(data && !h264_stream_load(&s, v.path));
 	if (!data)
@@ -93,16 +94,28 @@ static void test_h264(const char *dir, const char *name)
 		if (order[i] < 0 || order[i] >= s.nframes)
 			order[i] = 0;
 	}
-	printf("%s: %d frames, %ux%u (coded %ux%u), min_buffers %u, peeked %d\n",
-	       name, whole.npics, whole.first.width, whole.first.height,
-	       whole.first.coded_width, whole.first.coded_height,
-	       whole.first.min_buffers, whole.peeked);
+	if (full)
+		printf("%s: %d frames, %ux%u (coded %ux%u), min_buffers %u, peeked %d\n",
+		       name, whole.npics, whole.first.width, whole.first.height,
+		       whole.first.coded_width, whole.first.coded_height,
+		       whole.first.min_buffers, whole.peeked);
 	sf_run_free(&whole);
+	if (!full) {
+		end = sf_cuts_random(size, 2048, (uint32_t)size, &n);
+		CHECK_EQ(sf_run_cut(&dd_sf_backend_lavc, DAEDALUS_CODEC_H264, name, "random",
+				    v.md5, data, end, n, order, s.nframes, begin), 0);
+		free(end);
+		goto out;
+	}
 
-	end = sf_cuts_fixed(size, 1, &n);
-	CHECK_EQ(sf_run_cut(&dd_sf_backend_lavc, DAEDALUS_CODEC_H264, name, "1-byte",
-			    v.md5, data, end, n, order, s.nframes, begin), 0);
-	free(end);
+	/* Every byte a chunk: the small streams (ASan makes 700 KB cost 40 s). */
+	if (size <= 65536) {
+		end = sf_cuts_fixed(size, 1, &n);
+		CHECK_EQ(sf_run_cut(&dd_sf_backend_lavc, DAEDALUS_CODEC_H264, name,
+				    "1-byte", v.md5, data, end, n, order, s.nframes,
+				    begin), 0);
+		free(end);
+	}
 	end = sf_cuts_primes(size, &n);
 	CHECK_EQ(sf_run_cut(&dd_sf_backend_lavc, DAEDALUS_CODEC_H264, name, "primes",
 			    v.md5, data, end, n, order, s.nframes, begin), 0);
@@ -111,12 +124,22 @@ static void test_h264(const char *dir, const char *name)
 	CHECK_EQ(sf_run_cut(&dd_sf_backend_lavc, DAEDALUS_CODEC_H264, name, "4093",
 			    v.md5, data, end, n, order, s.nframes, begin), 0);
 	free(end);
+	end = sf_cuts_random(size, 1500, 31, &n);
+	CHECK_EQ(sf_reset_problems(&dd_sf_backend_lavc, DAEDALUS_CODEC_H264, name,
+				   v.md5, data, end, n, order, s.nframes, begin), 0);
+	/* Two slice threads. */
+	sf_threads = 2;
+	CHECK_EQ(sf_run_cut(&dd_sf_backend_lavc, DAEDALUS_CODEC_H264, name, "threads",
+			    v.md5, data, end, n, order, s.nframes, begin), 0);
+	sf_threads = 1;
+	free(end);
 	for (uint32_t seed = 1; seed <= 3; seed++) {
 		end = sf_cuts_random(size, seed == 3 ? 65536 : 3000, seed * 7919, &n);
 		CHECK_EQ(sf_run_cut(&dd_sf_backend_lavc, DAEDALUS_CODEC_H264, name, "random",
 			    v.md5, data, end, n, order, s.nframes, begin), 0);
 		free(end);
 	}
+out:
 	free(frames);
 	free(begin);
 	free(order);
@@ -124,37 +147,97 @@ static void test_h264(const char *dir, const char *name)
 	free(data);
 }
 
-static void test_vpx(const char *dir, const struct vpx_vector *vv)
+/* @v (a @codec IVF file) one frame per chunk; @full: says what it saw. */
+static void test_vpx(const struct h264_vector *v, enum daedalus_codec codec,
+		     int full)
 {
-	struct h264_vector *list, *v = NULL;
 	struct sf_run run;
 	size_t size, *end;
 	uint8_t *data;
-	int n, i, count = h264_suite_load(dir, vv->suite, &list);
+	int n, i;
 
-	for (i = 0; i < count; i++)
-		if (!strcmp(list[i].name, vv->name))
-			v = &list[i];
-	if (!v || sf_ivf_load(v->path, &data, &size, &end, &n)) {
-		printf("%s: not among the vectors\n", vv->name);
+	if (sf_ivf_load(v->path, &data, &size, &end, &n)) {
+		printf("%s: not an IVF file\n", v->name);
 		CHECK(0);
-		if (count > 0)
-			free(list);
 		return;
 	}
-	CHECK(!sf_run(&dd_sf_backend_lavc, vv->codec, data, end, n, &run));
+	CHECK(!sf_run(&dd_sf_backend_lavc, codec, data, end, n, &run));
 	CHECK(sf_md5_is(&run, v->md5));
 	CHECK_EQ(run.err, 0);
 	CHECK(run.npics > 0);
 	CHECK(!run.peek_differs);
 	for (i = 1; i < run.npics; i++)
 		CHECK(run.ts[i] > run.ts[i - 1]);
-	printf("%s: %d pictures of %d frames, %ux%u, depth %u\n", vv->name,
-	       run.npics, n, run.first.width, run.first.height, run.first.depth);
+	if (full)
+		printf("%s: %d pictures of %d frames, %ux%u, depth %u\n", v->name,
+		       run.npics, n, run.first.width, run.first.height,
+		       run.first.depth);
 	sf_run_free(&run);
 	free(data);
 	free(end);
-	free(list);
+}
+
+/* Vector @name of @suite, or NULL (the suite's list in *@list: free it). */
+static const struct h264_vector *find(const char *dir, const char *suite,
+				      const char *name, struct h264_vector **list)
+{
+	int count = h264_suite_load(dir, suite, list);
+
+	for (int i = 0; i < count; i++)
+		if (!strcmp((*list)[i].name, name))
+			return &(*list)[i];
+	if (count <= 0)
+		*list = NULL;
+	printf("%s: not among the vectors of %s\n", name, suite);
+	CHECK(0);
+	return NULL;
+}
+
+/* What the backend says of @v, a stream it has no format for. */
+static int unsupported(const struct h264_vector *v, enum daedalus_codec codec)
+{
+	struct sf_run run;
+	size_t size, *end;
+	uint8_t *data;
+	int n;
+
+	if (sf_ivf_load(v->path, &data, &size, &end, &n))
+		return 0;
+	CHECK(!sf_run(&dd_sf_backend_lavc, codec, data, end, n, &run));
+	CHECK_EQ(run.npics, 0);
+	sf_run_free(&run);
+	free(data);
+	free(end);
+	return run.err;
+}
+
+/* Every vector of every suite: whole frames and one random cut (H.264). */
+static void sweep(const char *dir)
+{
+	struct h264_vector *list;
+	int count, skipped = 0, tested = 0;
+
+	for (size_t s = 0; s < LAVC_NUM_SUITES; s++) {
+		count = h264_suite_load(dir, lavc_suites[s].suite, &list);
+		CHECK(count > 0);
+		for (int i = 0; i < count; i++) {
+			/* 4:4:4: no CAPTURE format for it, the stream fails. */
+			if (strstr(list[i].name, "444")) {
+				CHECK_EQ(unsupported(&list[i], lavc_suites[s].codec),
+					 (uint64_t)-ENOTSUP);
+				skipped++;
+				continue;
+			}
+			tested++;
+			if (lavc_suites[s].codec == DAEDALUS_CODEC_H264)
+				test_h264(&list[i], 0);
+			else
+				test_vpx(&list[i], lavc_suites[s].codec, 0);
+		}
+		if (count > 0)
+			free(list);
+	}
+	printf("sweep: %d vectors, %d 4:4:4 ones refused (-ENOTSUP)\n", tested, skipped);
 }
 
 int main(void)
@@ -167,10 +250,26 @@ int main(void)
 		printf("SKIP: %s\n", dd_sf_backend_lavc.unavailable());
 		return dd_test_skip();
 	}
-	for (size_t i = 0; i < sizeof(h264_names) / sizeof(h264_names[0]); i++)
-		test_h264(dir, h264_names[i]);
-	for (size_t i = 0; i < sizeof(vpx_vectors) / sizeof(vpx_vectors[0]); i++)
-		test_vpx(dir, &vpx_vectors[i]);
+	for (size_t i = 0; i < sizeof(h264_names) / sizeof(h264_names[0]); i++) {
+		struct h264_vector v;
+
+		if (h264_vector_find(dir, h264_names[i], &v)) {
+			printf("%s: not among the vectors\n", h264_names[i]);
+			CHECK(0);
+			continue;
+		}
+		test_h264(&v, 1);
+	}
+	for (size_t i = 0; i < sizeof(vpx_vectors) / sizeof(vpx_vectors[0]); i++) {
+		struct h264_vector *list;
+		const struct h264_vector *v = find(dir, vpx_vectors[i].suite,
+						   vpx_vectors[i].name, &list);
+
+		if (v)
+			test_vpx(v, vpx_vectors[i].codec, 1);
+		free(list);
+	}
+	sweep(dir);
 	printf("%d runs, %d md5 matches\n", sf_runs, sf_md5_matches);
 	return dd_test_result("test_sf_lavc_split");
 }
