@@ -31,6 +31,8 @@
 #include "sf_lavc.h"
 
 #define SF_LAVC_MAX_BUFFERS	32
+/* An access unit larger than any picture at 4096x2304 could need: garbage. */
+#define SF_LAVC_MAX_UNIT	(64u << 20)
 
 struct sf_lavc_codec {
 	enum daedalus_codec codec;
@@ -238,6 +240,9 @@ static int feed_parsed(struct sf_lavc *d)
 		dd_sf_input_consume(&d->in, (size_t)used);
 		if (out_size > 0)
 			break;
+		/* The parser keeps what has no end yet: garbage must not grow it for ever. */
+		if (dd_sf_input_offset(&d->in) - d->parsed_bytes > SF_LAVC_MAX_UNIT)
+			return -EBADMSG;
 		if (!used && len)
 			return -EIO;	/* no progress: never seen */
 	}

@@ -10,7 +10,8 @@
  * IVF frame per chunk, the suite's md5, timestamps rising.  peek_format()
  * tells the first picture's format, for H.264 before that picture is out.
  * Then every vector of the suites, whole frames and (H.264) one random
- * cut; the 4:4:4 one fails with -ENOTSUP.
+ * cut; the 4:4:4 one fails with -ENOTSUP.  Garbage with no start code
+ * fails the stream at 64 MiB, and reset() recovers.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -240,6 +241,46 @@ static void sweep(const char *dir)
 	printf("sweep: %d vectors, %d 4:4:4 ones refused (-ENOTSUP)\n", tested, skipped);
 }
 
+/*
+ * Garbage with no start code: the parser would keep it all.  The stream
+ * fails once 64 MiB have no end, not before, and reset() recovers.
+ */
+static void test_garbage(const struct h264_vector *v)
+{
+	struct dd_sf_config cfg = { .codec = DAEDALUS_CODEC_H264, .threads = 1 };
+	const size_t piece = 1 << 20;
+	uint8_t *junk = malloc(piece);
+	struct dd_sf_picture pic;
+	struct sf_run run;
+	uint8_t *data;
+	size_t mib, size;
+	void *dec;
+	int ret = 0;
+
+	memset(junk, 0xff, piece);
+	CHECK_EQ(dd_sf_backend_lavc.open(&dec, &cfg), 0);
+	for (mib = 0; mib < 80 && ret >= 0; mib++) {
+		ret = dd_sf_backend_lavc.push(dec, junk, piece, mib);
+		if (!ret)
+			ret = dd_sf_backend_lavc.pull(dec, &pic);
+	}
+	CHECK_EQ(ret, -EBADMSG);
+	CHECK(mib >= 64 && mib <= 66);
+	free(junk);
+
+	/* A decoder that failed so decodes the next stream after reset(). */
+	data = sf_file_load(v->path, &size);
+	CHECK(data != NULL);
+	if (data) {
+		dd_sf_backend_lavc.reset(dec);
+		sf_run_on(&dd_sf_backend_lavc, dec, data, &size, 1, &run);
+		CHECK(sf_md5_is(&run, v->md5));
+		sf_run_free(&run);
+		free(data);
+	}
+	dd_sf_backend_lavc.close(dec);
+}
+
 int main(void)
 {
 	const char *dir = h264_test_begin();
@@ -259,6 +300,8 @@ int main(void)
 			continue;
 		}
 		test_h264(&v, 1);
+		if (!i)
+			test_garbage(&v);
 	}
 	for (size_t i = 0; i < sizeof(vpx_vectors) / sizeof(vpx_vectors[0]); i++) {
 		struct h264_vector *list;
