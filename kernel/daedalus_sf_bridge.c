@@ -862,7 +862,9 @@ static const char *sf_apply_locked(struct daedalus_sf_ctx *ctx,
 			return "unknown or stale lend";
 		if (ctx->stopped)
 			return "picture after LAST";
-		if (!ctx->format_seq || a->format_seq != ctx->format_seq)
+		/* An empty LAST or FAILED picture has no format to be in. */
+		if (a->bytesused && (!ctx->format_seq ||
+				     a->format_seq != ctx->format_seq))
 			return "stale or unknown format_seq";
 		if (a->bytesused > ctx->sizeimage ||
 		    a->bytesused > rec->lend.picture.length)
