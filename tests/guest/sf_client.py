@@ -113,7 +113,8 @@ def main():
     for ev in (EV_EOS, EV_SRC):
         fcntl.ioctl(fd, SUBSCRIBE, bytearray(struct.pack("<8I", ev, 0, 0, 0, 0, 0, 0, 0)))
     f = bytearray(208)
-    struct.pack_into("<IIII", f, 0, OUT, 176, 144, H264)
+    struct.pack_into("<I", f, 0, OUT)
+    struct.pack_into("<III", f, 8, 176, 144, H264)
     struct.pack_into("<I", f, 28, 256 * 1024)
     fcntl.ioctl(fd, S_FMT, f)
     out = Queue(fd, OUT, 4)
@@ -155,7 +156,7 @@ def main():
                 streaming = True
         if nxt == len(chunks) and not drained and not a.no_drain and streaming:
             try:
-                fcntl.ioctl(fd, DECODER_CMD, bytearray(72))  # STOP
+                fcntl.ioctl(fd, DECODER_CMD, bytearray(struct.pack("<I", 1)) + bytearray(68))  # STOP
                 drained = True
             except OSError as e:
                 if e.errno != errno.EBUSY:
