@@ -910,7 +910,12 @@ int daedalus_bridge_init(struct daedalus_dev *dev)
 	br->generation = 1;
 	br->depth = 1;
 	br->offered = daedalus_codec_mask();
-	br->sf_offered = daedalus_sf_codec_mask();
+	/*
+	 * The stateful node offers nothing before a daemon that decodes
+	 * streams said HELLO: clients probing it then (GStreamer's registry,
+	 * FFmpeg's device scan) would otherwise pick a node no daemon serves.
+	 */
+	br->sf_offered = 0;
 	br->rbuf = kvzalloc(sizeof(*br->rbuf), GFP_KERNEL);
 	if (!br->rbuf)
 		return -ENOMEM;
