@@ -11,7 +11,8 @@ the LAST buffer. Prints one line of counts:
   events N first_error S elapsed S
 
 first_error: seconds from the first QBUF to the first buffer back with
-V4L2_BUF_FLAG_ERROR (-1: none). Exits 0 when it ended by itself (LAST or
+V4L2_BUF_FLAG_ERROR (-1: none); first_qbuf_at: the first QBUF's time
+(seconds since the epoch). Exits 0 when it ended by itself (LAST or
 every buffer back), 2 on its own --timeout.
 
   sf_client.py DEV FILE [--chunk BYTES] [--max-chunks N] [--timeout S]
@@ -136,6 +137,7 @@ def main():
     c = dict(out_done=0, out_error=0, cap_done=0, cap_error=0, last=0, eos=0,
              events=0)
     t0 = None
+    t0_wall = 0.0
     first_err = -1.0
     nxt = 0
     drained = False
@@ -150,6 +152,7 @@ def main():
             out.qbuf(i, len(ch), (nxt + 1) * 1000)
             if t0 is None:
                 t0 = time.monotonic()
+                t0_wall = time.time()
             nxt += 1
             if not streaming:
                 fcntl.ioctl(fd, STREAMON, struct.pack("<I", OUT))
@@ -209,7 +212,8 @@ def main():
             break
     el = time.monotonic() - start
     print(" ".join(f"{k} {v}" for k, v in c.items()),
-          f"first_error {first_err:.3f} elapsed {el:.3f} end {end}", flush=True)
+          f"first_error {first_err:.3f} elapsed {el:.3f} end {end}",
+          f"first_qbuf_at {t0_wall:.3f}", flush=True)
     t = time.monotonic()
     fcntl.ioctl(fd, STREAMOFF, struct.pack("<I", OUT))
     if cap is not None:
