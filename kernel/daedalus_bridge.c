@@ -468,10 +468,10 @@ static int bridge_release(struct inode *inode, struct file *file)
 
 	spin_lock(&br->lock);
 	if (br->attached) {
-		/* Stateful records: every stream fails at once. */
-		daedalus_sf_detach_locked(br);
 		/* Queued jobs first, then those the daemon held. */
 		list_for_each_entry_safe(e, tmp, &br->pending, node) {
+			if (e->kind == DAEDALUS_ENTRY_SF)
+				continue;	/* daedalus_sf_detach_locked() */
 			if (!e->run) {
 				list_move_tail(&e->node, &msgs);
 				continue;
@@ -493,6 +493,11 @@ static int bridge_release(struct inode *inode, struct file *file)
 		br->attached = false;
 		br->codecs = 0;
 		br->sf_codecs = 0;
+		/*
+		 * Stateful records: every stream fails at once; what the
+		 * clients queue from now on waits for the next daemon.
+		 */
+		daedalus_sf_detach_locked(br);
 		br->depth = 1;
 		owner = br->owner;
 		br->owner = NULL;
