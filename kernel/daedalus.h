@@ -184,7 +184,10 @@ struct daedalus_bridge {
 	struct list_head inflight;	/* runs fetched, awaiting a result */
 	struct list_head sent;		/* BUF_GONE msgs of fds the daemon holds */
 	wait_queue_head_t wq;		/* fetchers: pending got an entry */
-	/* The stateful node: its contexts, the codecs granted and offered. */
+	/*
+	 * The stateful node: its contexts, the codecs granted and offered
+	 * (the last HELLO's grant, none before any).
+	 */
 	struct list_head sf_ctxs;
 	u32 sf_codecs;
 	u32 sf_offered;			/* read unlocked */

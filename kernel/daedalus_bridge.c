@@ -468,10 +468,10 @@ static int bridge_release(struct inode *inode, struct file *file)
 
 	spin_lock(&br->lock);
 	if (br->attached) {
-		/* Stateful records: every stream fails at once. */
-		daedalus_sf_detach_locked(br);
 		/* Queued jobs first, then those the daemon held. */
 		list_for_each_entry_safe(e, tmp, &br->pending, node) {
+			if (e->kind == DAEDALUS_ENTRY_SF)
+				continue;	/* daedalus_sf_detach_locked() */
 			if (!e->run) {
 				list_move_tail(&e->node, &msgs);
 				continue;
@@ -493,6 +493,11 @@ static int bridge_release(struct inode *inode, struct file *file)
 		br->attached = false;
 		br->codecs = 0;
 		br->sf_codecs = 0;
+		/*
+		 * Stateful records: every stream fails at once; what the
+		 * clients queue from now on waits for the next daemon.
+		 */
+		daedalus_sf_detach_locked(br);
 		br->depth = 1;
 		owner = br->owner;
 		br->owner = NULL;
@@ -910,7 +915,12 @@ int daedalus_bridge_init(struct daedalus_dev *dev)
 	br->generation = 1;
 	br->depth = 1;
 	br->offered = daedalus_codec_mask();
-	br->sf_offered = daedalus_sf_codec_mask();
+	/*
+	 * The stateful node offers nothing before a daemon that decodes
+	 * streams said HELLO: clients probing it then (GStreamer's registry,
+	 * FFmpeg's device scan) would otherwise pick a node no daemon serves.
+	 */
+	br->sf_offered = 0;
 	br->rbuf = kvzalloc(sizeof(*br->rbuf), GFP_KERNEL);
 	if (!br->rbuf)
 		return -ENOMEM;

@@ -248,9 +248,9 @@ static void sf_fail_stream_locked(struct daedalus_sf_ctx *ctx, const char *why)
 		sf_rec_unlink_locked(rec);
 	list_for_each_entry_safe(rec, tmp, &ctx->lends, node) {
 		if (last) {
+			sf_last_given_locked(ctx);	/* EOS first */
 			sf_lend_done_locked(rec, VB2_BUF_STATE_DONE, 0, true,
 					    NULL);
-			sf_last_given_locked(ctx);
 			last = false;
 			continue;
 		}
@@ -865,9 +865,9 @@ static const char *sf_apply_locked(struct daedalus_sf_ctx *ctx,
 			return "unknown or stale lend";
 		if (ctx->stopped)
 			return "picture after LAST";
-		/* An empty answer (LAST, FAILED) writes no layout. */
-		if (a->bytesused &&
-		    (!ctx->format_seq || a->format_seq != ctx->format_seq))
+		/* An empty LAST or FAILED picture has no format to be in. */
+		if (a->bytesused && (!ctx->format_seq ||
+				     a->format_seq != ctx->format_seq))
 			return "stale or unknown format_seq";
 		if (a->bytesused > ctx->sizeimage ||
 		    a->bytesused > rec->lend.picture.length)
@@ -878,10 +878,14 @@ static const char *sf_apply_locked(struct daedalus_sf_ctx *ctx,
 			return "LAST outside a drain or resolution change";
 		state = a->status == DAEDALUS_STATUS_OK ? VB2_BUF_STATE_DONE :
 			VB2_BUF_STATE_ERROR;
-		sf_lend_done_locked(rec, state, a->bytesused, last,
-				    &a->timestamp);
+		/*
+		 * EOS before the buffer: m2m's poll looks at buffers first,
+		 * so a client woken by the LAST buffer sees the event too.
+		 */
 		if (last)
 			sf_last_given_locked(ctx);
+		sf_lend_done_locked(rec, state, a->bytesused, last,
+				    &a->timestamp);
 		return NULL;
 	case DAEDALUS_SF_CMD_DONE:
 		rec = sf_find_rec(&ctx->cmds, a->seq);

@@ -310,6 +310,19 @@ static int sf_reqbufs(struct file *file, void *priv,
 	return ret;
 }
 
+/*
+ * The buffer goes to the daemon only once QBUF has filled in the client's
+ * v4l2_buffer: a fast answer would otherwise show it DONE already.
+ */
+static int sf_qbuf(struct file *file, void *priv, struct v4l2_buffer *b)
+{
+	int ret = v4l2_m2m_ioctl_qbuf(file, priv, b);
+
+	if (!ret)
+		daedalus_sf_pump(file_to_sf_ctx(file));
+	return ret;
+}
+
 static int sf_decoder_cmd(struct file *file, void *priv,
 			  struct v4l2_decoder_cmd *dc)
 {
@@ -359,7 +372,7 @@ static const struct v4l2_ioctl_ops daedalus_sf_ioctl_ops = {
 
 	.vidioc_reqbufs			= sf_reqbufs,
 	.vidioc_querybuf		= v4l2_m2m_ioctl_querybuf,
-	.vidioc_qbuf			= v4l2_m2m_ioctl_qbuf,
+	.vidioc_qbuf			= sf_qbuf,
 	.vidioc_dqbuf			= v4l2_m2m_ioctl_dqbuf,
 	.vidioc_prepare_buf		= v4l2_m2m_ioctl_prepare_buf,
 	.vidioc_create_bufs		= v4l2_m2m_ioctl_create_bufs,
@@ -498,12 +511,12 @@ static void sf_buf_cleanup(struct vb2_buffer *vb)
 	daedalus_buf_release(ctx->dev, &sbuf->b);
 }
 
+/* Sent by the pump after QBUF, or at STREAMON. */
 static void sf_buf_queue(struct vb2_buffer *vb)
 {
 	struct daedalus_sf_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
 
 	v4l2_m2m_buf_queue(ctx->fh.m2m_ctx, to_vb2_v4l2_buffer(vb));
-	daedalus_sf_pump(ctx);
 }
 
 static int sf_start_streaming(struct vb2_queue *vq, unsigned int count)

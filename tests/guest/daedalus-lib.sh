@@ -305,3 +305,24 @@ dd_check_exact() {
 	dd_log "$2: $got frames, md5 $sum (ffmpeg: $ref), gst status $rc"
 	[ "$rc" = 0 ] && [ "$sum" = "$ref" ] || dd_fail "$2: not byte-exact"
 }
+
+# dd_sf_fake ARGS...: start tests/guest/sf_fake_daemon.py in the background
+# (DD_SFPID, its log $DD_OUT/sf_fake.log) and wait until it said HELLO.
+dd_sf_fake() {
+	local ready=$DD_OUT/sf_fake.ready
+	rm -f "$ready"
+	python3 "$DD_REPO/tests/guest/sf_fake_daemon.py" --ready "$ready" "$@" \
+		>>"$DD_OUT/sf_fake.log" 2>&1 &
+	DD_SFPID=$!
+	for _ in $(seq 100); do [ -e "$ready" ] && return 0; sleep 0.1; done
+	dd_fail "sf_fake_daemon.py did not attach (log: $(tail -3 "$DD_OUT/sf_fake.log"))"
+}
+
+dd_sf_fake_stop() {
+	[ -n "${DD_SFPID:-}" ] || return 0
+	kill "$DD_SFPID" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$DD_SFPID" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$DD_SFPID" 2>/dev/null
+	wait "$DD_SFPID" 2>/dev/null
+	DD_SFPID=
+}
