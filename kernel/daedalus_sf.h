@@ -130,6 +130,7 @@ struct daedalus_sf_ctx {
 	unsigned long deadline;
 	u32 format_seq;			/* the latest FORMAT's, 0: none */
 	u32 sizeimage;			/* the latest FORMAT's */
+	struct daedalus_picture_format layout;	/* the latest FORMAT's */
 	u32 out_seqno, cap_seqno;
 	/* A SOURCE_CHANGE waiting for fmt_work. */
 	bool sc_pending;
@@ -165,7 +166,8 @@ void daedalus_sf_pump(struct daedalus_sf_ctx *ctx);
 void daedalus_sf_pump_locked(struct daedalus_sf_ctx *ctx);
 void daedalus_sf_out_on(struct daedalus_sf_ctx *ctx);
 void daedalus_sf_out_off(struct daedalus_sf_ctx *ctx);
-void daedalus_sf_cap_on(struct daedalus_sf_ctx *ctx);
+void daedalus_sf_cap_on(struct daedalus_sf_ctx *ctx,
+			const struct v4l2_pix_format_mplane *pix);
 void daedalus_sf_cap_off(struct daedalus_sf_ctx *ctx);
 int daedalus_sf_stop(struct daedalus_sf_ctx *ctx);
 int daedalus_sf_start(struct daedalus_sf_ctx *ctx);

@@ -503,14 +503,31 @@ void daedalus_sf_out_off(struct daedalus_sf_ctx *ctx)
 	spin_unlock(&br->lock);
 }
 
-void daedalus_sf_cap_on(struct daedalus_sf_ctx *ctx)
+/*
+ * STREAMON(CAPTURE) with the layout @pix: the client may have picked
+ * another pixel format (YUV420 for NV12) since the last FORMAT, which the
+ * daemon must then write in.
+ */
+void daedalus_sf_cap_on(struct daedalus_sf_ctx *ctx,
+			const struct v4l2_pix_format_mplane *pix)
 {
 	struct daedalus_bridge *br = sf_bridge(ctx);
+	struct daedalus_sf_rec *rec;
 
 	spin_lock(&br->lock);
 	ctx->cap_on = true;
 	ctx->cap_seqno = 0;
 	ctx->stopped = false;
+	if (ctx->format_known &&
+	    (ctx->layout.pixelformat != pix->pixelformat ||
+	     ctx->layout.bytesperline != pix->plane_fmt[0].bytesperline ||
+	     ctx->layout.sizeimage != pix->plane_fmt[0].sizeimage)) {
+		rec = sf_cmd_get_locked(ctx);
+		if (rec)
+			sf_format_post_locked(ctx, rec, pix, false);
+		else
+			sf_fail_stream_locked(ctx, "too many commands unanswered");
+	}
 	sf_cmd_forced_locked(ctx, DAEDALUS_SF_CMD_START);
 	daedalus_sf_pump_locked(ctx);
 	spin_unlock(&br->lock);
@@ -626,6 +643,30 @@ bool daedalus_sf_take_sc(struct daedalus_sf_ctx *ctx,
 	return ok;
 }
 
+/* FORMAT with the layout of @pix to the daemon; bridge.lock held. */
+static void sf_format_post_locked(struct daedalus_sf_ctx *ctx,
+				  struct daedalus_sf_rec *rec,
+				  const struct v4l2_pix_format_mplane *pix,
+				  bool drc)
+{
+	memset(&rec->cmd, 0, sizeof(rec->cmd));
+	sf_hdr(&rec->hdr, DAEDALUS_MSG_SF_CMD, sizeof(rec->cmd));
+	rec->cmd.cmd = DAEDALUS_SF_CMD_FORMAT;
+	if (!++ctx->format_seq)
+		ctx->format_seq = 1;
+	rec->cmd.format_seq = ctx->format_seq;
+	rec->cmd.drc = drc;
+	rec->cmd.picture.pixelformat = pix->pixelformat;
+	rec->cmd.picture.width = pix->width;
+	rec->cmd.picture.height = pix->height;
+	rec->cmd.picture.bytesperline = pix->plane_fmt[0].bytesperline;
+	rec->cmd.picture.sizeimage = pix->plane_fmt[0].sizeimage;
+	ctx->layout = rec->cmd.picture;
+	ctx->sizeimage = pix->plane_fmt[0].sizeimage;
+	ctx->format_known = true;
+	sf_post_locked(ctx, rec, &ctx->cmds);
+}
+
 /*
  * fmt_work decided: the event (if @event), then FORMAT with the layout of
  * @pix to the daemon, unless the stream moved on (@gen).
@@ -653,22 +694,8 @@ void daedalus_sf_send_format(struct daedalus_sf_ctx *ctx, u32 gen,
 	}
 	if (event)
 		v4l2_event_queue_fh(&ctx->fh, &sc_event);
-	memset(&rec->cmd, 0, sizeof(rec->cmd));
-	sf_hdr(&rec->hdr, DAEDALUS_MSG_SF_CMD, sizeof(rec->cmd));
-	rec->cmd.cmd = DAEDALUS_SF_CMD_FORMAT;
-	if (!++ctx->format_seq)
-		ctx->format_seq = 1;
-	rec->cmd.format_seq = ctx->format_seq;
-	rec->cmd.drc = drc;
-	rec->cmd.picture.pixelformat = pix->pixelformat;
-	rec->cmd.picture.width = pix->width;
-	rec->cmd.picture.height = pix->height;
-	rec->cmd.picture.bytesperline = pix->plane_fmt[0].bytesperline;
-	rec->cmd.picture.sizeimage = pix->plane_fmt[0].sizeimage;
-	ctx->sizeimage = pix->plane_fmt[0].sizeimage;
-	ctx->format_known = true;
 	ctx->drc = drc;
-	sf_post_locked(ctx, rec, &ctx->cmds);
+	sf_format_post_locked(ctx, rec, pix, drc);
 	daedalus_sf_pump_locked(ctx);
 out:
 	spin_unlock(&br->lock);

@@ -526,7 +526,7 @@ static int sf_start_streaming(struct vb2_queue *vq, unsigned int count)
 	if (V4L2_TYPE_IS_OUTPUT(vq->type))
 		daedalus_sf_out_on(ctx);
 	else
-		daedalus_sf_cap_on(ctx);
+		daedalus_sf_cap_on(ctx, &ctx->cap_fmt.fmt.pix_mp);
 	return 0;
 }
 
