@@ -65,23 +65,6 @@ struct av1_dec {
 	unsigned int failed_next, failed_count;
 };
 
-static void av1_log(void *cookie, const char *fmt, va_list ap)
-{
-	(void)cookie;
-	/* A damaged stream is answered with a reason; dav1d's is detail. */
-	dd_vlog_lib(DD_LOG_DEBUG, "dav1d", fmt, ap);
-}
-
-/* dav1d's own default for @threads (ceil(sqrt(threads)), at most 8). */
-static unsigned int frame_threads(unsigned int threads)
-{
-	unsigned int n = 1;
-
-	while (n * n < threads && n < 8)
-		n++;
-	return n;
-}
-
 static int av1_open(void **decoder, const struct dd_decoder_config *cfg)
 {
 	const struct dd_dav1d *lib = dd_dav1d_load();
@@ -99,15 +82,11 @@ static int av1_open(void **decoder, const struct dd_decoder_config *cfg)
 		free(dec);
 		return -ENOMEM;
 	}
-	dec->frames = frame_threads(cfg->threads);
-	lib->dav1d_default_settings(&s);
-	s.n_threads = (int)cfg->threads;
 	/* Frames decoding at once: the core hands over as many jobs. */
-	s.max_frame_delay = (int)dec->frames;
+	dec->frames = dd_dav1d_settings(lib, &s, cfg->threads);
 	s.output_invisible_frames = 1;
 	s.apply_grain = 1;
 	s.all_layers = 0;
-	s.logger.callback = av1_log;
 	dd_av1_pictures_use(dec->pics, &s);
 	if (lib->dav1d_open(&dec->ctx, &s) < 0) {
 		dd_av1_pictures_free(dec->pics);

@@ -15,15 +15,18 @@
 #include "device.h"
 #include "log.h"
 #include "proto_io.h"
+#include "sf_context.h"
 
 enum work_kind {
 	WORK_JOB,
+	WORK_SF,
 	WORK_CTX_GONE,
 };
 
 struct work {
 	struct work *next;
 	enum work_kind kind;
+	struct dd_sf_record *sf;	/* WORK_SF */
 	struct dd_prepared_job job;	/* WORK_JOB; job.msg is rec */
 	struct daedalus_job rec;
 };
@@ -36,6 +39,7 @@ static struct work *work_of(struct dd_prepared_job *job)
 
 struct core_ctx {
 	struct dd_context ctx;
+	struct dd_sf_context *sf;	/* a context of the stateful node */
 	struct work *head;		/* queued work, oldest first */
 	struct work **tail;
 	int scheduled;			/* in the ready FIFO or on a worker */
@@ -47,6 +51,7 @@ struct core_ctx {
 static const struct dd_transport device_transport = {
 	.fetch = dd_device_fetch,
 	.commit = dd_device_commit,
+	.sf_commit = dd_device_sf_commit,
 };
 
 struct dd_core {
@@ -141,6 +146,10 @@ static void work_put(struct dd_core *core, struct work *w)
 {
 	if (w->kind == WORK_JOB)
 		dd_job_release(&w->job);
+	if (w->kind == WORK_SF) {
+		dd_bufmap_unref(w->sf->map);
+		free(w->sf);
+	}
 	w->next = core->spare;
 	core->spare = w;
 }
@@ -219,6 +228,10 @@ static void ctx_free(struct dd_core *core, struct core_ctx *c)
 	/* Unanswered: the kernel fails them when the device is closed. */
 	while ((held = dd_context_finish(&c->ctx, 0, &res)))
 		work_put(core, work_of(held));
+	if (c->sf) {
+		dd_sf_context_fini(c->sf);
+		free(c->sf);
+	}
 	free(c);
 }
 
@@ -241,6 +254,12 @@ static void log_close(const struct core_ctx *c, const char *how)
 {
 	char summary[512];	/* dd_context_summary(): about 250 bytes */
 
+	if (c->sf) {
+		dd_sf_context_summary(c->sf, summary, sizeof(summary));
+		dd_notice("stateful context %" PRIu64 " %s: %s", c->ctx.ctx_id,
+			  how, summary);
+		return;
+	}
 	dd_context_summary(&c->ctx, summary, sizeof(summary));
 	dd_notice("context %" PRIu64 " %s: %s", c->ctx.ctx_id, how, summary);
 }
@@ -303,6 +322,69 @@ static void run_work(struct dd_core *core, struct core_ctx *c, struct work *w)
 	/* Whatever else a frame-threaded decoder finished meanwhile. */
 	while (finish_one(core, c, 0))
 		;
+}
+
+static void sf_commit(void *opaque, const struct daedalus_sf_answer *answers,
+		      unsigned int n)
+{
+	struct dd_core *core = opaque;
+	int ret;
+
+	for (unsigned int i = 0; i < n; i++)
+		dd_trace("stateful context %" PRIu64 ": answer %u seq %" PRIu64
+			 " status %u flags 0x%x", (uint64_t)answers[i].ctx_id,
+			 answers[i].kind, (uint64_t)answers[i].seq,
+			 answers[i].status, answers[i].flags);
+	ret = core->t->sf_commit ? core->t->sf_commit(core->dev_fd, answers, n) :
+				   -ENOSYS;
+	if (!ret)
+		return;
+	/* Records the kernel took back (a seek, a close, a timeout). */
+	dd_dbg("%d of %u stateful answers not taken%s%s", ret < 0 ? (int)n : ret,
+	       n, ret < 0 ? ": " : "", ret < 0 ? strerror(-ret) : "");
+	pthread_mutex_lock(&core->lock);
+	core->stats.refused += ret < 0 ? n : (unsigned int)ret;
+	pthread_mutex_unlock(&core->lock);
+}
+
+/*
+ * Under lock: hands @c's queued records to its stateful context; 1 if a
+ * CTX_GONE came (the last of its work).
+ */
+static int sf_take_queue(struct dd_core *core, struct core_ctx *c)
+{
+	int gone = 0;
+
+	while (c->head) {
+		struct work *w = c->head;
+
+		c->head = w->next;
+		if (w->kind == WORK_SF) {
+			dd_sf_context_add(c->sf, w->sf);
+			w->sf = NULL;
+			w->kind = WORK_JOB;	/* nothing left to release */
+		} else {
+			gone = 1;
+		}
+		work_put(core, w);
+	}
+	c->tail = &c->head;
+	return gone;
+}
+
+/* Steps of a stateful context per worker turn: other contexts go between. */
+#define SF_STEPS	8
+
+/* Without lock: a turn of a stateful context; 1 if it can do more now. */
+static int run_sf(struct dd_core *core, struct core_ctx *c, int gone)
+{
+	struct dd_sf_sink sink = { .commit = sf_commit, .opaque = core };
+
+	if (gone) {
+		log_close(c, "closed");
+		return 0;
+	}
+	return dd_sf_context_run(c->sf, &sink, SF_STEPS);
 }
 
 /*
@@ -397,7 +479,7 @@ static void *worker_main(void *arg)
 	for (;;) {
 		struct core_ctx *c;
 		struct work *w;
-		int gone, ret;
+		int gone, more, ret;
 
 		if (core->stopping)
 			break;
@@ -430,20 +512,27 @@ static void *worker_main(void *arg)
 		if (core->ready_head || !core->reading)
 			pthread_cond_signal(&core->ready_cv);
 		core->running++;
-		w = next_work(core, c);
-		gone = w && w->kind == WORK_CTX_GONE;
-		pthread_mutex_unlock(&core->lock);
+		more = 0;
+		if (c->sf) {
+			gone = sf_take_queue(core, c);
+			pthread_mutex_unlock(&core->lock);
+			more = run_sf(core, c, gone);
+		} else {
+			w = next_work(core, c);
+			gone = w && w->kind == WORK_CTX_GONE;
+			pthread_mutex_unlock(&core->lock);
 
-		dd_context_unpark(&c->ctx);
-		run_work(core, c, w);
-		dd_context_park(&c->ctx);
+			dd_context_unpark(&c->ctx);
+			run_work(core, c, w);
+			dd_context_park(&c->ctx);
+		}
 
 		pthread_mutex_lock(&core->lock);
 		core->running--;
 		if (gone) {
 			/* Unlinked when the record was read: nothing follows. */
 			ctx_free(core, c);
-		} else if (c->head || c->ctx.num_held) {
+		} else if (c->head || c->ctx.num_held || more) {
 			ready_push(core, c);
 		} else {
 			c->scheduled = 0;
@@ -451,6 +540,40 @@ static void *worker_main(void *arg)
 	}
 	pthread_mutex_unlock(&core->lock);
 	return NULL;
+}
+
+/*
+ * Under lock: the context @ctx_id, created (stateful if @sf) if it is new;
+ * NULL when out of memory.
+ */
+static struct core_ctx *ctx_get(struct dd_core *core, uint64_t ctx_id, int sf)
+{
+	struct core_ctx *c = ctx_find(core, ctx_id);
+
+	if (c)
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (c && sf) {
+		c->sf = malloc(sizeof(*c->sf));
+		if (!c->sf) {
+			free(c);
+			c = NULL;
+		}
+	}
+	if (!c) {
+		dd_err("out of memory for context %" PRIu64, ctx_id);
+		return NULL;
+	}
+	dd_context_init(&c->ctx, ctx_id, core->cfg.forced_backend, &core->budget);
+	if (sf)
+		dd_sf_context_init(c->sf, ctx_id, core->cfg.forced_sf_backend,
+				   &core->budget);
+	c->tail = &c->head;
+	c->in_table = 1;
+	c->next = core->contexts;
+	core->contexts = c;
+	core->stats.contexts++;
+	return c;
 }
 
 static void handle_job(struct dd_core *core, const void *buf, size_t len)
@@ -491,26 +614,113 @@ static void handle_job(struct dd_core *core, const void *buf, size_t len)
 	}
 
 	pthread_mutex_lock(&core->lock);
-	c = ctx_find(core, w->job.msg->ctx_id);
-	if (!c) {
-		c = calloc(1, sizeof(*c));
-		if (!c) {
-			dd_err("out of memory for context %" PRIu64,
-			       (uint64_t)w->job.msg->ctx_id);
-			work_put(core, w);
-			pthread_mutex_unlock(&core->lock);
-			return;
-		}
-		dd_context_init(&c->ctx, w->job.msg->ctx_id, core->cfg.forced_backend,
-				&core->budget);
-		c->tail = &c->head;
-		c->in_table = 1;
-		c->next = core->contexts;
-		core->contexts = c;
-		core->stats.contexts++;
+	c = ctx_get(core, w->job.msg->ctx_id, 0);
+	if (c && !c->sf) {
+		enqueue(core, c, w);
+		c = NULL;
+	} else {
+		/* A job for a stateful context: the kernel never sends one. */
+		if (c)
+			dd_warn("job %" PRIu64 " for stateful context %" PRIu64 " dropped",
+				(uint64_t)w->job.msg->seq, (uint64_t)w->job.msg->ctx_id);
+		work_put(core, w);
 	}
-	enqueue(core, c, w);
 	pthread_mutex_unlock(&core->lock);
+}
+
+/* Keeps the fds a stateful record carries (sent once), whatever else is wrong. */
+static void sf_take_fd(struct dd_core *core, const struct dd_record *rec)
+{
+	const struct daedalus_buf *b;
+
+	if (rec->kind == DD_RECORD_SF_CHUNK)
+		b = &rec->sf_chunk->bitstream;
+	else if (rec->kind == DD_RECORD_SF_LEND)
+		b = &rec->sf_lend->picture;
+	else
+		return;
+	if (b->fd >= 0)
+		dd_bufmap_cache_add(core->cache, b->id, b->fd);
+}
+
+/* Maps the buffer of a checked chunk or lend into @r; the reason if it cannot. */
+static const char *sf_map(struct dd_core *core, const struct daedalus_buf *b,
+			  int writable, struct dd_sf_record *r)
+{
+	r->map = dd_bufmap_cache_get(core->cache, b->id, -1, b->length, writable);
+	if (!r->map)
+		return errno == ENOENT ? "buffer never handed over" :
+					 "cannot map the buffer";
+	if (dd_bufmap_length(r->map) < b->length)
+		return "buffer shorter than the kernel said";
+	r->data = dd_bufmap_data(r->map) + b->offset;
+	r->size = writable ? b->length - b->offset : b->bytesused;
+	return NULL;
+}
+
+static void handle_sf(struct dd_core *core, const struct dd_record *rec)
+{
+	const struct daedalus_sf_chunk *chunk = rec->sf_chunk;
+	struct dd_sf_record *r;
+	struct core_ctx *c;
+	struct work *w;
+	uint64_t ctx_id;
+
+	sf_take_fd(core, rec);
+	/* seq and ctx_id are where SF_CHUNK has them in all three records. */
+	ctx_id = chunk->ctx_id;
+	if (!ctx_id) {
+		dd_warn("stateful record %" PRIu64 " without a context dropped",
+			(uint64_t)chunk->seq);
+		return;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		/* Unanswered: the kernel's watchdog fails the stream. */
+		dd_err("out of memory for stateful record %" PRIu64,
+		       (uint64_t)chunk->seq);
+		return;
+	}
+	r->kind = rec->kind;
+	r->seq = chunk->seq;
+	if (dd_sf_record_check(rec, &r->reject)) {
+		/* Answered FAILED in its turn. */
+	} else if (rec->kind == DD_RECORD_SF_CHUNK) {
+		r->timestamp = chunk->timestamp;
+		r->codec = chunk->codec;
+		r->flags = chunk->flags;
+		r->reject = sf_map(core, &chunk->bitstream, 0, r);
+	} else if (rec->kind == DD_RECORD_SF_LEND) {
+		r->reject = sf_map(core, &rec->sf_lend->picture, 1, r);
+	} else {
+		r->cmd = *rec->sf_cmd;
+	}
+	if (r->reject && r->kind == DD_RECORD_SF_CMD) {
+		/* Checked at parse: a bad command never gets here. */
+		free(r);
+		return;
+	}
+
+	pthread_mutex_lock(&core->lock);
+	core->stats.sf_records++;
+	w = work_get(core);
+	c = w ? ctx_get(core, ctx_id, 1) : NULL;
+	if (c && c->sf) {
+		w->kind = WORK_SF;
+		w->sf = r;
+		enqueue(core, c, w);
+		r = NULL;
+	} else if (w) {
+		work_put(core, w);
+	}
+	pthread_mutex_unlock(&core->lock);
+	if (r) {
+		dd_warn("stateful record %" PRIu64 " of context %" PRIu64 " dropped%s",
+			(uint64_t)chunk->seq, ctx_id,
+			c ? ": a stateless context" : ": out of memory");
+		dd_bufmap_unref(r->map);
+		free(r);
+	}
 }
 
 static void handle_ctx_gone(struct dd_core *core, uint64_t ctx_id)
@@ -559,6 +769,11 @@ static void handle_record(struct dd_core *core, const void *buf, size_t len)
 		break;
 	case DD_RECORD_CTX_GONE:
 		handle_ctx_gone(core, rec.ctx_gone->ctx_id);
+		break;
+	case DD_RECORD_SF_CHUNK:
+	case DD_RECORD_SF_LEND:
+	case DD_RECORD_SF_CMD:
+		handle_sf(core, &rec);
 		break;
 	case DD_RECORD_INVALID:
 		break;

@@ -20,6 +20,11 @@
  * worker that finds nothing to start gives the client a few of its usual
  * gaps after the last answer to send the next job before waiting for them.
  *
+ * A context of the stateful node (its records are SF_CHUNK, SF_LEND,
+ * SF_CMD) runs the same way: a worker hands it every record queued since
+ * its last turn and lets it make a few steps (sf_context.h); it goes back
+ * to the FIFO while it can make more.
+ *
  * The device fd is /dev/daedalus-v4l2 (device.h), or whatever a test's
  * transport talks to.  Workers commit their answers from their own
  * threads: the kernel takes them from any thread of the process that
@@ -34,6 +39,7 @@
 #include "backend.h"
 #include "daedalus_proto.h"
 #include "recorder.h"
+#include "sf_backend.h"
 
 /* How the core talks to the kernel; the unit tests plug in a fake. */
 struct dd_transport {
@@ -41,12 +47,17 @@ struct dd_transport {
 	ssize_t (*fetch)(int fd, void *buf, size_t size);
 	/* One answer: 0 or -errno. */
 	int (*commit)(int fd, const struct daedalus_result *res);
+	/* Stateful answers, in order: how many were refused, or -errno. */
+	int (*sf_commit)(int fd, const struct daedalus_sf_answer *answers,
+			 unsigned int num);
 };
 
 struct dd_core_config {
 	unsigned int threads;		/* workers, >= 1 */
 	/* For every codec it decodes (NULL: by codec); a test's fake too. */
 	const struct dd_backend *forced_backend;
+	/* For every stateful context (NULL: by codec); a test's fake. */
+	const struct dd_sf_backend *forced_sf_backend;
 	struct dd_recorder *recorder;	/* NULL: not recording */
 	const struct dd_transport *transport;	/* NULL: the device (device.h) */
 };
@@ -55,6 +66,7 @@ struct dd_core_stats {
 	uint64_t records;	/* records fetched */
 	uint64_t malformed;	/* records ignored as malformed */
 	uint64_t jobs;		/* jobs answered */
+	uint64_t sf_records;	/* stateful records read */
 	uint64_t rejected;	/* of which failed their checks */
 	uint64_t failed;	/* of which answered FAILED (rejected included) */
 	uint64_t refused;	/* answers the device did not take */

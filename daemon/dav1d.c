@@ -3,6 +3,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,4 +90,24 @@ const struct dd_dav1d *dd_dav1d_load(void)
 const char *dd_dav1d_error(void)
 {
 	return dav1d_err;
+}
+
+static void dav1d_log(void *cookie, const char *fmt, va_list ap)
+{
+	(void)cookie;
+	dd_vlog_lib(DD_LOG_DEBUG, "dav1d", fmt, ap);
+}
+
+unsigned int dd_dav1d_settings(const struct dd_dav1d *lib, Dav1dSettings *s,
+			       unsigned int threads)
+{
+	unsigned int frames = 1;
+
+	while (frames * frames < threads && frames < 8)
+		frames++;
+	lib->dav1d_default_settings(s);
+	s->n_threads = (int)threads;
+	s->max_frame_delay = (int)frames;
+	s->logger.callback = dav1d_log;
+	return frames;
 }

@@ -38,4 +38,13 @@ const struct dd_dav1d *dd_dav1d_load(void);
 /* The reason the last dd_dav1d_load() failed, or "" if it did not. */
 const char *dd_dav1d_error(void);
 
+/*
+ * dav1d's defaults with @threads threads, of which ceil(sqrt(threads))
+ * (at most 8: dav1d's own default) decode frames at once
+ * (max_frame_delay, returned), and dav1d's log at debug level: a damaged
+ * stream is answered with a reason, dav1d's words are detail.
+ */
+unsigned int dd_dav1d_settings(const struct dd_dav1d *lib, Dav1dSettings *s,
+			       unsigned int threads);
+
 #endif /* DAEDALUS_DAV1D_H */

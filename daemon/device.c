@@ -8,8 +8,8 @@
 #include "daedalus_proto.h"
 #include "device.h"
 
-int dd_device_attach(const char *path, uint32_t codecs, uint32_t *depth,
-		     int *fd, uint32_t *kernel_version)
+int dd_device_attach(const char *path, uint32_t codecs, uint32_t *sf_codecs,
+		     uint32_t *depth, int *fd, uint32_t *kernel_version)
 {
 	struct daedalus_hello hello;
 	int dev, ret;
@@ -22,6 +22,7 @@ int dd_device_attach(const char *path, uint32_t codecs, uint32_t *depth,
 	hello.version = DAEDALUS_PROTO_VERSION;
 	hello.codecs = codecs;
 	hello.depth = depth ? *depth : 1;
+	hello.sf_codecs = sf_codecs ? *sf_codecs : 0;
 	if (ioctl(dev, DAEDALUS_IOC_HELLO, &hello) < 0) {
 		ret = -errno;
 		if (ret == -EPROTO && kernel_version)
@@ -31,6 +32,8 @@ int dd_device_attach(const char *path, uint32_t codecs, uint32_t *depth,
 	}
 	if (depth)
 		*depth = hello.depth;
+	if (sf_codecs)
+		*sf_codecs = hello.sf_codecs;
 	*fd = dev;
 	return 0;
 }
@@ -63,4 +66,31 @@ int dd_device_commit(int fd, const struct daedalus_result *res)
 	arg.results = (uintptr_t)res;
 	arg.num_results = 1;
 	return (int)fetch_ioctl(fd, &arg);
+}
+
+int dd_device_sf_commit(int fd, const struct daedalus_sf_answer *answers,
+			unsigned int num)
+{
+	int refused = 0;
+
+	while (num) {
+		struct daedalus_sf_commit arg;
+		int ret;
+
+		memset(&arg, 0, sizeof(arg));
+		arg.answers = (uintptr_t)answers;
+		arg.num = num;
+		do {
+			ret = ioctl(fd, DAEDALUS_IOC_SF_COMMIT, &arg);
+		} while (ret < 0 && errno == EINTR);
+		if (!ret)
+			break;
+		if (errno != EINVAL || arg.taken >= num)
+			return -errno;
+		/* Answer arg.taken was refused: go on after it. */
+		refused++;
+		answers += arg.taken + 1;
+		num -= arg.taken + 1;
+	}
+	return refused;
 }

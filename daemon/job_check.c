@@ -70,14 +70,10 @@ static int format_fits_depth(const struct daedalus_job *job,
 	return job->picture_format.pixelformat == V4L2_PIX_FMT_P010;
 }
 
-static int check_geometry(const struct daedalus_job *job, const char **why)
+int dd_picture_format_check(const struct daedalus_picture_format *f,
+			    const char **why)
 {
-	const struct daedalus_picture_format *f = &job->picture_format;
 	uint64_t bps, min_size;
-
-	CHECK(job->coded_width && job->coded_height, "coded size is zero");
-	CHECK(job->coded_width <= DD_MAX_DIMENSION &&
-	      job->coded_height <= DD_MAX_DIMENSION, "coded size too large");
 
 	CHECK(f->reserved == 0, "picture format reserved field not zero");
 	CHECK(f->pixelformat == V4L2_PIX_FMT_NV12 ||
@@ -91,14 +87,26 @@ static int check_geometry(const struct daedalus_job *job, const char **why)
 	      "picture size too large");
 	/* 4:2:0: whole chroma rows, and room for the last CbCr pair of an odd width. */
 	CHECK(!(f->height & 1), "picture height not even");
-	CHECK(f->width >= job->coded_width && f->height >= job->coded_height,
-	      "picture smaller than the coded size");
 
 	bps = dd_picture_bytes_per_sample(f);
 	CHECK(f->bytesperline >= (f->width + 1ull) / 2 * 2 * bps,
 	      "bytesperline too small");
 	min_size = (uint64_t)f->bytesperline * f->height * 3 / 2;
 	CHECK(f->sizeimage >= min_size, "sizeimage too small for the picture");
+	return 0;
+}
+
+static int check_geometry(const struct daedalus_job *job, const char **why)
+{
+	const struct daedalus_picture_format *f = &job->picture_format;
+
+	CHECK(job->coded_width && job->coded_height, "coded size is zero");
+	CHECK(job->coded_width <= DD_MAX_DIMENSION &&
+	      job->coded_height <= DD_MAX_DIMENSION, "coded size too large");
+	if (dd_picture_format_check(f, why))
+		return -EINVAL;
+	CHECK(f->width >= job->coded_width && f->height >= job->coded_height,
+	      "picture smaller than the coded size");
 	return 0;
 }
 

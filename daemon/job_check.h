@@ -31,6 +31,14 @@
  */
 int dd_job_check(const struct daedalus_job *job, size_t len, const char **why);
 
+/*
+ * A CAPTURE layout by itself: a known pixel format, 1..8192 pixels, an
+ * even number of rows, bytesperline and sizeimage that hold them (the
+ * rules above).  0 or -EINVAL with *why.
+ */
+int dd_picture_format_check(const struct daedalus_picture_format *f,
+			    const char **why);
+
 /* The codecs dd_job_check() can accept (AV1 only with AV1 uAPI headers). */
 int dd_job_codec_supported(enum daedalus_codec codec);
 

@@ -38,6 +38,13 @@ struct dd_lavc {
 					  int *height, int linesize_align[]);
 	AVPacket *(*av_packet_alloc)(void);
 	void (*av_packet_free)(AVPacket **pkt);
+	/* The stream parsers (the stateful node splits H.264 with them). */
+	AVCodecParserContext *(*av_parser_init)(int codec_id);
+	int (*av_parser_parse2)(AVCodecParserContext *s, AVCodecContext *avctx,
+				uint8_t **poutbuf, int *poutbuf_size,
+				const uint8_t *buf, int buf_size, int64_t pts,
+				int64_t dts, int64_t pos);
+	void (*av_parser_close)(AVCodecParserContext *s);
 
 	unsigned (*avutil_version)(void);
 	AVFrame *(*av_frame_alloc)(void);

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "privdrop.h"
 #include "recorder.h"
+#include "sf_backend.h"
 #include "status.h"
 
 /* A standby daemon takes over within 100 ms of the attached one's death. */
@@ -163,15 +164,18 @@ static int wait_or_signal(int sig_fd, int ms)
 	return poll(&pfd, 1, ms) > 0;
 }
 
-static int attach(const struct options *opt, uint32_t codecs, uint32_t *depth,
-		  int sig_fd)
+static int attach(const struct options *opt, uint32_t codecs,
+		  uint32_t *sf_codecs, uint32_t *depth, int sig_fd)
 {
+	uint32_t sf_wanted = *sf_codecs;
+
 	for (int i = 0; i < ATTACH_TRIES; i++) {
 		uint32_t kver = 0;
 		int fd, ret;
 
 		*depth = DEPTH;
-		ret = dd_device_attach(opt->device, codecs, depth, &fd, &kver);
+		*sf_codecs = sf_wanted;
+		ret = dd_device_attach(opt->device, codecs, sf_codecs, depth, &fd, &kver);
 
 		if (!ret)
 			return fd;
@@ -208,7 +212,7 @@ int main(int argc, char **argv)
 	struct dd_recorder *rec = NULL;
 	struct dd_core *core = NULL;
 	struct dd_core_stats stats;
-	uint32_t codecs, depth;
+	uint32_t codecs, sf_codecs, depth;
 	sigset_t sigs;
 	int ret, dev, sig_fd;
 
@@ -234,6 +238,8 @@ int main(int argc, char **argv)
 		dd_err("no backend decodes any codec (try --backend pattern)");
 		return 1;
 	}
+	/* The stateful node decodes for real or not at all. */
+	sf_codecs = opt.backend ? 0 : dd_sf_backend_codec_mask();
 
 	/* Signals arrive through a signalfd the reader polls; threads inherit the mask. */
 	sigemptyset(&sigs);
@@ -246,11 +252,11 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 
-	dev = attach(&opt, codecs, &depth, sig_fd);
+	dev = attach(&opt, codecs, &sf_codecs, &depth, sig_fd);
 	if (dev < 0)
 		return dev == -EINTR ? 0 : 1;
-	dd_info("attached to %s, protocol %d, codecs 0x%x, depth %u, %u threads%s%s",
-		opt.device, DAEDALUS_PROTO_VERSION, codecs, depth, opt.threads,
+	dd_info("attached to %s, protocol %d, codecs 0x%x, stream codecs 0x%x, depth %u, %u threads%s%s",
+		opt.device, DAEDALUS_PROTO_VERSION, codecs, sf_codecs, depth, opt.threads,
 		opt.backend ? ", backend " : "", opt.backend ? opt.backend : "");
 
 	if (opt.user) {

@@ -6,6 +6,7 @@
  *   daedalus_core.c    module, platform device, registration, open/release,
  *                      the control tables
  *   daedalus_video.c   formats, ioctls, vb2 ops, request validation
+ *   daedalus_buf.c     buffer helpers of both nodes
  *   daedalus_dec.c     device_run: gathers one job, per-codec ops table
  *   daedalus_bridge.c  /dev/daedalus-v4l2 and the job's whole life
  *   daedalus_stats.c   the status attributes: daemon, per-codec job counts
@@ -113,10 +114,17 @@ enum daedalus_job_state {
 	DAEDALUS_JOB_ENDED,	/* answered or failed; waits for older jobs */
 };
 
+enum daedalus_entry_kind {
+	DAEDALUS_ENTRY_JOB,		/* a struct daedalus_run */
+	DAEDALUS_ENTRY_MSG,		/* a struct daedalus_msg */
+	DAEDALUS_ENTRY_SF,		/* a struct daedalus_sf_rec */
+};
+
 /* An entry of bridge.pending / bridge.inflight. */
 struct daedalus_entry {
 	struct list_head node;
-	struct daedalus_run *run;	/* the job, or NULL for a message */
+	struct daedalus_run *run;	/* the job, or NULL */
+	enum daedalus_entry_kind kind;
 };
 
 /*
@@ -176,6 +184,10 @@ struct daedalus_bridge {
 	struct list_head inflight;	/* runs fetched, awaiting a result */
 	struct list_head sent;		/* BUF_GONE msgs of fds the daemon holds */
 	wait_queue_head_t wq;		/* fetchers: pending got an entry */
+	/* The stateful node: its contexts, the codecs granted and offered. */
+	struct list_head sf_ctxs;
+	u32 sf_codecs;
+	u32 sf_offered;			/* read unlocked */
 	struct mutex fetch_mutex;	/* serialises fetches; guards rbuf */
 	struct daedalus_job *rbuf;	/* the record being copied out */
 };
@@ -307,6 +319,15 @@ void daedalus_update_decoded_fmt(struct daedalus_ctx *ctx);
 int daedalus_codec_try_ctrl(struct v4l2_ctrl *ctrl);
 int daedalus_codec_s_ctrl(struct v4l2_ctrl *ctrl);
 
+/* daedalus_buf.c */
+int daedalus_buf_setup(struct daedalus_dev *dev, struct daedalus_buffer *buf);
+void daedalus_buf_release(struct daedalus_dev *dev, struct daedalus_buffer *buf);
+struct dma_buf *daedalus_buf_dmabuf(struct vb2_v4l2_buffer *vbuf);
+void daedalus_fill_buf(struct daedalus_buf *out, struct vb2_v4l2_buffer *vbuf,
+		       bool bitstream);
+void daedalus_fill_picture(u32 fourcc, u32 width, u32 height,
+			   unsigned int align, struct v4l2_pix_format_mplane *pix);
+
 /* daedalus_dec.c */
 void daedalus_device_run(void *priv);
 int daedalus_job_ready(void *priv);
@@ -329,6 +350,9 @@ void daedalus_bridge_wait_idle(struct daedalus_ctx *ctx);
 void daedalus_bridge_buf_gone(struct daedalus_dev *dev,
 			      struct daedalus_buffer *buf);
 void daedalus_run_init(struct daedalus_ctx *ctx);
+int daedalus_bridge_check_owner(struct daedalus_bridge *br);
+void daedalus_bridge_unsend_locked(struct daedalus_bridge *br, u64 id);
+void daedalus_bridge_post(struct daedalus_bridge *br, struct daedalus_msg *msg);
 void daedalus_run_exit(struct daedalus_ctx *ctx);
 
 /* daedalus_stats.c */

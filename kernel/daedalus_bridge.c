@@ -56,6 +56,7 @@
 #include <linux/vmalloc.h>
 
 #include "daedalus.h"
+#include "daedalus_sf.h"
 
 #define CREATE_TRACE_POINTS
 #include "daedalus_trace.h"
@@ -210,6 +211,7 @@ void daedalus_run_init(struct daedalus_ctx *ctx)
 
 		INIT_LIST_HEAD(&run->entry.node);
 		run->entry.run = run;
+		run->entry.kind = DAEDALUS_ENTRY_JOB;
 		run->ctx = ctx;
 		run->state = DAEDALUS_JOB_IDLE;
 		INIT_DELAYED_WORK(&run->watchdog, run_watchdog);
@@ -360,7 +362,7 @@ void daedalus_bridge_ctx_close(struct daedalus_ctx *ctx)
 }
 
 /* Queue a message for the daemon, if one is attached; frees it if not. */
-static void bridge_post(struct daedalus_bridge *br, struct daedalus_msg *msg)
+void daedalus_bridge_post(struct daedalus_bridge *br, struct daedalus_msg *msg)
 {
 	spin_lock(&br->lock);
 	if (br->attached) {
@@ -385,6 +387,7 @@ struct daedalus_msg *daedalus_bridge_gone_alloc(bool ctx)
 		return NULL;
 	INIT_LIST_HEAD(&msg->entry.node);
 	msg->entry.run = NULL;
+	msg->entry.kind = DAEDALUS_ENTRY_MSG;
 	msg->hdr.magic = DAEDALUS_MAGIC;
 	msg->hdr.version = DAEDALUS_PROTO_VERSION;
 	msg->hdr.type = ctx ? DAEDALUS_MSG_CTX_GONE : DAEDALUS_MSG_BUF_GONE;
@@ -396,7 +399,7 @@ struct daedalus_msg *daedalus_bridge_gone_alloc(bool ctx)
 void daedalus_bridge_ctx_gone(struct daedalus_ctx *ctx)
 {
 	ctx->gone->ctx_gone.ctx_id = ctx->id;
-	bridge_post(ctx_bridge(ctx), ctx->gone);
+	daedalus_bridge_post(ctx_bridge(ctx), ctx->gone);
 	ctx->gone = NULL;
 }
 
@@ -465,6 +468,8 @@ static int bridge_release(struct inode *inode, struct file *file)
 
 	spin_lock(&br->lock);
 	if (br->attached) {
+		/* Stateful records: every stream fails at once. */
+		daedalus_sf_detach_locked(br);
 		/* Queued jobs first, then those the daemon held. */
 		list_for_each_entry_safe(e, tmp, &br->pending, node) {
 			if (!e->run) {
@@ -487,6 +492,7 @@ static int bridge_release(struct inode *inode, struct file *file)
 			list_del_init(&e->node);
 		br->attached = false;
 		br->codecs = 0;
+		br->sf_codecs = 0;
 		br->depth = 1;
 		owner = br->owner;
 		br->owner = NULL;
@@ -536,6 +542,13 @@ static long bridge_hello(struct daedalus_bridge *br, void __user *arg)
 		WRITE_ONCE(br->offered, br->codecs);
 	br->generation++;
 	hello.codecs = br->codecs;
+	/*
+	 * The stateful node offers what this daemon decodes as streams,
+	 * nothing if it does not (a daemon before protocol 6's node).
+	 */
+	br->sf_codecs = hello.sf_codecs & daedalus_sf_codec_mask();
+	WRITE_ONCE(br->sf_offered, br->sf_codecs);
+	hello.sf_codecs = br->sf_codecs;
 	/* As many jobs per context as it asks for, within our slots. */
 	br->depth = clamp_t(u32, hello.depth, 1, DAEDALUS_MAX_DEPTH);
 	hello.depth = br->depth;
@@ -543,11 +556,13 @@ static long bridge_hello(struct daedalus_bridge *br, void __user *arg)
 	list_for_each_entry(e, &br->pending, node)
 		if (e->run)
 			run_arm_locked(e->run, READ_ONCE(daedalus_job_timeout_ms));
+	daedalus_sf_attach_locked(br);
 	spin_unlock(&br->lock);
 
 	v4l2_info(&bridge_dev(br)->v4l2_dev,
-		  "daemon attached (pid %d, codecs 0x%x), depth %u\n",
-		  task_tgid_nr(current), hello.codecs, hello.depth);
+		  "daemon attached (pid %d, codecs 0x%x, stateful 0x%x), depth %u\n",
+		  task_tgid_nr(current), hello.codecs, hello.sf_codecs,
+		  hello.depth);
 	if (copy_to_user(arg, &hello, sizeof(hello)))
 		return -EFAULT;
 	return 0;
@@ -578,7 +593,7 @@ static int bridge_owner_locked(struct daedalus_bridge *br)
 	return 0;
 }
 
-static int bridge_check_owner(struct daedalus_bridge *br)
+int daedalus_bridge_check_owner(struct daedalus_bridge *br)
 {
 	int ret;
 
@@ -589,7 +604,7 @@ static int bridge_check_owner(struct daedalus_bridge *br)
 }
 
 /* The daemon did not get buffer @id's fd after all; bridge.lock held. */
-static void bridge_unsend_locked(struct daedalus_bridge *br, u64 id)
+void daedalus_bridge_unsend_locked(struct daedalus_bridge *br, u64 id)
 {
 	struct daedalus_entry *e;
 
@@ -673,7 +688,7 @@ fail:
 	/* Not received: the buffer's next job carries its fd again. */
 	for (i = 0; i < 2; i++)
 		if (dbuf[i])
-			bridge_unsend_locked(br, id[i]);
+			daedalus_bridge_unsend_locked(br, id[i]);
 	run = bridge_find_inflight(br, seq);
 	trace_daedalus_job_fetch_failed(run, ret);
 	if (run) {
@@ -714,6 +729,10 @@ static ssize_t bridge_fetch(struct daedalus_bridge *br, struct file *file,
 
 	e = list_first_entry(&br->pending, struct daedalus_entry, node);
 	list_del_init(&e->node);
+	if (e->kind == DAEDALUS_ENTRY_SF) {
+		ret = daedalus_sf_fetch_locked(br, e, ubuf);
+		goto out;
+	}
 	if (e->run) {
 		ret = bridge_fetch_job(br, e->run, ubuf);
 		goto out;
@@ -813,7 +832,7 @@ static long bridge_fetch_ioctl(struct daedalus_bridge *br, struct file *file,
 	long ret;
 	int i;
 
-	ret = bridge_check_owner(br);
+	ret = daedalus_bridge_check_owner(br);
 	if (ret)
 		return ret;
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
@@ -843,6 +862,8 @@ static long bridge_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return bridge_hello(br, (void __user *)arg);
 	case DAEDALUS_IOC_FETCH:
 		return bridge_fetch_ioctl(br, file, (void __user *)arg);
+	case DAEDALUS_IOC_SF_COMMIT:
+		return daedalus_sf_commit_ioctl(br, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -883,11 +904,13 @@ int daedalus_bridge_init(struct daedalus_dev *dev)
 	INIT_LIST_HEAD(&br->pending);
 	INIT_LIST_HEAD(&br->inflight);
 	INIT_LIST_HEAD(&br->sent);
+	INIT_LIST_HEAD(&br->sf_ctxs);
 	init_waitqueue_head(&br->wq);
 	mutex_init(&br->fetch_mutex);
 	br->generation = 1;
 	br->depth = 1;
 	br->offered = daedalus_codec_mask();
+	br->sf_offered = daedalus_sf_codec_mask();
 	br->rbuf = kvzalloc(sizeof(*br->rbuf), GFP_KERNEL);
 	if (!br->rbuf)
 		return -ENOMEM;

@@ -34,6 +34,7 @@
 #include <media/videobuf2-vmalloc.h>
 
 #include "daedalus.h"
+#include "daedalus_sf.h"
 
 /*
  * The watchdogs' periods, writable at run time.  Below 10 ms no daemon
@@ -490,8 +491,13 @@ static int __init daedalus_init(void)
 	ret = daedalus_register(daedalus_the_dev, &daedalus_pdev->dev);
 	if (ret)
 		goto err_pdev;
+	ret = daedalus_sf_register(daedalus_the_dev);
+	if (ret)
+		goto err_unreg;
 	return 0;
 
+err_unreg:
+	daedalus_unregister(daedalus_the_dev);
 err_pdev:
 	platform_device_unregister(daedalus_pdev);
 err_stats:
@@ -504,6 +510,7 @@ err_free:
 /* Open files hold the module, so no context or daemon is left here. */
 static void __exit daedalus_exit(void)
 {
+	daedalus_sf_unregister();
 	daedalus_unregister(daedalus_the_dev);
 	platform_device_unregister(daedalus_pdev);
 	daedalus_stats_exit(daedalus_the_dev);

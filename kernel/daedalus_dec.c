@@ -7,53 +7,8 @@
  */
 
 #include <linux/dma-buf.h>
-#include <linux/fcntl.h>
 
 #include "daedalus.h"
-
-/*
- * The buffer's dma-buf, exported (MMAP) or taken (DMABUF) once.  The daemon
- * only reads the bitstream: an OUTPUT buffer is exported read-only, so its
- * fd cannot be mapped for writing.  A client's own dma-buf (DMABUF) keeps
- * the mode the client gave it.
- */
-static struct dma_buf *daedalus_buf_dmabuf(struct vb2_v4l2_buffer *vbuf)
-{
-	struct daedalus_buffer *buf = to_daedalus_buffer(vbuf);
-	struct vb2_buffer *vb = &vbuf->vb2_buf;
-	struct dma_buf *dbuf = NULL;
-
-	if (buf->dbuf)
-		return buf->dbuf;
-
-	if (vb->memory == VB2_MEMORY_MMAP && vb->vb2_queue->mem_ops->get_dmabuf) {
-		dbuf = vb->vb2_queue->mem_ops->get_dmabuf(vb,
-							  vb->planes[0].mem_priv,
-							  V4L2_TYPE_IS_OUTPUT(vb->type) ?
-							  O_RDONLY : O_RDWR);
-		if (IS_ERR(dbuf))
-			dbuf = NULL;
-	} else if (vb->memory == VB2_MEMORY_DMABUF && vb->planes[0].dbuf) {
-		dbuf = vb->planes[0].dbuf;
-		get_dma_buf(dbuf);
-	}
-	buf->dbuf = dbuf;
-	return dbuf;
-}
-
-static void daedalus_fill_buf(struct daedalus_buf *out,
-			      struct vb2_v4l2_buffer *vbuf, bool bitstream)
-{
-	struct vb2_buffer *vb = &vbuf->vb2_buf;
-	u32 offset = bitstream ? vb->planes[0].data_offset : 0;
-	u32 used = vb2_get_plane_payload(vb, 0);
-
-	out->id = to_daedalus_buffer(vbuf)->id;
-	out->fd = -1;
-	out->length = vb2_plane_size(vb, 0);
-	out->offset = offset;
-	out->bytesused = bitstream && used > offset ? used - offset : 0;
-}
 
 /* Name a reference by timestamp and resolve it to a CAPTURE buffer id. */
 void daedalus_add_ref(struct daedalus_ctx *ctx, struct daedalus_job *job,

@@ -194,6 +194,54 @@ DEFINE_EVENT_CONDITION(daedalus_job_failed, daedalus_job_close,
 				    run->state == DAEDALUS_JOB_SENT)
 );
 
+/* A stateful record (chunk, lend, command) was fetched by the daemon. */
+TRACE_EVENT(daedalus_sf_sent,
+	    TP_PROTO(u64 ctx, u64 seq, u16 type, u32 arg),
+	    TP_ARGS(ctx, seq, type, arg),
+	    TP_STRUCT__entry(__field(u64, ctx)
+			     __field(u64, seq)
+			     __field(u16, type)
+			     __field(u32, arg)),
+	    TP_fast_assign(__entry->ctx = ctx;
+			   __entry->seq = seq;
+			   __entry->type = type;
+			   __entry->arg = arg;),
+	    TP_printk("ctx=%llu seq=%llu %s arg=%u", __entry->ctx, __entry->seq,
+		      __print_symbolic(__entry->type,
+				       { DAEDALUS_MSG_SF_CHUNK, "chunk" },
+				       { DAEDALUS_MSG_SF_LEND, "lend" },
+				       { DAEDALUS_MSG_SF_CMD, "cmd" }),
+		      __entry->arg)
+);
+
+/* A stateful answer was taken (why NULL) or refused (EINVAL). */
+TRACE_EVENT(daedalus_sf_answer,
+	    TP_PROTO(const struct daedalus_sf_answer *ans, const char *why),
+	    TP_ARGS(ans, why),
+	    TP_STRUCT__entry(__field(u64, ctx)
+			     __field(u64, seq)
+			     __field(u64, seen)
+			     __field(u32, kind)
+			     __field(u32, status)
+			     __field(u32, flags)
+			     __field(u32, bytes)
+			     __array(char, why, 48)),
+	    TP_fast_assign(__entry->ctx = ans->ctx_id;
+			   __entry->seq = ans->seq;
+			   __entry->seen = ans->seen_seq;
+			   __entry->kind = ans->kind;
+			   __entry->status = ans->status;
+			   __entry->flags = ans->flags;
+			   __entry->bytes = ans->bytesused;
+			   strscpy(__entry->why, why ? why : "",
+				   sizeof(__entry->why));),
+	    TP_printk("ctx=%llu seq=%llu kind=%u status=%u flags=0x%x bytes=%u seen=%llu %s%s",
+		      __entry->ctx, __entry->seq, __entry->kind,
+		      __entry->status, __entry->flags, __entry->bytes,
+		      __entry->seen, __entry->why[0] ? "refused: " : "taken",
+		      __entry->why)
+);
+
 #endif /* DAEDALUS_TRACE_H */
 
 /* Out of tree: found through -I$(src) (Kbuild), not include/trace/events. */

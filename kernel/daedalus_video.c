@@ -77,22 +77,8 @@ static void daedalus_fill_decoded(const struct daedalus_codec_desc *desc,
 				  u32 fourcc, u32 width, u32 height,
 				  struct v4l2_pix_format_mplane *pix)
 {
-	u32 bpl, spare;
-
 	v4l2_apply_frmsize_constraints(&width, &height, &daedalus_frmsize);
-	width = ALIGN(width, desc->align);
-	height = ALIGN(height, desc->align);
-	/* Every format offered is in v4l2_format_info(): this cannot fail. */
-	v4l2_fill_pixfmt_mp(pix, fourcc, ALIGN(width, 128), height);
-	pix->width = width;
-	pix->field = V4L2_FIELD_NONE;
-	bpl = pix->plane_fmt[0].bytesperline;
-	spare = max_t(u32, 2 * bpl, PAGE_SIZE);
-	pix->plane_fmt[0].sizeimage = PAGE_ALIGN(pix->plane_fmt[0].sizeimage +
-						 spare);
-	memset(pix->plane_fmt[0].reserved, 0,
-	       sizeof(pix->plane_fmt[0].reserved));
-	pix->flags = 0;
+	daedalus_fill_picture(fourcc, width, height, desc->align, pix);
 }
 
 /* Derive CAPTURE from OUTPUT and the bit depth of the current controls. */
@@ -565,31 +551,17 @@ static int daedalus_buf_prepare(struct vb2_buffer *vb)
 static int daedalus_buf_init(struct vb2_buffer *vb)
 {
 	struct daedalus_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
-	struct daedalus_buffer *buf = to_daedalus_buffer(to_vb2_v4l2_buffer(vb));
 
-	buf->gone = daedalus_bridge_gone_alloc(false);
-	if (!buf->gone)
-		return -ENOMEM;
-	/*
-	 * A new id for every buf_init: vb2 calls buf_cleanup and buf_init
-	 * again when a DMABUF buffer is queued with another dma-buf, so the
-	 * daemon never maps the old memory under the new buffer's id.
-	 */
-	buf->id = atomic64_inc_return(&ctx->dev->next_buf_id);
-	buf->gone->buf_gone.buf_id = buf->id;
-	buf->dbuf = NULL;
-	return 0;
+	return daedalus_buf_setup(ctx->dev,
+				  to_daedalus_buffer(to_vb2_v4l2_buffer(vb)));
 }
 
 static void daedalus_buf_cleanup(struct vb2_buffer *vb)
 {
 	struct daedalus_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
-	struct daedalus_buffer *buf = to_daedalus_buffer(to_vb2_v4l2_buffer(vb));
 
-	daedalus_bridge_buf_gone(ctx->dev, buf);
-	if (buf->dbuf)
-		dma_buf_put(buf->dbuf);
-	buf->dbuf = NULL;
+	daedalus_buf_release(ctx->dev,
+			     to_daedalus_buffer(to_vb2_v4l2_buffer(vb)));
 }
 
 static void daedalus_buf_queue(struct vb2_buffer *vb)

@@ -234,7 +234,7 @@ int main(int argc, char **argv)
 	}
 
 	codecs = dd_backend_codec_mask(NULL);
-	ret = dd_device_attach(DAEDALUS_DEVICE_PATH, codecs, NULL, &dev, NULL);
+	ret = dd_device_attach(DAEDALUS_DEVICE_PATH, codecs, NULL, NULL, &dev, NULL);
 	if (ret) {
 		fprintf(stderr, "bind-check: attach: %s\n", strerror(-ret));
 		return 2;

@@ -16,9 +16,9 @@ int main(void)
 	int base = fx_count_fds(), fd = -1;
 	uint32_t kver = 0;
 
-	CHECK_EQ(dd_device_attach("/nonexistent/daedalus-v4l2", 2, NULL, &fd, &kver), -ENOENT);
+	CHECK_EQ(dd_device_attach("/nonexistent/daedalus-v4l2", 2, NULL, NULL, &fd, &kver), -ENOENT);
 	/* Not our device: HELLO is not understood, the fd is closed again. */
-	CHECK_EQ(dd_device_attach("/dev/null", 2, NULL, &fd, &kver), -ENOTTY);
+	CHECK_EQ(dd_device_attach("/dev/null", 2, NULL, NULL, &fd, &kver), -ENOTTY);
 	CHECK_EQ(fd, -1);
 	CHECK_EQ(fx_count_fds(), base);
 

@@ -156,10 +156,132 @@ static void test_parse(void)
 	CHECK_EQ(dd_record_parse(&cg, sizeof(cg), &rec), -EINVAL);
 }
 
+/* The stateful records: chunks and lends parse by length, then are checked. */
+static void test_sf_records(void)
+{
+	struct daedalus_sf_chunk chunk;
+	struct daedalus_sf_lend lend;
+	struct daedalus_sf_cmd cmd;
+	struct dd_record rec;
+	const char *why;
+
+	memset(&chunk, 0, sizeof(chunk));
+	dd_hdr_init(&chunk.hdr, DAEDALUS_MSG_SF_CHUNK, sizeof(chunk));
+	chunk.seq = 3;
+	chunk.ctx_id = 9;
+	chunk.codec = DAEDALUS_CODEC_VP9;
+	chunk.bitstream = (struct daedalus_buf){ .id = 5, .fd = -1, .length = 100,
+						 .offset = 10, .bytesused = 90 };
+	CHECK_EQ(dd_record_parse(&chunk, sizeof(chunk), &rec), 0);
+	CHECK_EQ(rec.kind, DD_RECORD_SF_CHUNK);
+	CHECK_EQ(dd_sf_record_check(&rec, &why), 0);
+	chunk.bitstream.bytesused = 91;
+	CHECK_EQ(dd_sf_record_check(&rec, &why), -EINVAL);
+	CHECK_STR(why, "data outside its buffer");
+	chunk.bitstream.bytesused = 90;
+	chunk.flags = 2;
+	CHECK_EQ(dd_sf_record_check(&rec, &why), -EINVAL);
+	chunk.flags = DAEDALUS_SF_NEW_STREAM;
+	chunk.codec = DAEDALUS_CODEC_COUNT;
+	CHECK_EQ(dd_sf_record_check(&rec, &why), -EINVAL);
+	chunk.codec = DAEDALUS_CODEC_H264;
+	/* A bad header is still a chunk (its fd must be kept), then refused. */
+	chunk.hdr.reserved = 1;
+	CHECK_EQ(dd_record_parse(&chunk, sizeof(chunk), &rec), 0);
+	CHECK_EQ(dd_sf_record_check(&rec, &why), -EINVAL);
+	CHECK_EQ(dd_record_parse(&chunk, sizeof(chunk) - 8, &rec), -EINVAL);
+
+	memset(&lend, 0, sizeof(lend));
+	dd_hdr_init(&lend.hdr, DAEDALUS_MSG_SF_LEND, sizeof(lend));
+	lend.ctx_id = 9;
+	lend.picture = (struct daedalus_buf){ .id = 6, .fd = -1, .length = 4096 };
+	CHECK_EQ(dd_record_parse(&lend, sizeof(lend), &rec), 0);
+	CHECK_EQ(rec.kind, DD_RECORD_SF_LEND);
+	CHECK_EQ(dd_sf_record_check(&rec, &why), 0);
+	lend.picture.offset = 4097;
+	CHECK_EQ(dd_sf_record_check(&rec, &why), -EINVAL);
+
+	/* Commands are checked at parse: nothing to keep from a bad one. */
+	memset(&cmd, 0, sizeof(cmd));
+	dd_hdr_init(&cmd.hdr, DAEDALUS_MSG_SF_CMD, sizeof(cmd));
+	cmd.ctx_id = 9;
+	cmd.cmd = DAEDALUS_SF_CMD_FORMAT;
+	cmd.drc = 1;
+	CHECK_EQ(dd_record_parse(&cmd, sizeof(cmd), &rec), 0);
+	CHECK_EQ(rec.kind, DD_RECORD_SF_CMD);
+	cmd.cmd = DAEDALUS_SF_CMD_FORMAT + 1;
+	CHECK_EQ(dd_record_parse(&cmd, sizeof(cmd), &rec), -EINVAL);
+	CHECK_STR(rec.why, "unknown command");
+	cmd.cmd = DAEDALUS_SF_CMD_DRAIN;
+	cmd.drc = 2;
+	CHECK_EQ(dd_record_parse(&cmd, sizeof(cmd), &rec), -EINVAL);
+}
+
+/* What dd_sf_answer_check() refuses, as the kernel does. */
+static void test_sf_answer_check(void)
+{
+	struct daedalus_sf_answer a, good;
+	const char *why;
+
+	dd_sf_answer_init(&good, DAEDALUS_SF_SOURCE_CHANGE, 4, 9, 4);
+	good.format = (struct daedalus_sf_format){
+		.coded_width = 1920, .coded_height = 1088, .width = 1920,
+		.height = 1080, .bit_depth = 8, .min_buffers = 5 };
+	CHECK_EQ(dd_sf_answer_check(&good, &why), 0);
+	a = good;
+	a.format.width = 1921;
+	CHECK_EQ(dd_sf_answer_check(&a, &why), -EINVAL);
+	a = good;
+	a.format.bit_depth = 12;
+	CHECK_EQ(dd_sf_answer_check(&a, &why), -EINVAL);
+	a = good;
+	a.format.min_buffers = 33;
+	CHECK_EQ(dd_sf_answer_check(&a, &why), -EINVAL);
+	a = good;
+	a.format.coded_height = 2305;
+	CHECK_EQ(dd_sf_answer_check(&a, &why), -EINVAL);
+	a = good;
+	a.flags = DAEDALUS_SF_LAST;
+	CHECK_EQ(dd_sf_answer_check(&a, &why), -EINVAL);
+
+	dd_sf_answer_init(&good, DAEDALUS_SF_PICTURE, 5, 9, 5);
+	good.bytesused = 100;
+	CHECK_EQ(dd_sf_answer_check(&good, &why), 0);
+	a = good;
+	a.bytesused = 0;
+	CHECK_EQ(dd_sf_answer_check(&a, &why), -EINVAL);
+	a.flags = DAEDALUS_SF_LAST;
+	CHECK_EQ(dd_sf_answer_check(&a, &why), 0);
+	a = good;
+	a.format.width = 1;
+	CHECK_EQ(dd_sf_answer_check(&a, &why), -EINVAL);
+	a = good;
+	a.status = DAEDALUS_STATUS_FAILED + 1;
+	CHECK_EQ(dd_sf_answer_check(&a, &why), -EINVAL);
+
+	dd_sf_answer_init(&good, DAEDALUS_SF_STATUS, 0, 9, 5);
+	good.flags = DAEDALUS_SF_IDLE;
+	CHECK_EQ(dd_sf_answer_check(&good, &why), 0);
+	a = good;
+	a.seq = 1;
+	CHECK_EQ(dd_sf_answer_check(&a, &why), -EINVAL);
+	a = good;
+	a.kind = 9;
+	CHECK_EQ(dd_sf_answer_check(&a, &why), -EINVAL);
+	a = good;
+	a.ctx_id = 0;
+	CHECK_EQ(dd_sf_answer_check(&a, &why), -EINVAL);
+	a = good;
+	a.hdr.type = DAEDALUS_MSG_RESULT;
+	CHECK_EQ(dd_sf_answer_check(&a, &why), -EINVAL);
+}
+
 int main(void)
 {
 	test_result_bytes();
 	test_result_check_rejects();
 	test_parse();
+	test_sf_records();
+	test_sf_answer_check();
 	return dd_test_result("test_proto_io");
 }
