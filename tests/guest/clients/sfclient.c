@@ -1001,7 +1001,13 @@ static void resolution_change(struct dev *d, struct state *st,
 	ctrl.id = V4L2_CID_MIN_BUFFERS_FOR_CAPTURE;
 	if (!xioctl(d->fd, VIDIOC_G_CTRL, &ctrl))
 		min = ctrl.value;
-	if (same_format(d, &f, &d->capfmt) && min <= d->ncap) {
+	/*
+	 * A drain in progress (STOP sent before the change showed) goes on
+	 * after the change's LAST with START refused (EBUSY, Drain note);
+	 * STREAMOFF CAPTURE aborts it instead, and the loop sends STOP again.
+	 */
+	if (!st->stop_sent && same_format(d, &f, &d->capfmt) &&
+	    min <= d->ncap) {
 		get_visible(d);
 		fprintf(stderr,
 			"sfclient: resolution change: format kept, visible %ux%u@%d,%d\n",
@@ -1013,6 +1019,10 @@ static void resolution_change(struct dev *d, struct state *st,
 	st->reallocs++;
 	teardown_capture(d);
 	setup_capture(d, o);
+	if (st->stop_sent) {
+		say("the drain was aborted by STREAMOFF CAPTURE: STOP again");
+		st->stop_sent = 0;
+	}
 }
 
 /* DQBUF CAPTURE until EAGAIN; a picture per DONE buffer. */
