@@ -14,6 +14,7 @@
  *     --cap-extra N       CAPTURE buffers beyond MIN_BUFFERS_FOR_CAPTURE (2)
  *     --timeout MS        longest wait without progress (default 10000)
  *     -o FILE             all frames, I420 (I420_10LE for P010), to FILE
+ *     --raw FILE          each CAPTURE buffer as dequeued (bytesused), to FILE
  *     --md5               print "md5 HEX" of all frames (as -o would write)
  *     --framemd5          print "frame N ts T WxH HEX" per frame
  *     -v                  say each step on stderr
@@ -700,7 +701,7 @@ static void get_visible(struct dev *d)
 }
 
 struct opts {
-	const char *dev, *format, *split, *out, *cap_format;
+	const char *dev, *format, *split, *out, *raw, *cap_format;
 	int md5, framemd5;
 	long seek_at;
 	unsigned int out_bufs, cap_extra, timeout_ms;
@@ -777,7 +778,7 @@ static void teardown_capture(struct dev *d)
 /* ---- pictures out ------------------------------------------------------ */
 
 struct sink {
-	FILE *file;
+	FILE *file, *raw;
 	struct dd_md5 all;
 	int md5, framemd5;
 	unsigned int frames;
@@ -859,6 +860,12 @@ static void picture(struct dev *d, struct sink *k, unsigned int i,
 				     f->fmt.pix.bytesperline;
 		used += d->mplane ? p[j].bytesused : b->bytesused;
 	}
+	if (k->raw)
+		for (j = 0; j < (d->mplane ? d->cap_planes : 1); j++)
+			if (fwrite(pl[j], 1, d->mplane ? p[j].bytesused :
+					 b->bytesused, k->raw) !=
+			    (d->mplane ? p[j].bytesused : b->bytesused))
+				die("writing the raw dump: %s", strerror(errno));
 	/* single-plane formats: chroma after luma at the format's height */
 	if (pf == V4L2_PIX_FMT_NV12 || pf == V4L2_PIX_FMT_P010) {
 		pl[1] = pl[0] + bpl[0] * fh;
@@ -994,7 +1001,13 @@ static void resolution_change(struct dev *d, struct state *st,
 	ctrl.id = V4L2_CID_MIN_BUFFERS_FOR_CAPTURE;
 	if (!xioctl(d->fd, VIDIOC_G_CTRL, &ctrl))
 		min = ctrl.value;
-	if (same_format(d, &f, &d->capfmt) && min <= d->ncap) {
+	/*
+	 * A drain in progress (STOP sent before the change showed) goes on
+	 * after the change's LAST with START refused (EBUSY, Drain note);
+	 * STREAMOFF CAPTURE aborts it instead, and the loop sends STOP again.
+	 */
+	if (!st->stop_sent && same_format(d, &f, &d->capfmt) &&
+	    min <= d->ncap) {
 		get_visible(d);
 		fprintf(stderr,
 			"sfclient: resolution change: format kept, visible %ux%u@%d,%d\n",
@@ -1006,6 +1019,10 @@ static void resolution_change(struct dev *d, struct state *st,
 	st->reallocs++;
 	teardown_capture(d);
 	setup_capture(d, o);
+	if (st->stop_sent) {
+		say("the drain was aborted by STREAMOFF CAPTURE: STOP again");
+		st->stop_sent = 0;
+	}
 }
 
 /* DQBUF CAPTURE until EAGAIN; a picture per DONE buffer. */
@@ -1206,7 +1223,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: sfclient [-d DEV] [--format h264|vp8|vp9|av1|fwht] [--split whole|N|random[:SEED[:MAX]]]\n"
 		"                [--seek-at N] [--cap-format nv12|yuv420] [--out-bufs N] [--cap-extra N]\n"
-		"                [--timeout MS] [-o FILE] [--md5] [--framemd5] [-v] INPUT\n");
+		"                [--timeout MS] [-o FILE] [--raw FILE] [--md5] [--framemd5] [-v] INPUT\n");
 	exit(2);
 }
 
@@ -1248,6 +1265,8 @@ int main(int argc, char **argv)
 			o.timeout_ms = strtoul(v, NULL, 0);
 		else if (ARG("-o"))
 			o.out = v;
+		else if (ARG("--raw"))
+			o.raw = v;
 		else if (!strcmp(a, "--md5"))
 			o.md5 = 1;
 		else if (!strcmp(a, "--framemd5"))
@@ -1339,6 +1358,11 @@ int main(int argc, char **argv)
 		if (!k.file)
 			die("%s: %s", o.out, strerror(errno));
 	}
+	if (o.raw) {
+		k.raw = fopen(o.raw, "wb");
+		if (!k.raw)
+			die("%s: %s", o.raw, strerror(errno));
+	}
 	run(&d, &in, &o, &k);
 	if (o.md5) {
 		uint8_t dg[16];
@@ -1350,6 +1374,8 @@ int main(int argc, char **argv)
 	}
 	if (k.file && fclose(k.file))
 		die("%s: %s", o.out, strerror(errno));
+	if (k.raw && fclose(k.raw))
+		die("%s: %s", o.raw, strerror(errno));
 	teardown_capture(&d);
 	stream(&d, d.out_type, 0);
 	free_bufs(&d, d.out_type, d.out, d.nout);
