@@ -46,9 +46,16 @@ def main():
     for i in dropped:
         nxt = next((c for c in changes if c > i), None)
         where.append((i, None if nxt is None else nxt - i))
-    say(f"{len(dropped)} reference frames missing, the rest byte-exact and in order: "
-        + ", ".join(f"{i} ({'no change after' if d is None else f'{d} before the change at {i + d}'})"
-                    for i, d in where))
+    runs, start = [], None
+    for n, i in enumerate(dropped):
+        if start is None:
+            start = i
+        if n + 1 == len(dropped) or dropped[n + 1] != i + 1:
+            nxt = next((c for c in changes if c > i), None)
+            runs.append(f"{start}..{i}" + (" (at the end)" if i == len(ref) - 1 else
+                                           f" (ends {nxt - i - 1} before the change at {nxt})" if nxt else ""))
+            start = None
+    say(f"{len(dropped)} reference frames missing, the rest byte-exact and in order: missing " + ", ".join(runs))
     # a drop is "at the change" if every frame from it to the change is missing
     at_change = all(d is not None and all(k in dropped for k in range(i, i + d)) for i, d in where)
     if allow and at_change:

@@ -166,6 +166,9 @@ def main():
     ap.add_argument("--decoder", default="v4l2slh264dec")
     ap.add_argument("--work", help="directory for the clip and the frames")
     ap.add_argument("--keep", action="store_true", help="keep the frames")
+    ap.add_argument("--i420", action="store_true",
+                    help="compare I420 frames (videoconvert after the decoder: for elements that push "
+                         "padded strides with a video meta, which multifilesink would write as they are)")
     ap.add_argument("--negative", action="store_true",
                     help="also check that the frames fail against the reference shifted by +-1 frame")
     a = ap.parse_args()
@@ -187,7 +190,7 @@ def main():
                     "-keyint_min", str(GOP), "-sc_threshold", "0", "-bf", "2",
                     "-pix_fmt", "yuv420p", clip], check=True)
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", clip, "-f", "rawvideo",
-                    "-pix_fmt", "nv12", ref], check=True)
+                    "-pix_fmt", "yuv420p" if a.i420 else "nv12", ref], check=True)
     data = open(ref, "rb").read()
     refs = [hashlib.md5(data[i * FRAME:(i + 1) * FRAME]).hexdigest()
             for i in range(len(data) // FRAME)]
@@ -202,8 +205,9 @@ def main():
         return 1
 
     gst = Gst()
-    gst.launch(f"filesrc location={clip} ! qtdemux ! h264parse ! {a.decoder} ! "
-               "video/x-raw,format=NV12 ! "
+    caps = ("videoconvert dither=none ! video/x-raw,format=I420" if a.i420
+            else "video/x-raw,format=NV12")
+    gst.launch(f"filesrc location={clip} ! qtdemux ! h264parse ! {a.decoder} ! {caps} ! "
                f"multifilesink location={out}/f%05d.nv12 sync=true")
     bounds = []
     try:
