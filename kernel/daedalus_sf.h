@@ -173,6 +173,7 @@ int daedalus_sf_stop(struct daedalus_sf_ctx *ctx);
 int daedalus_sf_start(struct daedalus_sf_ctx *ctx);
 void daedalus_sf_forget_format(struct daedalus_sf_ctx *ctx);
 bool daedalus_sf_awaiting_capture(struct daedalus_sf_ctx *ctx);
+bool daedalus_sf_in_drc(struct daedalus_sf_ctx *ctx);
 void daedalus_sf_send_format(struct daedalus_sf_ctx *ctx, u32 gen,
 			     const struct v4l2_pix_format_mplane *pix,
 			     bool event, bool drc);

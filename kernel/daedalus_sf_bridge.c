@@ -623,6 +623,22 @@ bool daedalus_sf_awaiting_capture(struct daedalus_sf_ctx *ctx)
 	return awaiting;
 }
 
+/*
+ * A resolution change is under way (its event queued, its LAST not yet
+ * given): the CAPTURE buffers of the old format stay queueable, the daemon
+ * still writes old-format pictures into them and ends with LAST.
+ */
+bool daedalus_sf_in_drc(struct daedalus_sf_ctx *ctx)
+{
+	struct daedalus_bridge *br = sf_bridge(ctx);
+	bool drc;
+
+	spin_lock(&br->lock);
+	drc = ctx->drc;
+	spin_unlock(&br->lock);
+	return drc;
+}
+
 /* The source change fmt_work is to apply, if still current. */
 bool daedalus_sf_take_sc(struct daedalus_sf_ctx *ctx,
 			 struct daedalus_sf_format *f, u32 *gen)

@@ -471,8 +471,16 @@ static int sf_buf_prepare(struct vb2_buffer *vb)
 	struct vb2_v4l2_buffer *vbuf = to_vb2_v4l2_buffer(vb);
 
 	if (!V4L2_TYPE_IS_OUTPUT(vb->type)) {
+		/*
+		 * Between a resolution change's event and its LAST the
+		 * format is already the new one, but the old buffers must
+		 * still be queueable: the pictures decoded before the change
+		 * and the LAST go into them (dev-decoder.rst, Dynamic
+		 * Resolution Change 2).
+		 */
 		if (vb2_plane_size(vb, 0) <
-		    ctx->cap_fmt.fmt.pix_mp.plane_fmt[0].sizeimage)
+		    ctx->cap_fmt.fmt.pix_mp.plane_fmt[0].sizeimage &&
+		    !daedalus_sf_in_drc(ctx))
 			return -EINVAL;
 		vb2_set_plane_payload(vb, 0, vb2_plane_size(vb, 0));
 	}

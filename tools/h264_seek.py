@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Flushing seeks through GStreamer's v4l2slh264dec, checked byte for byte.
 
-    tools/h264_seek.py [--decoder ELEMENT] [--work DIR] [--keep]
+    tools/h264_seek.py [--decoder ELEMENT] [--work DIR] [--keep] [--negative]
 
 Makes a clip at run time (ffmpeg: testsrc2, libx264, 320x240, 25 fps, 100
 frames, an IDR every 25 frames, B frames, in MP4), decodes it with
@@ -19,6 +19,12 @@ written before the first seek, between the seeks and after the second seek
 are three runs; each must be byte-exact with consecutive reference frames,
 the second and third starting at the IDR the seek snapped to (or later, up
 to the seek target) and the last one running to the end of the clip.
+
+ELEMENT is v4l2slh264dec (the stateless node) or v4l2h264dec (the stateful
+one, which takes the STREAMOFF/STREAMON of OUTPUT as a seek). --negative
+also checks the same frames against the reference shifted by one frame
+either way, which must fail (the check can fail). With --work the clip
+(clip.mp4) and the reference (ref.nv12) stay there.
 
 GStreamer is driven through ctypes (no python3-gi needed). Exit status 0 =
 pass, 1 = mismatch or error, 77 = a tool is missing.
@@ -117,11 +123,54 @@ def frames_written(d):
     return len([f for f in os.listdir(d) if f.endswith(".nv12")])
 
 
+def verify(runs, refs, index, shift, say):
+    """Each run byte-exact with consecutive reference frames from the one
+    its first frame equals (plus @shift), starting where the seek must
+    land; the last run reaching the end."""
+    ok = True
+    for r, (frames, target) in enumerate(zip(runs, (None,) + SEEKS)):
+        if not frames:
+            say(f"run {r}: no frames")
+            ok = False
+            continue
+        first = index.get(frames[0])
+        if first is None:
+            say(f"run {r}: first frame matches no reference frame")
+            ok = False
+            continue
+        first += shift
+        bad = [i for i, h in enumerate(frames)
+               if not 0 <= first + i < N or refs[first + i] != h]
+        if target is None:
+            lo, hi = 0, 0
+        else:
+            t = int(target * FPS)
+            lo, hi = t - t % GOP, t           # the IDR at or before the target .. target
+        where = f"frames {first}..{first + len(frames) - 1}"
+        if bad:
+            say(f"run {r}: {where}: {len(bad)} of {len(frames)} not byte-exact, first at output frame {bad[0]}")
+            ok = False
+        elif not lo <= first <= hi:
+            say(f"run {r}: {where}: starts at {first}, expected {lo}..{hi} (IDR {lo})")
+            ok = False
+        elif r == 2 and first + len(frames) != N:
+            say(f"run {r}: {where}: does not reach the end ({N - 1})")
+            ok = False
+        else:
+            say(f"run {r}: {where} byte-exact" + (f" (seek to {target} s, IDR at frame {lo})" if target else ""))
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--decoder", default="v4l2slh264dec")
     ap.add_argument("--work", help="directory for the clip and the frames")
     ap.add_argument("--keep", action="store_true", help="keep the frames")
+    ap.add_argument("--i420", action="store_true",
+                    help="compare I420 frames (videoconvert after the decoder: for elements that push "
+                         "padded strides with a video meta, which multifilesink would write as they are)")
+    ap.add_argument("--negative", action="store_true",
+                    help="also check that the frames fail against the reference shifted by +-1 frame")
     a = ap.parse_args()
     for tool in ("ffmpeg",):
         if not shutil.which(tool):
@@ -141,7 +190,7 @@ def main():
                     "-keyint_min", str(GOP), "-sc_threshold", "0", "-bf", "2",
                     "-pix_fmt", "yuv420p", clip], check=True)
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", clip, "-f", "rawvideo",
-                    "-pix_fmt", "nv12", ref], check=True)
+                    "-pix_fmt", "yuv420p" if a.i420 else "nv12", ref], check=True)
     data = open(ref, "rb").read()
     refs = [hashlib.md5(data[i * FRAME:(i + 1) * FRAME]).hexdigest()
             for i in range(len(data) // FRAME)]
@@ -156,8 +205,9 @@ def main():
         return 1
 
     gst = Gst()
-    gst.launch(f"filesrc location={clip} ! qtdemux ! h264parse ! {a.decoder} ! "
-               "video/x-raw,format=NV12 ! "
+    caps = ("videoconvert dither=none ! video/x-raw,format=I420" if a.i420
+            else "video/x-raw,format=NV12")
+    gst.launch(f"filesrc location={clip} ! qtdemux ! h264parse ! {a.decoder} ! {caps} ! "
                f"multifilesink location={out}/f%05d.nv12 sync=true")
     bounds = []
     try:
@@ -192,35 +242,17 @@ def main():
         b = open(os.path.join(out, n), "rb").read()
         got.append(hashlib.md5(b).hexdigest() if len(b) == FRAME else "size %d" % len(b))
     runs = [got[:bounds[0]], got[bounds[0]:bounds[1]], got[bounds[1]:]]
-    ok = True
-    for r, (frames, target) in enumerate(zip(runs, (None,) + SEEKS)):
-        if not frames:
-            log(f"run {r}: no frames")
-            ok = False
-            continue
-        first = index.get(frames[0])
-        if first is None:
-            log(f"run {r}: first frame matches no reference frame")
-            ok = False
-            continue
-        bad = [i for i, h in enumerate(frames) if first + i >= N or refs[first + i] != h]
-        if target is None:
-            lo, hi = 0, 0
-        else:
-            t = int(target * FPS)
-            lo, hi = t - t % GOP, t           # the IDR at or before the target .. target
-        where = f"frames {first}..{first + len(frames) - 1}"
-        if bad:
-            log(f"run {r}: {where}: {len(bad)} not byte-exact, first at output frame {bad[0]}")
-            ok = False
-        elif not lo <= first <= hi:
-            log(f"run {r}: {where}: starts at {first}, expected {lo}..{hi} (IDR {lo})")
-            ok = False
-        elif r == 2 and first + len(frames) != N:
-            log(f"run {r}: {where}: does not reach the end ({N - 1})")
-            ok = False
-        else:
-            log(f"run {r}: {where} byte-exact" + (f" (seek to {target} s, IDR at frame {lo})" if target else ""))
+    ok = verify(runs, refs, index, 0, log)
+    if a.negative:
+        # the check itself must be able to fail: the same frames against
+        # the reference one frame later and one frame earlier
+        for shift in (1, -1):
+            msgs = []
+            if verify(runs, refs, index, shift, msgs.append):
+                log(f"negative control: shift {shift:+d} passed too: the check cannot fail")
+                ok = False
+            else:
+                log(f"negative control: shift {shift:+d} fails as it must:", "; ".join(msgs))
     if not a.keep:
         shutil.rmtree(out, ignore_errors=True)
     return 0 if ok else 1
