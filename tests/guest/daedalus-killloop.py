@@ -377,9 +377,10 @@ def gst(path, out, dec=H264_DEC):
 
 def sf_gst(path, out):
     """A GStreamer client of the stateful node (under timeout -k 5)."""
-    cmd = ("timeout -k 5 %d gst-launch-1.0 -q filesrc location=%s ! %s ! "
-           "video/x-raw ! filesink location=%s buffer-mode=2"
-           % (SF_CLIENT_SECS, path, SF_GST_DEC, out))
+    # paced at 25 frames/s at most (identity): still decoding at the kill
+    cmd = ("timeout -k 5 %d gst-launch-1.0 -q filesrc location=%s ! h264parse ! "
+           "identity sleep-time=40000 ! v4l2h264dec ! video/x-raw ! filesink "
+           "location=%s buffer-mode=2" % (SF_CLIENT_SECS, path, out))
     logf = open(out + ".log", "wb")
     p = subprocess.Popen(cmd.split(), stdout=logf, stderr=subprocess.STDOUT,
                          start_new_session=True)
@@ -387,13 +388,15 @@ def sf_gst(path, out):
     return p
 
 
-def sf_ffmpeg(path, out):
+def sf_ffmpeg(path, out, paced=False):
     """An FFmpeg client of the stateful node (h264_v4l2m2m, which takes
     the first /dev/video* whose OUTPUT offers H264: never the stateless
     node), yuv420p frames into @out, as fluster's
-    FFmpeg-H.264-h264_v4l2m2m; under timeout -k 5."""
+    FFmpeg-H.264-h264_v4l2m2m; under timeout -k 5; @paced: read at 25
+    frames/s (-re), still decoding at the kill."""
     cmd = ["timeout", "-k", "5", str(SF_CLIENT_SECS), "ffmpeg", "-nostdin", "-y",
-           "-v", "error", "-c:v", "h264_v4l2m2m", "-i", path, "-fps_mode",
+           "-v", "error"] + (["-re"] if paced else []) + [
+           "-c:v", "h264_v4l2m2m", "-i", path, "-fps_mode",
            "passthrough", "-vf", "format=pix_fmts=yuv420p", "-f", "rawvideo", out]
     logf = open(out + ".log", "wb")
     p = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT,
@@ -538,7 +541,7 @@ def main():
         if kind[1] == "sf-gst":
             return sf_gst(kind[0], out)
         if kind[1] == "sf-ffmpeg":
-            return sf_ffmpeg(kind[0], out)
+            return sf_ffmpeg(kind[0], out, paced=True)
         return gst(kind[0], out, kind[1])
 
     saved = {}
@@ -579,7 +582,7 @@ def main():
             return 1
         for it in range(1, args.iterations + 1):
             why = []
-            outs = [os.path.join(args.out, "c%d.nv12" % c) for c in range(args.clients)]
+            outs = [os.path.join(args.out, "c%d.nv12" % c) for c in range(len(kinds))]
             for o in outs:
                 if os.path.exists(o):
                     os.unlink(o)
@@ -601,6 +604,10 @@ def main():
             delay = random.randint(0, args.max_delay_ms)
             time.sleep(delay / 1000.0)
             at_kill = [(size(o), size(o + ".log"), p.poll()) for o, p in zip(outs, clients)]
+            gone = [i for i, a in enumerate(at_kill) if stateful[i] and a[2] is not None]
+            if gone:
+                why.append("stateful clients %s had ended before the kill (status %s)"
+                           % (gone, [at_kill[i][2] for i in gone]))
             tk = time.monotonic()
             daemon.kill()
             daemon.start()

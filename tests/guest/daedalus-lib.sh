@@ -351,7 +351,7 @@ dd_dstate_start() {
 			now=$(date +%s%N)
 			declare -A seen=()
 			for s in /proc/[0-9]*/task/*/stat; do
-				read -r line <"$s" 2>/dev/null || continue
+				read -r line 2>/dev/null <"$s" || continue
 				rest=${line##*) }
 				[ "${rest%% *}" = D ] || continue
 				# kernel threads (PF_KTHREAD, field 9) are not counted
