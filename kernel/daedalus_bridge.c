@@ -468,10 +468,16 @@ static int bridge_release(struct inode *inode, struct file *file)
 
 	spin_lock(&br->lock);
 	if (br->attached) {
-		/* Stateful records: every stream fails at once. */
+		/*
+		 * Stateful records: every stream fails at once; what the
+		 * clients had queued beyond is sent again (pending) and waits
+		 * for the next daemon.
+		 */
 		daedalus_sf_detach_locked(br);
 		/* Queued jobs first, then those the daemon held. */
 		list_for_each_entry_safe(e, tmp, &br->pending, node) {
+			if (e->kind == DAEDALUS_ENTRY_SF)
+				continue;	/* not a message: stays */
 			if (!e->run) {
 				list_move_tail(&e->node, &msgs);
 				continue;
