@@ -3,7 +3,8 @@
 bench/kill.sh).  Not a test itself.
 
     daedalus-killloop.py [--iterations N] [--clients C] [--av1-clients A]
-                         [--max-delay-ms MS] [--seed S] [--out DIR]
+                         [--sf-clients S] [--max-delay-ms MS] [--seed S]
+                         [--out DIR]
 
 Runs daedalusd itself (the bridge must be free: a --no-daemon boot).  Each
 iteration:
@@ -25,6 +26,18 @@ iteration:
      as fluster) must equal the suite's expected md5 (every Nth iteration,
      --av1-verify-every, default 5: iterations 1, 6, 11, ... and the last);
   4. the kernel log must be clean (tests/vm/dmesg-check).
+
+With --sf-clients S (the stateful node, $DAEDALUS_SF_VIDEO_DEV; --clients
+may then be 0), S more clients decode BA_MW_D there, alternately GStreamer
+`h264parse ! v4l2h264dec` and FFmpeg `-c:v h264_v4l2m2m`, each under
+`timeout -k 5`.  Neither reliably exits on an ERROR buffer, so step 2 is
+measured at the v4l2_dqbuf tracepoint: within 2 s of the kill each one must
+have dequeued a buffer (CAPTURE or OUTPUT: the kernel fails the stream,
+every chunk and lend comes back ERROR at once) or ended; then it is
+SIGKILLed and must be gone within 5 s, as the others.  Step 3 then also
+decodes BA1_Sony_D on the stateful node with both clients: GStreamer's
+I420 md5 (videocodectestsink, as fluster) and FFmpeg's yuv420p output md5
+must both equal the suite's md5.
 
 The kernel's daedalus:daedalus_job_detach tracepoint names each job the
 dead daemon had (ctx, codec, state "sent" = fetched by the daemon): with AV1
@@ -67,6 +80,9 @@ AV1_LONG = os.path.join(SHARED, "vectors", AV1_SUITE, "48delayed.ivf",
 AV1_FRAME = 240 * 100 * 3 // 2
 AV1_SHORT = "00000527.ivf"  # 20 frames, 320x240: the verify decode
 H264_DEC = "h264parse ! v4l2slh264dec"
+SF_GST_DEC = "h264parse ! v4l2h264dec"
+H264_SUITE = "JVT-AVC_V1"
+SF_CLIENT_SECS = 120    # timeout -k 5 SECS around every stateful client
 AV1_DEC = "parsebin ! v4l2slav1dec"
 PARAMS = "/sys/module/daedalus_v4l2/parameters"
 D_LIMIT = 2.0
@@ -190,10 +206,21 @@ class DqbufTrace(threading.Thread):
     def watch(self, pid):
         """Note the threads of client @pid (events are per thread: the
         trace does not record thread groups)."""
-        try:
-            tids = {int(t) for t in os.listdir("/proc/%d/task" % pid)}
-        except OSError:
-            return
+        tids = set()
+        todo = [pid]
+        while todo:     # and its descendants (a client under timeout(1))
+            q = todo.pop()
+            try:
+                ts = [int(t) for t in os.listdir("/proc/%d/task" % q)]
+            except OSError:
+                continue
+            tids.update(ts)
+            for t in ts:
+                try:
+                    with open("/proc/%d/task/%d/children" % (q, t)) as f:
+                        todo += [int(c) for c in f.read().split()]
+                except OSError:
+                    pass
         with self.lock:
             self.tids.setdefault(pid, set()).update(tids)
 
@@ -274,15 +301,17 @@ class DqbufTrace(threading.Thread):
                 with self.lock:
                     self.events.setdefault(int(m.group(1)), []).append(ev)
 
-    def last_before(self, tgid, t):
+    def last_before(self, tgid, t, capture=True):
         with self.lock:
-            evs = [ev for ev in self._evs(tgid) if ev[0] < t and ev[1]]
+            evs = [ev for ev in self._evs(tgid) if ev[0] < t and (ev[1] or not capture)]
         return evs[-1] if evs else None
 
-    def first_after(self, tgid, t):
+    def first_after(self, tgid, t, capture=True):
+        """The first CAPTURE buffer dequeued at or after @t (with
+        capture=False: the first buffer of either queue)."""
         with self.lock:
             for ev in self._evs(tgid):
-                if ev[0] >= t and ev[1]:
+                if ev[0] >= t and (ev[1] or not capture):
                     return ev
         return None
 
@@ -346,12 +375,43 @@ def gst(path, out, dec=H264_DEC):
     return p
 
 
-def gst_md5(path, log_path):
-    """Decode @path through v4l2slav1dec into videocodectestsink, as
-    fluster's GStreamer-AV1-V4L2SL-Gst1.0 does (md5 of the I420 frames)."""
-    cmd = ("gst-launch-1.0 --no-fault -m filesrc location=%s ! %s ! video/x-raw ! "
+def sf_gst(path, out):
+    """A GStreamer client of the stateful node (under timeout -k 5)."""
+    # paced at 25 frames/s at most (identity): still decoding at the kill
+    cmd = ("timeout -k 5 %d gst-launch-1.0 -q filesrc location=%s ! h264parse ! "
+           "identity sleep-time=40000 ! v4l2h264dec ! video/x-raw ! filesink "
+           "location=%s buffer-mode=2" % (SF_CLIENT_SECS, path, out))
+    logf = open(out + ".log", "wb")
+    p = subprocess.Popen(cmd.split(), stdout=logf, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    logf.close()
+    return p
+
+
+def sf_ffmpeg(path, out, paced=False):
+    """An FFmpeg client of the stateful node (h264_v4l2m2m, which takes
+    the first /dev/video* whose OUTPUT offers H264: never the stateless
+    node), yuv420p frames into @out, as fluster's
+    FFmpeg-H.264-h264_v4l2m2m; under timeout -k 5; @paced: read at 25
+    frames/s (-re), still decoding at the kill."""
+    cmd = ["timeout", "-k", "5", str(SF_CLIENT_SECS), "ffmpeg", "-nostdin", "-y",
+           "-v", "error"] + (["-re"] if paced else []) + [
+           "-c:v", "h264_v4l2m2m", "-i", path, "-fps_mode",
+           "passthrough", "-vf", "format=pix_fmts=yuv420p", "-f", "rawvideo", out]
+    logf = open(out + ".log", "wb")
+    p = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    logf.close()
+    return p
+
+
+def gst_md5(path, log_path, dec=AV1_DEC):
+    """Decode @path through @dec (v4l2slav1dec) into videocodectestsink,
+    as fluster's GStreamer-*-V4L2*-Gst1.0 do (md5 of the I420 frames)."""
+    cmd = ("%sgst-launch-1.0 --no-fault -m filesrc location=%s ! %s ! video/x-raw ! "
            "videoconvert dither=none ! video/x-raw,format=I420 ! videocodectestsink"
-           % (path, AV1_DEC))
+           % ("timeout -k 5 %d " % SF_CLIENT_SECS if dec == SF_GST_DEC else "",
+              path, dec))
     logf = open(log_path, "wb")
     p = subprocess.Popen(cmd.split(), stdout=logf, stderr=subprocess.STDOUT,
                          start_new_session=True)
@@ -438,6 +498,8 @@ def main():
     ap.add_argument("--av1-clients", type=int, default=2)
     # the AV1 verify decode costs seconds of TCG time: not every iteration
     ap.add_argument("--av1-verify-every", type=int, default=5)
+    # clients of the stateful node, alternately GStreamer and FFmpeg
+    ap.add_argument("--sf-clients", type=int, default=0)
     ap.add_argument("--max-delay-ms", type=int, default=300)
     ap.add_argument("--seed", type=int, default=int(time.time()))
     ap.add_argument("--out", default=os.environ.get("DAEDALUS_TEST_RESULTS", "/tmp/killloop"))
@@ -445,11 +507,18 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     random.seed(args.seed)
     nav1 = min(args.av1_clients, args.clients)
+    nsf = args.sf_clients
     av1_short, av1_ref = suite_vector(AV1_SUITE, AV1_SHORT) if nav1 else (None, None)
-    for v in [LONG, SHORT] + ([AV1_LONG, av1_short] if nav1 else []):
+    sf_short, sf_ref = suite_vector(H264_SUITE, "BA1_Sony_D") if nsf else (None, None)
+    for v in [LONG, SHORT] + ([AV1_LONG, av1_short] if nav1 else []) + (
+            [sf_short] if nsf else []):
         if not v or not os.path.exists(v):
             log("vector %s missing" % v)
             return 77
+    if nsf and not os.environ.get("DAEDALUS_SF_VIDEO_DEV"):
+        log("FAIL: stateful clients asked for, but no stateful node "
+            "(DAEDALUS_SF_VIDEO_DEV is empty)")
+        return 1
 
     ref, ref_frames = reference_md5(SHORT)
     log("seed %d; reference (ffmpeg) md5 of %s: %s (%d frames)"
@@ -457,9 +526,23 @@ def main():
     if nav1:
         log("%d AV1 clients (%s); AV1 verify every %d iterations: %s, suite md5 %s"
             % (nav1, os.path.basename(AV1_LONG), args.av1_verify_every, AV1_SHORT, av1_ref))
-    # the last nav1 clients decode AV1: (vector, decoder, bytes of a frame)
+    if nsf:
+        log("%d stateful clients on %s (GStreamer v4l2h264dec, FFmpeg h264_v4l2m2m); "
+            "stateful verify: %s, suite md5 %s"
+            % (nsf, os.environ.get("DAEDALUS_SF_VIDEO_DEV"), os.path.basename(sf_short), sf_ref))
+    # the last nav1 stateless clients decode AV1, then the stateful ones:
+    # (vector, decoder or "sf-gst"/"sf-ffmpeg", bytes of a frame)
     kinds = ([(LONG, H264_DEC, FRAME)] * (args.clients - nav1) +
-             [(AV1_LONG, AV1_DEC, AV1_FRAME)] * nav1)
+             [(AV1_LONG, AV1_DEC, AV1_FRAME)] * nav1 +
+             [(LONG, ("sf-gst", "sf-ffmpeg")[i % 2], FRAME) for i in range(nsf)])
+    stateful = [k[1].startswith("sf-") for k in kinds]
+
+    def start(kind, out):
+        if kind[1] == "sf-gst":
+            return sf_gst(kind[0], out)
+        if kind[1] == "sf-ffmpeg":
+            return sf_ffmpeg(kind[0], out, paced=True)
+        return gst(kind[0], out, kind[1])
 
     saved = {}
     for k, v in (("attach_timeout_ms", "1000"), ("job_timeout_ms", "800")):
@@ -480,7 +563,11 @@ def main():
     dmesg_check = os.path.join(REPO, "tests", "vm", "dmesg-check")
     tsv = open(os.path.join(args.out, "iterations.tsv"), "w")
     tsv.write("iter\tdelay_ms\tresponsive\tworst_response_s\tverify_s\tmd5_ok\tdmesg_ok"
-              "\tav1_at_daemon\th264_at_daemon\ttimed_out_before\tav1_md5_ok\n")
+              "\tav1_at_daemon\th264_at_daemon\ttimed_out_before\tav1_md5_ok"
+              "\tsf_worst_response_s\tsf_gst_md5_ok\tsf_ffmpeg_md5_ok\tsf_kill_exit_s\n")
+    sf_worst_all = 0.0      # slowest stateful client's buffer back (or exit)
+    sf_exit_all = 0.0       # slowest stateful client's death after SIGKILL
+    sf_errors = 0           # ERROR buffers the stateful clients got after kills
     failures = 0
     failed_lines = []   # repeated at the end: CI shows only the log's tail
     worst_all = 0.0
@@ -495,12 +582,12 @@ def main():
             return 1
         for it in range(1, args.iterations + 1):
             why = []
-            outs = [os.path.join(args.out, "c%d.nv12" % c) for c in range(args.clients)]
+            outs = [os.path.join(args.out, "c%d.nv12" % c) for c in range(len(kinds))]
             for o in outs:
                 if os.path.exists(o):
                     os.unlink(o)
             t0 = time.monotonic()
-            clients = [gst(k[0], o, k[1]) for k, o in zip(kinds, outs)]
+            clients = [start(k, o) for k, o in zip(kinds, outs)]
             # every client decoding
             t = time.monotonic() + 60
             decoding = lambda i: (trace.last_before(clients[i].pid, 1e9) or
@@ -517,6 +604,10 @@ def main():
             delay = random.randint(0, args.max_delay_ms)
             time.sleep(delay / 1000.0)
             at_kill = [(size(o), size(o + ".log"), p.poll()) for o, p in zip(outs, clients)]
+            gone = [i for i, a in enumerate(at_kill) if stateful[i] and a[2] is not None]
+            if gone:
+                why.append("stateful clients %s had ended before the kill (status %s)"
+                           % (gone, [at_kill[i][2] for i in gone]))
             tk = time.monotonic()
             daemon.kill()
             daemon.start()
@@ -533,7 +624,7 @@ def main():
                         exited[i] = now - tk
                 synced = trace.sync()
                 for i, p in enumerate(clients):
-                    ev = trace.first_after(p.pid, tk)
+                    ev = trace.first_after(p.pid, tk, not stateful[i])
                     a = [x for x in (exited[i], ev[0] - tk if ev else None) if x is not None]
                     answered[i] = min(a) if a and min(a) <= D_LIMIT else None
                 if None not in answered or now > tk + D_LIMIT + 0.2:
@@ -542,6 +633,10 @@ def main():
             if not synced:
                 why.append("the trace reader did not catch up")
             errors = sum(trace.count(p.pid, True) for p in clients)
+            sf_err = sum(trace.count(p.pid, True) for p, f in zip(clients, stateful) if f)
+            sf_worst = max([a for a, f in zip(answered, stateful) if f and a is not None]
+                           or [0.0])
+            sf_worst_all = max(sf_worst_all, sf_worst)
             held = trace.at_daemon(tk)
             for codec, n in held.items():
                 most[codec] = max(most.get(codec, 0), n)
@@ -556,22 +651,28 @@ def main():
             if silent:
                 detail = []
                 for i in silent:
-                    a = trace.first_after(clients[i].pid, tk)
-                    b = trace.last_before(clients[i].pid, tk)
+                    a = trace.first_after(clients[i].pid, tk, not stateful[i])
+                    b = trace.last_before(clients[i].pid, tk, not stateful[i])
                     detail.append("client %d: last buffer %s s before, next %s s after, "
                                   "exit %s" % (i, "%.2f" % (tk - b[0]) if b else "-",
                                                "%.2f" % (a[0] - tk) if a else "-",
                                                "%.2f" % exited[i] if exited[i] else "-"))
                 why.append("clients %s neither ended nor got a buffer back within "
                            "2 s of the kill (%s)" % (silent, "; ".join(detail)))
+            tkill = time.monotonic()
             for p in clients:
                 kill_group(p)
+            sf_exit = 0.0
             for i, p in enumerate(clients):
                 try:
-                    p.wait(5)
+                    p.wait(max(0.1, tkill + 5 - time.monotonic()))
                 except subprocess.TimeoutExpired:
-                    why.append("client %d did not die within 5 s of SIGKILL" % i)
+                    why.append("client %d (%s) did not die within 5 s of SIGKILL"
+                               % (i, kinds[i][1]))
                     p.wait()
+                if stateful[i]:
+                    sf_exit = max(sf_exit, time.monotonic() - tkill)
+            sf_exit_all = max(sf_exit_all, sf_exit)
             # the restarted daemon: a byte-exact decode of the next stream
             vok = daemon.wait_attached()
             if not vok:
@@ -586,7 +687,13 @@ def main():
             av1_verify = nav1 and ((it - 1) % max(args.av1_verify_every, 1) == 0 or
                                    it == args.iterations)
             ap_ = gst_md5(av1_short, alog) if av1_verify else None
-            for attempt in (1, 2):
+            # the stateful node: both clients, beside the others
+            sglog = os.path.join(args.out, "verify-sf-gst.log")
+            sfout = os.path.join(args.out, "verify-sf.yuv")
+            sgp = gst_md5(sf_short, sglog, SF_GST_DEC) if nsf else None
+            sfp = sf_ffmpeg(sf_short, sfout) if nsf else None
+            md5_ok, vrc, got = True, 0, "-"
+            for attempt in (1, 2) if args.clients else ():   # stateless verify
                 tv = time.monotonic()
                 vp = gst(SHORT, vout)
                 try:
@@ -619,6 +726,46 @@ def main():
                 log("iteration %d: AV1 verify decode failed (gst status %d, slow guest?): "
                     "once more" % (it, arc))
                 ap_ = gst_md5(av1_short, alog)
+            sg_ok = sf_ok = True
+            for attempt in (1, 2) if sgp else ():
+                try:
+                    src = sgp.wait(60)
+                except subprocess.TimeoutExpired:
+                    kill_group(sgp)
+                    src = sgp.wait()
+                    why.append("stateful GStreamer verify decode hung")
+                sgot = checksum(sglog)
+                sg_ok = src == 0 and sgot == sf_ref
+                if sg_ok or src == 0 or attempt == 2:
+                    break
+                retries += 1
+                log("iteration %d: stateful GStreamer verify decode failed (status %d, "
+                    "slow guest?): once more" % (it, src))
+                sgp = gst_md5(sf_short, sglog, SF_GST_DEC)
+            for attempt in (1, 2) if sfp else ():
+                try:
+                    frc = sfp.wait(60)
+                except subprocess.TimeoutExpired:
+                    kill_group(sfp)
+                    frc = sfp.wait()
+                    why.append("stateful FFmpeg verify decode hung")
+                fgot = md5_file(sfout) if os.path.exists(sfout) else "none"
+                sf_ok = frc == 0 and fgot == sf_ref
+                if sf_ok or frc == 0 or attempt == 2:
+                    break
+                retries += 1
+                log("iteration %d: stateful FFmpeg verify decode failed (status %d, "
+                    "slow guest?): once more" % (it, frc))
+                sfp = sf_ffmpeg(sf_short, sfout)
+            if not sg_ok:
+                os.replace(sglog, sglog + ".fail%d" % it)
+                why.append("restarted daemon: stateful GStreamer md5 %s (status %s), suite %s"
+                           % (sgot, src, sf_ref))
+            if not sf_ok:
+                if os.path.exists(sfout):
+                    os.replace(sfout, sfout + ".fail%d" % it)
+                why.append("restarted daemon: stateful FFmpeg md5 %s (status %s), suite %s"
+                           % (fgot, frc, sf_ref))
             vsecs = time.monotonic() - tv0
             if not av1_ok:
                 os.replace(alog, alog + ".fail%d" % it)
@@ -638,10 +785,12 @@ def main():
                 if sampler.violations:
                     why.append("tasks in D > 2 s: %s" % sampler.violations)
                     sampler.violations = []
-            tsv.write("%d\t%d\t%d/%d\t%.2f\t%.1f\t%d\t%d\t%d\t%d\t%d\t%s\n" % (
+            tsv.write("%d\t%d\t%d/%d\t%.2f\t%.1f\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n" % (
                 it, delay, len(clients) - len(silent), len(clients), worst, vsecs,
                 md5_ok, dmesg_ok, held.get("av1", 0), held.get("h264", 0), late,
-                int(av1_ok) if av1_verify else "-"))
+                int(av1_ok) if av1_verify else "-",
+                "%.2f" % sf_worst if nsf else "-", int(sg_ok) if nsf else "-",
+                int(sf_ok) if nsf else "-", "%.2f" % sf_exit if nsf else "-"))
             tsv.flush()
             state = "ok" if not why else "FAIL: " + "; ".join(why)
             log("iteration %d/%d: kill at +%d ms, at the daemon: %d AV1 / %d H.264 jobs "
@@ -649,7 +798,13 @@ def main():
                 "within %.2f s (%d ERROR buffers), verify %.1f s: %s"
                 % (it, args.iterations, delay, held.get("av1", 0), held.get("h264", 0),
                    late, worst, errors, vsecs, state))
+            if nsf:
+                log("iteration %d: stateful clients: buffer back within %.2f s, %d ERROR "
+                    "buffers, dead %.2f s after SIGKILL; verify md5 GStreamer %s, FFmpeg %s"
+                    % (it, sf_worst, sf_err, sf_exit, "ok" if sg_ok else "WRONG",
+                       "ok" if sf_ok else "WRONG"))
             total_errors += errors
+            sf_errors += sf_err
             if why:
                 failures += 1
                 failed_lines.append("iteration %d: %s" % (it, "; ".join(why)))
@@ -679,6 +834,10 @@ def main():
         "timed out in the daemon before); the most jobs of one context at the daemon "
         "at a kill: AV1 %d, H.264 %d"
         % (av1_two, it, av1_two_live, most.get("av1", 0), most.get("h264", 0)))
+    if nsf:
+        log("stateful clients (%d): slowest buffer back %.2f s after a kill, %d ERROR "
+            "buffers, slowest death after SIGKILL %.2f s"
+            % (nsf, sf_worst_all, sf_errors, sf_exit_all))
     for line in failed_lines:
         log("failed: " + line)
     if nav1 and not av1_two_live:

@@ -326,3 +326,74 @@ dd_sf_fake_stop() {
 	wait "$DD_SFPID" 2>/dev/null
 	DD_SFPID=
 }
+
+# ---- The stateful node ($DAEDALUS_SF_VIDEO_DEV) ----
+DD_SF_GST="h264parse ! v4l2h264dec"
+
+# dd_sf_exact NAME: BA1_Sony_D on the stateful node through GStreamer
+# (videocodectestsink's I420 md5, as fluster) and FFmpeg h264_v4l2m2m
+# (yuv420p md5): both must be the suite's md5.  job_timeout_ms 3000
+# meanwhile (a slow TCG frame: a status, tried once more, never a wrong
+# md5), then back to what it was.
+dd_sf_exact() {
+	local v=${DAEDALUS_SHARED:-$DD_REPO/../shared}/vectors in want got rc fgot frc attempt saved
+	read -r in _ want <<<"$(dd_vector "$v" JVT-AVC_V1 BA1_Sony_D)"
+	[ -f "${in:-}" ] || dd_fail "BA1_Sony_D missing"
+	saved=$(cat "$DD_PARAMS/job_timeout_ms")
+	echo 3000 >"$DD_PARAMS/job_timeout_ms"
+	for attempt in 1 2; do
+		got=$(dd_gst_md5 "$in" "$DD_SF_GST" I420 "$DD_OUT/sf-exact-gst.log" 60); rc=$?
+		[ "$rc" = 0 ] && break
+		dd_log "$1: stateful GStreamer status $rc (slow guest?), once more"
+	done
+	for attempt in 1 2; do
+		timeout -k 5 60 ffmpeg -nostdin -y -v error -c:v h264_v4l2m2m -i "$in" -fps_mode passthrough \
+			-vf format=pix_fmts=yuv420p -f rawvideo "$DD_OUT/sf-exact-ff.yuv" \
+			>"$DD_OUT/sf-exact-ff.log" 2>&1; frc=$?
+		[ "$frc" = 0 ] && break
+		dd_log "$1: stateful FFmpeg status $frc (slow guest?), once more"
+	done
+	fgot=$(md5sum <"$DD_OUT/sf-exact-ff.yuv" | cut -d' ' -f1)
+	echo "$saved" >"$DD_PARAMS/job_timeout_ms"
+	dd_log "$1: stateful GStreamer md5 ${got:-none} (status $rc), FFmpeg md5 $fgot (status $frc), suite $want"
+	[ "$rc" = 0 ] && [ "$got" = "$want" ] || dd_fail "$1: stateful GStreamer decode not the suite md5"
+	[ "$frc" = 0 ] && [ "$fgot" = "$want" ] || dd_fail "$1: stateful FFmpeg decode not the suite md5"
+}
+
+# dd_dstate_start: sample every user task's state every 50 ms in the
+# background (DD_DSPID); dd_dstate_worst prints the longest stay in D
+# seen so far as "MS TASK WCHAN" (0 - - if none).
+dd_dstate_start() {
+	(
+		declare -A since
+		worst=0
+		: >"$DD_OUT/dstate"
+		while :; do
+			now=$(date +%s%N)
+			declare -A seen=()
+			for s in /proc/[0-9]*/task/*/stat; do
+				read -r line 2>/dev/null <"$s" || continue
+				rest=${line##*) }
+				[ "${rest%% *}" = D ] || continue
+				# kernel threads (PF_KTHREAD, field 9) are not counted
+				read -r -a f <<<"$rest"
+				(( f[6] & 0x00200000 )) && continue
+				k=${s%/stat}; seen[$k]=1
+				[ -n "${since[$k]:-}" ] || since[$k]=$now
+				d=$(( (now - since[$k]) / 1000000 ))
+				if [ $d -gt $worst ]; then
+					worst=$d
+					echo "$worst $k $(cat "$k/comm" 2>/dev/null)@$(cat "$k/wchan" 2>/dev/null)" >"$DD_OUT/dstate"
+				fi
+			done
+			for k in "${!since[@]}"; do [ -n "${seen[$k]:-}" ] || unset "since[$k]"; done
+			sleep 0.05
+		done
+	) &
+	DD_DSPID=$!
+}
+dd_dstate_worst() {
+	local w
+	read -r w <"$DD_OUT/dstate" 2>/dev/null
+	echo "${w:-0 - -}"
+}
