@@ -19,10 +19,15 @@
 
 #include "daedalus_sf.h"
 
-bool daedalus_stateful = true;
+/*
+ * Off by default: GStreamer's playbin prefers the stateful element (same
+ * rank, first by name), and a flushing seek through it still hangs
+ * (docs/conformance.md, "The stateful node").
+ */
+bool daedalus_stateful;
 module_param_named(stateful, daedalus_stateful, bool, 0444);
 MODULE_PARM_DESC(stateful,
-		 "register the stateful decoder node daedalus-v4l2-stateful (default on)");
+		 "register the stateful decoder node daedalus-v4l2-stateful (default off)");
 
 bool daedalus_stateful_av1;
 module_param_named(stateful_av1, daedalus_stateful_av1, bool, 0444);
