@@ -503,6 +503,30 @@ void daedalus_sf_out_off(struct daedalus_sf_ctx *ctx)
 	spin_unlock(&br->lock);
 }
 
+/* FORMAT with the layout of @pix to the daemon; bridge.lock held. */
+static void sf_format_post_locked(struct daedalus_sf_ctx *ctx,
+				  struct daedalus_sf_rec *rec,
+				  const struct v4l2_pix_format_mplane *pix,
+				  bool drc)
+{
+	memset(&rec->cmd, 0, sizeof(rec->cmd));
+	sf_hdr(&rec->hdr, DAEDALUS_MSG_SF_CMD, sizeof(rec->cmd));
+	rec->cmd.cmd = DAEDALUS_SF_CMD_FORMAT;
+	if (!++ctx->format_seq)
+		ctx->format_seq = 1;
+	rec->cmd.format_seq = ctx->format_seq;
+	rec->cmd.drc = drc;
+	rec->cmd.picture.pixelformat = pix->pixelformat;
+	rec->cmd.picture.width = pix->width;
+	rec->cmd.picture.height = pix->height;
+	rec->cmd.picture.bytesperline = pix->plane_fmt[0].bytesperline;
+	rec->cmd.picture.sizeimage = pix->plane_fmt[0].sizeimage;
+	ctx->layout = rec->cmd.picture;
+	ctx->sizeimage = pix->plane_fmt[0].sizeimage;
+	ctx->format_known = true;
+	sf_post_locked(ctx, rec, &ctx->cmds);
+}
+
 /*
  * STREAMON(CAPTURE) with the layout @pix: the client may have picked
  * another pixel format (YUV420 for NV12) since the last FORMAT, which the
@@ -657,30 +681,6 @@ bool daedalus_sf_take_sc(struct daedalus_sf_ctx *ctx,
 	}
 	spin_unlock(&br->lock);
 	return ok;
-}
-
-/* FORMAT with the layout of @pix to the daemon; bridge.lock held. */
-static void sf_format_post_locked(struct daedalus_sf_ctx *ctx,
-				  struct daedalus_sf_rec *rec,
-				  const struct v4l2_pix_format_mplane *pix,
-				  bool drc)
-{
-	memset(&rec->cmd, 0, sizeof(rec->cmd));
-	sf_hdr(&rec->hdr, DAEDALUS_MSG_SF_CMD, sizeof(rec->cmd));
-	rec->cmd.cmd = DAEDALUS_SF_CMD_FORMAT;
-	if (!++ctx->format_seq)
-		ctx->format_seq = 1;
-	rec->cmd.format_seq = ctx->format_seq;
-	rec->cmd.drc = drc;
-	rec->cmd.picture.pixelformat = pix->pixelformat;
-	rec->cmd.picture.width = pix->width;
-	rec->cmd.picture.height = pix->height;
-	rec->cmd.picture.bytesperline = pix->plane_fmt[0].bytesperline;
-	rec->cmd.picture.sizeimage = pix->plane_fmt[0].sizeimage;
-	ctx->layout = rec->cmd.picture;
-	ctx->sizeimage = pix->plane_fmt[0].sizeimage;
-	ctx->format_known = true;
-	sf_post_locked(ctx, rec, &ctx->cmds);
 }
 
 /*
