@@ -464,12 +464,6 @@ static int sf_queue_setup(struct vb2_queue *vq, unsigned int *nbuffers,
 	return 0;
 }
 
-static int sf_buf_out_validate(struct vb2_buffer *vb)
-{
-	to_vb2_v4l2_buffer(vb)->field = V4L2_FIELD_NONE;
-	return 0;
-}
-
 static int sf_buf_prepare(struct vb2_buffer *vb)
 {
 	struct daedalus_sf_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
@@ -566,7 +560,7 @@ static void sf_stop_streaming(struct vb2_queue *vq)
 
 static const struct vb2_ops daedalus_sf_qops = {
 	.queue_setup		= sf_queue_setup,
-	.buf_out_validate	= sf_buf_out_validate,
+	.buf_out_validate	= daedalus_buf_out_validate,
 	.buf_init		= sf_buf_init,
 	.buf_prepare		= sf_buf_prepare,
 	.buf_cleanup		= sf_buf_cleanup,

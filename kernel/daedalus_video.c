@@ -525,12 +525,6 @@ static int daedalus_queue_setup(struct vb2_queue *vq, unsigned int *nbuffers,
 	return 0;
 }
 
-static int daedalus_buf_out_validate(struct vb2_buffer *vb)
-{
-	to_vb2_v4l2_buffer(vb)->field = V4L2_FIELD_NONE;
-	return 0;
-}
-
 static int daedalus_buf_prepare(struct vb2_buffer *vb)
 {
 	struct daedalus_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
