@@ -491,6 +491,29 @@ def kill_group(p):
         pass
 
 
+def verify(proc, restart, result, ref, what, it, why):
+    """Waits for the verify decode @proc and its md5 (@result()); a decode
+    that failed (slow guest?) is started once more with @restart().
+    Returns (md5 is @ref, status, md5, retries); a hang goes into @why."""
+    rc, got, ok, retried = 0, "-", False, 0
+    for attempt in (1, 2):
+        try:
+            rc = proc.wait(60)
+        except subprocess.TimeoutExpired:
+            kill_group(proc)
+            rc = proc.wait()
+            why.append("%sverify decode hung" % what)
+        got = result()
+        ok = rc == 0 and got == ref
+        if ok or rc == 0 or attempt == 2:
+            break
+        retried += 1
+        log("iteration %d: %sverify decode failed (status %d, slow guest?): once more"
+            % (it, what, rc))
+        proc = restart()
+    return ok, rc, got, retried
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iterations", type=int, default=50)
@@ -693,70 +716,27 @@ def main():
             sgp = gst_md5(sf_short, sglog, SF_GST_DEC) if nsf else None
             sfp = sf_ffmpeg(sf_short, sfout) if nsf else None
             md5_ok, vrc, got = True, 0, "-"
-            for attempt in (1, 2) if args.clients else ():   # stateless verify
-                tv = time.monotonic()
-                vp = gst(SHORT, vout)
-                try:
-                    vrc = vp.wait(60)
-                except subprocess.TimeoutExpired:
-                    kill_group(vp)
-                    vrc = vp.wait()
-                    why.append("verify decode hung")
-                vsecs = time.monotonic() - tv
-                got = md5_file(vout) if os.path.exists(vout) else "none"
-                md5_ok = vrc == 0 and got == ref
-                if md5_ok or vrc == 0 or attempt == 2:
-                    break
-                retries += 1
-                log("iteration %d: verify decode failed (gst status %d, slow guest?): "
-                    "once more" % (it, vrc))
+            if args.clients:                                  # stateless verify
+                md5_ok, vrc, got, n = verify(gst(SHORT, vout), lambda: gst(SHORT, vout),
+                                             lambda: md5_file(vout) if os.path.exists(vout)
+                                             else "none", ref, "", it, why)
+                retries += n
             av1_ok = True
-            for attempt in (1, 2) if ap_ else ():
-                try:
-                    arc = ap_.wait(60)
-                except subprocess.TimeoutExpired:
-                    kill_group(ap_)
-                    arc = ap_.wait()
-                    why.append("AV1 verify decode hung")
-                agot = checksum(alog)
-                av1_ok = arc == 0 and agot == av1_ref
-                if av1_ok or arc == 0 or attempt == 2:
-                    break
-                retries += 1
-                log("iteration %d: AV1 verify decode failed (gst status %d, slow guest?): "
-                    "once more" % (it, arc))
-                ap_ = gst_md5(av1_short, alog)
+            if ap_:
+                av1_ok, arc, agot, n = verify(ap_, lambda: gst_md5(av1_short, alog),
+                                              lambda: checksum(alog), av1_ref, "AV1 ", it, why)
+                retries += n
             sg_ok = sf_ok = True
-            for attempt in (1, 2) if sgp else ():
-                try:
-                    src = sgp.wait(60)
-                except subprocess.TimeoutExpired:
-                    kill_group(sgp)
-                    src = sgp.wait()
-                    why.append("stateful GStreamer verify decode hung")
-                sgot = checksum(sglog)
-                sg_ok = src == 0 and sgot == sf_ref
-                if sg_ok or src == 0 or attempt == 2:
-                    break
-                retries += 1
-                log("iteration %d: stateful GStreamer verify decode failed (status %d, "
-                    "slow guest?): once more" % (it, src))
-                sgp = gst_md5(sf_short, sglog, SF_GST_DEC)
-            for attempt in (1, 2) if sfp else ():
-                try:
-                    frc = sfp.wait(60)
-                except subprocess.TimeoutExpired:
-                    kill_group(sfp)
-                    frc = sfp.wait()
-                    why.append("stateful FFmpeg verify decode hung")
-                fgot = md5_file(sfout) if os.path.exists(sfout) else "none"
-                sf_ok = frc == 0 and fgot == sf_ref
-                if sf_ok or frc == 0 or attempt == 2:
-                    break
-                retries += 1
-                log("iteration %d: stateful FFmpeg verify decode failed (status %d, "
-                    "slow guest?): once more" % (it, frc))
-                sfp = sf_ffmpeg(sf_short, sfout)
+            if sgp:
+                sg_ok, src, sgot, n = verify(sgp, lambda: gst_md5(sf_short, sglog, SF_GST_DEC),
+                                             lambda: checksum(sglog), sf_ref,
+                                             "stateful GStreamer ", it, why)
+                retries += n
+            if sfp:
+                sf_ok, frc, fgot, n = verify(sfp, lambda: sf_ffmpeg(sf_short, sfout),
+                                             lambda: md5_file(sfout) if os.path.exists(sfout)
+                                             else "none", sf_ref, "stateful FFmpeg ", it, why)
+                retries += n
             if not sg_ok:
                 os.replace(sglog, sglog + ".fail%d" % it)
                 why.append("restarted daemon: stateful GStreamer md5 %s (status %s), suite %s"
