@@ -308,6 +308,7 @@ static void sf_post_locked(struct daedalus_sf_ctx *ctx,
 			   struct daedalus_sf_rec *rec, struct list_head *list)
 {
 	struct daedalus_bridge *br = sf_bridge(ctx);
+	bool owed = sf_owed_locked(ctx);
 	u64 seq = ++br->next_seq;
 
 	rec->state = DAEDALUS_SF_REC_QUEUED;
@@ -329,7 +330,13 @@ static void sf_post_locked(struct daedalus_sf_ctx *ctx,
 	list_add_tail(&rec->node, list);
 	list_add_tail(&rec->entry.node, &br->pending);
 	wake_up_interruptible(&br->wq);
-	sf_rearm_locked(ctx);
+	/*
+	 * A daemon that owes an answer already keeps its deadline: only its
+	 * own progress (a fetch, an answer) moves it, so a client that keeps
+	 * queueing cannot keep a stopped daemon's stream from failing.
+	 */
+	if (!owed || !delayed_work_pending(&ctx->watchdog))
+		sf_rearm_locked(ctx);
 }
 
 /* A free command record, or NULL (DAEDALUS_SF_MAX_CMDS unanswered). */
