@@ -21,8 +21,8 @@
 
 /*
  * Off by default: GStreamer's playbin prefers the stateful element (same
- * rank, first by name), and a flushing seek through it still hangs
- * (docs/conformance.md, "The stateful node").
+ * rank, first by name), and resolution changes through it are not right
+ * yet (docs/conformance.md, "Stateful node").
  */
 bool daedalus_stateful;
 module_param_named(stateful, daedalus_stateful, bool, 0444);
