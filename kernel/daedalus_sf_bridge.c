@@ -676,9 +676,12 @@ bool daedalus_sf_awaiting_capture(struct daedalus_sf_ctx *ctx)
 }
 
 /*
- * A resolution change is under way (its event queued, its LAST not yet
- * given): the CAPTURE buffers of the old format stay queueable, the daemon
- * still writes old-format pictures into them and ends with LAST.
+ * A resolution change is under way (its event queued, CAPTURE not yet
+ * restarted): the CAPTURE buffers of the old format stay queueable.
+ * Before the LAST the daemon still writes old-format pictures into them;
+ * after it the client may still give back buffers it dequeued before the
+ * LAST (FFmpeg and sfclient do, from other threads or before reading the
+ * event), which wait for STREAMOFF or START.
  */
 bool daedalus_sf_in_drc(struct daedalus_sf_ctx *ctx)
 {
@@ -686,7 +689,7 @@ bool daedalus_sf_in_drc(struct daedalus_sf_ctx *ctx)
 	bool drc;
 
 	spin_lock(&br->lock);
-	drc = ctx->drc;
+	drc = ctx->drc || ctx->drc_restart;
 	spin_unlock(&br->lock);
 	return drc;
 }
