@@ -60,6 +60,7 @@ struct sf_lavc {
 	uint64_t parsed_bytes;		/* stream offset of the parser's next packet */
 	int parser_flushed;		/* the parser gave its last packet */
 	int drain_sent;			/* the decoder was told the stream ended */
+	int keyed;			/* VP8/VP9: a key frame was sent since reset */
 };
 
 static const struct sf_lavc_codec *codec_of(enum daedalus_codec codec)
@@ -254,6 +255,28 @@ static int feed_parsed(struct sf_lavc *d)
 	return used < 0 ? used : 1;
 }
 
+/*
+ * Whether VP8/VP9 frame @data (a superframe's first) is a key frame: the
+ * frame tag's bit 0 clear (RFC 6386 9.1), or frame_type 0 in a VP9
+ * uncompressed header not showing an existing frame.
+ */
+static int chunk_is_key(enum daedalus_codec codec, const uint8_t *data, size_t len)
+{
+	unsigned int profile, bit;
+
+	if (len < 3)
+		return 0;
+	if (codec == DAEDALUS_CODEC_VP8)
+		return !(data[0] & 1);
+	if ((data[0] >> 6) != 2)	/* frame_marker */
+		return 0;
+	profile = ((data[0] >> 5) & 1) | (((data[0] >> 4) & 1) << 1);
+	bit = profile == 3 ? 3 : 4;	/* profile 3 has a reserved bit */
+	if ((data[0] >> (bit - 1)) & 1)	/* show_existing_frame */
+		return 0;
+	return !((data[0] >> (bit - 2)) & 1);	/* frame_type */
+}
+
 /* Sends the next whole chunk; 1 when one went to the decoder. */
 static int feed_chunk(struct sf_lavc *d)
 {
@@ -265,6 +288,8 @@ static int feed_chunk(struct sf_lavc *d)
 	if (!len)
 		return 0;
 	dd_sf_input_ts_at(&d->in, dd_sf_input_offset(&d->in), &ts);
+	if (chunk_is_key(d->codec->codec, data, len))
+		d->keyed = 1;
 	ret = send(d, data, len, ts);
 	dd_sf_input_consume(&d->in, len);
 	return ret < 0 ? ret : 1;
@@ -382,7 +407,12 @@ static int picture(struct sf_lavc *d, struct dd_sf_picture *pic)
 		p->plane[i].stride = fr->linesize[i];
 	}
 	pic->timestamp = (uint64_t)fr->pts;
-	pic->key = is_key(fr);
+	/*
+	 * VP8/VP9: libavcodec gives no picture whose references it lacks, so
+	 * one after a key frame follows a resume point even if that key frame
+	 * was not shown (vp80-00-comprehensive-018 begins with a hidden one).
+	 */
+	pic->key = is_key(fr) || d->keyed;
 	pic->corrupt = corrupt_reason(fr);
 	return 0;
 }
@@ -449,7 +479,7 @@ static void sf_lavc_reset(void *decoder)
 	d->in.failed = open_parser(d);
 	av->avcodec_flush_buffers(d->avctx);
 	d->parsed_bytes = 0;
-	d->parser_flushed = d->drain_sent = 0;
+	d->parser_flushed = d->drain_sent = d->keyed = 0;
 }
 
 const struct dd_sf_backend dd_sf_backend_lavc = {

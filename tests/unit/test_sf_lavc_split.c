@@ -44,6 +44,7 @@ static const struct vpx_vector vpx_vectors[] = {
 	{ "VP8-TEST-VECTORS", "vp80-00-comprehensive-001", DAEDALUS_CODEC_VP8 },
 	{ "VP8-TEST-VECTORS", "vp80-05-sharpness-1438", DAEDALUS_CODEC_VP8 },
 	{ "VP8-TEST-VECTORS", "vp80-03-segmentation-1437", DAEDALUS_CODEC_VP8 },
+	{ "VP8-TEST-VECTORS", "vp80-00-comprehensive-018", DAEDALUS_CODEC_VP8 },	/* hidden key frame */
 	{ "VP9-TEST-VECTORS", "vp90-2-10-show-existing-frame.webm", DAEDALUS_CODEC_VP9 },
 	{ "VP9-LIBVPX-GEN", "odd-size-199x131", DAEDALUS_CODEC_VP9 },
 	{ "VP9-LIBVPX-GEN", "resize-dynamic-rt", DAEDALUS_CODEC_VP9 },
@@ -169,6 +170,14 @@ static void test_vpx(const struct h264_vector *v, enum daedalus_codec codec,
 	CHECK(!run.peek_differs);
 	for (i = 1; i < run.npics; i++)
 		CHECK(run.ts[i] > run.ts[i - 1]);
+	/*
+	 * Every picture is a resume point's or follows one (the stateful
+	 * context drops those before the first key picture): a hidden key
+	 * frame (vp80-00-comprehensive-018) makes the shown ones after it so.
+	 */
+	if (run.keyless)
+		printf("%s: %d pictures before the first key one\n", v->name, run.keyless);
+	CHECK_EQ(run.keyless, 0);
 	if (full)
 		printf("%s: %d pictures of %d frames, %ux%u, depth %u\n", v->name,
 		       run.npics, n, run.first.width, run.first.height,
