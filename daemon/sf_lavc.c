@@ -60,7 +60,7 @@ struct sf_lavc {
 	uint64_t parsed_bytes;		/* stream offset of the parser's next packet */
 	int parser_flushed;		/* the parser gave its last packet */
 	int drain_sent;			/* the decoder was told the stream ended */
-	int keyed;			/* VP8/VP9: a key frame was sent since reset */
+	int keyed;			/* a key frame (H.264: IDR) was sent since reset */
 };
 
 static const struct sf_lavc_codec *codec_of(enum daedalus_codec codec)
@@ -214,6 +214,16 @@ static int send(struct sf_lavc *d, const uint8_t *data, size_t size, uint64_t ts
 	return 0;
 }
 
+/* Whether H.264 access unit @data holds an IDR slice (NAL type 5). */
+static int has_idr(const uint8_t *data, size_t size)
+{
+	for (size_t i = 0; i + 3 < size; i++)
+		if (!data[i] && !data[i + 1] && data[i + 2] == 1 &&
+		    (data[i + 3] & 0x1f) == 5)
+			return 1;
+	return 0;
+}
+
 /* Gives the parser what it holds; 1 when a packet went to the decoder. */
 static int feed_parsed(struct sf_lavc *d)
 {
@@ -251,6 +261,8 @@ static int feed_parsed(struct sf_lavc *d)
 	d->parsed_bytes += (size_t)out_size;
 	if (dd_sf_input_ts_at(&d->in, begin, &ts))
 		dd_dbg("sf h264: no chunk holds offset %llu", (unsigned long long)begin);
+	if (has_idr(out, (size_t)out_size))
+		d->keyed = 1;
 	used = send(d, out, (size_t)out_size, ts);
 	return used < 0 ? used : 1;
 }
@@ -408,11 +420,16 @@ static int picture(struct sf_lavc *d, struct dd_sf_picture *pic)
 	}
 	pic->timestamp = (uint64_t)fr->pts;
 	/*
-	 * VP8/VP9: libavcodec gives no picture whose references it lacks, so
-	 * one after a key frame follows a resume point even if that key frame
-	 * was not shown (vp80-00-comprehensive-018 begins with a hidden one).
+	 * Decodable from what came since reset: a key picture, or one decoded
+	 * after a key frame.  VP8/VP9: libavcodec gives no picture whose
+	 * references it lacks, so one after a key frame qualifies even if that
+	 * key frame was not shown (vp80-00-comprehensive-018 begins with a
+	 * hidden one).  H.264: libavcodec marks CORRUPT what it decoded before
+	 * its first IDR or recovery point; the pictures decoded after an IDR
+	 * but shown before it (CVWP2_TOSHIBA_E's first two) are not.
 	 */
-	pic->key = is_key(fr) || d->keyed;
+	pic->key = is_key(fr) ||
+		   (d->keyed && (!d->parser || !(fr->flags & AV_FRAME_FLAG_CORRUPT)));
 	pic->corrupt = corrupt_reason(fr);
 	return 0;
 }
