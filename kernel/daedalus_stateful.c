@@ -213,6 +213,37 @@ static int sf_enum_fmt_cap(struct file *file, void *priv,
 	return 0;
 }
 
+/*
+ * dev-decoder.rst, Querying capabilities 3: the coded sizes of a coded
+ * format, and for a raw one the pictures' sizes.  Those are the visible
+ * size to the pixel (CAPTURE's width and height only round it up to even),
+ * so GStreamer's v4l2videodec, which else probes the sizes by TRY_FMT and
+ * gets the stream's even one, finds the odd visible size of a 175x143
+ * stream among them and negotiates it.
+ */
+static int sf_enum_framesizes(struct file *file, void *priv,
+			      struct v4l2_frmsizeenum *fsize)
+{
+	struct daedalus_sf_ctx *ctx = file_to_sf_ctx(file);
+	u32 fourcc = fsize->pixel_format;
+
+	if (fsize->index)
+		return -EINVAL;
+	if (!sf_find(ctx->dev, fourcc) && fourcc != V4L2_PIX_FMT_NV12 &&
+	    fourcc != V4L2_PIX_FMT_YUV420 && fourcc != V4L2_PIX_FMT_P010)
+		return -EINVAL;
+	fsize->type = V4L2_FRMSIZE_TYPE_STEPWISE;
+	fsize->stepwise = (struct v4l2_frmsize_stepwise){
+		.min_width = DAEDALUS_SF_MIN_WIDTH,
+		.max_width = DAEDALUS_MAX_WIDTH,
+		.step_width = 1,
+		.min_height = DAEDALUS_SF_MIN_HEIGHT,
+		.max_height = DAEDALUS_MAX_HEIGHT,
+		.step_height = 1,
+	};
+	return 0;
+}
+
 static int sf_g_fmt(struct file *file, void *priv, struct v4l2_format *f)
 {
 	struct daedalus_sf_ctx *ctx = file_to_sf_ctx(file);
@@ -365,6 +396,7 @@ static int sf_subscribe_event(struct v4l2_fh *fh,
 
 static const struct v4l2_ioctl_ops daedalus_sf_ioctl_ops = {
 	.vidioc_querycap		= sf_querycap,
+	.vidioc_enum_framesizes		= sf_enum_framesizes,
 	.vidioc_enum_fmt_vid_out	= sf_enum_fmt_out,
 	.vidioc_enum_fmt_vid_cap	= sf_enum_fmt_cap,
 	.vidioc_g_fmt_vid_out_mplane	= sf_g_fmt,
