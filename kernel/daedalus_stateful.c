@@ -106,6 +106,19 @@ static const struct daedalus_sf_codec *sf_find(struct daedalus_dev *dev,
 /* ------------------------------------------------------------------ */
 /* Formats                                                              */
 
+/*
+ * The smallest OUTPUT buffer for a picture of @width x @height: 400 bytes a
+ * macroblock (H.264's bound, 3200 bits, A.3.1: a PCM picture is a little
+ * larger than the raw one) and room for the headers.  FFmpeg asks for half
+ * the raw picture (v4l2_context.c: v4l2_get_framesize_compressed()) and
+ * cuts what does not fit without a word: every picture of CVPCMNL1_SVA_C
+ * (PCM, 352x288: 106 KB, 76 KB asked) came out damaged.
+ */
+static u32 sf_coded_floor(u32 width, u32 height)
+{
+	return DIV_ROUND_UP(width, 16) * DIV_ROUND_UP(height, 16) * 400 + SZ_16K;
+}
+
 static void sf_fill_coded(struct v4l2_pix_format_mplane *pix, u32 pixelformat)
 {
 	u32 size = pix->plane_fmt[0].sizeimage;
@@ -119,6 +132,7 @@ static void sf_fill_coded(struct v4l2_pix_format_mplane *pix, u32 pixelformat)
 	pix->flags = 0;
 	if (!size)
 		size = DAEDALUS_SF_DEF_CODED;
+	size = max(size, sf_coded_floor(pix->width, pix->height));
 	pix->plane_fmt[0].sizeimage = clamp_t(u32, size, DAEDALUS_SF_MIN_CODED,
 					      DAEDALUS_SF_MAX_CODED);
 	pix->plane_fmt[0].bytesperline = 0;
