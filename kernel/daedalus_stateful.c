@@ -239,12 +239,15 @@ static int sf_enum_framesizes(struct file *file, void *priv,
 			      struct v4l2_frmsizeenum *fsize)
 {
 	struct daedalus_sf_ctx *ctx = file_to_sf_ctx(file);
+	unsigned int depth = sf_depth(ctx->cap_fmt.fmt.pix_mp.pixelformat);
 	u32 fourcc = fsize->pixel_format;
 
 	if (fsize->index)
 		return -EINVAL;
-	if (!sf_find(ctx->dev, fourcc) && fourcc != V4L2_PIX_FMT_NV12 &&
-	    fourcc != V4L2_PIX_FMT_YUV420 && fourcc != V4L2_PIX_FMT_P010)
+	/* The raw formats ENUM_FMT lists now (sf_enum_fmt_cap()). */
+	if (!sf_find(ctx->dev, fourcc) &&
+	    (depth > 8 ? fourcc != V4L2_PIX_FMT_P010 :
+	     fourcc != V4L2_PIX_FMT_NV12 && fourcc != V4L2_PIX_FMT_YUV420))
 		return -EINVAL;
 	fsize->type = V4L2_FRMSIZE_TYPE_STEPWISE;
 	fsize->stepwise = (struct v4l2_frmsize_stepwise){
