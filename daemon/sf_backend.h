@@ -32,7 +32,9 @@ struct dd_sf_picture {
 	struct dd_planar planes;	/* the visible rectangle, from its top left */
 	struct dd_sf_stream_format format;
 	uint64_t timestamp;	/* of the chunk in which the picture began */
-	int key;		/* decodable without an earlier picture */
+	int key;		/* decodable from the bytes pushed since open or
+				 * reset(): a resume point's picture, or one
+				 * decoded after it (even if shown before it) */
 	const char *corrupt;	/* why it is concealed or partial, or NULL */
 };
 

@@ -47,6 +47,7 @@ struct sf_dav1d {
 	const char *corrupt;		/* dav1d failed since the last picture */
 	unsigned int errors;		/* in a row */
 	int asked_again;		/* EAGAIN twice with no data between */
+	int keyed;			/* a unit with a key frame went in since reset */
 };
 
 static const char *sf_dav1d_unavailable(void)
@@ -142,6 +143,32 @@ static long next_unit(struct sf_dav1d *d)
 	}
 }
 
+/*
+ * Whether the @len bytes of whole OBUs at @data hold a key frame: a frame
+ * header (or frame) OBU whose uncompressed header begins with
+ * show_existing_frame 0 and frame_type KEY_FRAME (5.9.2; a reduced still
+ * picture header has neither bit, but its frames are all key frames).
+ */
+static int unit_has_key(const uint8_t *data, size_t len)
+{
+	struct dd_av1_obu_unit obu;
+	size_t at = 0, hdr;
+
+	while (at < len && dd_av1_obu_split(data + at, len - at, &obu) == 1) {
+		if (obu.type == 3 || obu.type == 6) {
+			hdr = 1 + ((data[at] >> 2) & 1);	/* extension */
+			while (hdr < obu.size && (data[at + hdr] & 0x80))
+				hdr++;		/* obu_size, leb128 */
+			hdr++;
+			if (hdr < obu.size && !(data[at + hdr] & 0x80) &&
+			    !((data[at + hdr] >> 5) & 3))
+				return 1;
+		}
+		at += obu.size;
+	}
+	return 0;
+}
+
 /* Makes the next whole unit d->data: 1, 0 when there is none, or -errno. */
 static int take_unit(struct sf_dav1d *d)
 {
@@ -158,6 +185,8 @@ static int take_unit(struct sf_dav1d *d)
 	if (!buf)
 		return -ENOMEM;
 	memcpy(buf, data, (size_t)n);
+	if (unit_has_key(data, (size_t)n))
+		d->keyed = 1;
 	d->data.m.timestamp = (int64_t)ts;
 	dd_sf_input_consume(&d->in, (size_t)n);
 	d->scanned = 0;
@@ -205,7 +234,14 @@ static int picture(struct sf_dav1d *d, struct dd_sf_picture *pic)
 		pic->planes.plane[i].stride = p->stride[i ? 1 : 0];
 	}
 	pic->timestamp = (uint64_t)p->m.timestamp;
-	pic->key = p->frame_hdr && p->frame_hdr->frame_type == DAV1D_FRAME_TYPE_KEY;
+	/*
+	 * dav1d decodes no frame whose references it lacks, so after a key
+	 * frame every picture is decodable from the reset on, even when that
+	 * key frame was not shown (svc-L2T1/L2T2 show only the upper spatial
+	 * layer's inter frames).
+	 */
+	pic->key = (p->frame_hdr && p->frame_hdr->frame_type == DAV1D_FRAME_TYPE_KEY) ||
+		   d->keyed;
 	pic->corrupt = d->corrupt;
 	d->corrupt = NULL;
 	return 0;
@@ -279,6 +315,7 @@ static void sf_dav1d_reset(void *decoder)
 	d->corrupt = NULL;
 	d->errors = 0;
 	d->asked_again = 0;
+	d->keyed = 0;
 }
 
 const struct dd_sf_backend dd_sf_backend_dav1d = {

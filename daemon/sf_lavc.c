@@ -60,6 +60,7 @@ struct sf_lavc {
 	uint64_t parsed_bytes;		/* stream offset of the parser's next packet */
 	int parser_flushed;		/* the parser gave its last packet */
 	int drain_sent;			/* the decoder was told the stream ended */
+	int keyed;			/* a key frame (H.264: IDR) was sent since reset */
 };
 
 static const struct sf_lavc_codec *codec_of(enum daedalus_codec codec)
@@ -213,6 +214,16 @@ static int send(struct sf_lavc *d, const uint8_t *data, size_t size, uint64_t ts
 	return 0;
 }
 
+/* Whether H.264 access unit @data holds an IDR slice (NAL type 5). */
+static int has_idr(const uint8_t *data, size_t size)
+{
+	for (size_t i = 0; i + 3 < size; i++)
+		if (!data[i] && !data[i + 1] && data[i + 2] == 1 &&
+		    (data[i + 3] & 0x1f) == 5)
+			return 1;
+	return 0;
+}
+
 /* Gives the parser what it holds; 1 when a packet went to the decoder. */
 static int feed_parsed(struct sf_lavc *d)
 {
@@ -250,8 +261,32 @@ static int feed_parsed(struct sf_lavc *d)
 	d->parsed_bytes += (size_t)out_size;
 	if (dd_sf_input_ts_at(&d->in, begin, &ts))
 		dd_dbg("sf h264: no chunk holds offset %llu", (unsigned long long)begin);
+	if (has_idr(out, (size_t)out_size))
+		d->keyed = 1;
 	used = send(d, out, (size_t)out_size, ts);
 	return used < 0 ? used : 1;
+}
+
+/*
+ * Whether VP8/VP9 frame @data (a superframe's first) is a key frame: the
+ * frame tag's bit 0 clear (RFC 6386 9.1), or frame_type 0 in a VP9
+ * uncompressed header not showing an existing frame.
+ */
+static int chunk_is_key(enum daedalus_codec codec, const uint8_t *data, size_t len)
+{
+	unsigned int profile, bit;
+
+	if (len < 3)
+		return 0;
+	if (codec == DAEDALUS_CODEC_VP8)
+		return !(data[0] & 1);
+	if ((data[0] >> 6) != 2)	/* frame_marker */
+		return 0;
+	profile = ((data[0] >> 5) & 1) | (((data[0] >> 4) & 1) << 1);
+	bit = profile == 3 ? 3 : 4;	/* profile 3 has a reserved bit */
+	if ((data[0] >> (bit - 1)) & 1)	/* show_existing_frame */
+		return 0;
+	return !((data[0] >> (bit - 2)) & 1);	/* frame_type */
 }
 
 /* Sends the next whole chunk; 1 when one went to the decoder. */
@@ -265,6 +300,8 @@ static int feed_chunk(struct sf_lavc *d)
 	if (!len)
 		return 0;
 	dd_sf_input_ts_at(&d->in, dd_sf_input_offset(&d->in), &ts);
+	if (chunk_is_key(d->codec->codec, data, len))
+		d->keyed = 1;
 	ret = send(d, data, len, ts);
 	dd_sf_input_consume(&d->in, len);
 	return ret < 0 ? ret : 1;
@@ -382,7 +419,17 @@ static int picture(struct sf_lavc *d, struct dd_sf_picture *pic)
 		p->plane[i].stride = fr->linesize[i];
 	}
 	pic->timestamp = (uint64_t)fr->pts;
-	pic->key = is_key(fr);
+	/*
+	 * Decodable from what came since reset: a key picture, or one decoded
+	 * after a key frame.  VP8/VP9: libavcodec gives no picture whose
+	 * references it lacks, so one after a key frame qualifies even if that
+	 * key frame was not shown (vp80-00-comprehensive-018 begins with a
+	 * hidden one).  H.264: libavcodec marks CORRUPT what it decoded before
+	 * its first IDR or recovery point; the pictures decoded after an IDR
+	 * but shown before it (CVWP2_TOSHIBA_E's first two) are not.
+	 */
+	pic->key = is_key(fr) ||
+		   (d->keyed && (!d->parser || !(fr->flags & AV_FRAME_FLAG_CORRUPT)));
 	pic->corrupt = corrupt_reason(fr);
 	return 0;
 }
@@ -449,7 +496,7 @@ static void sf_lavc_reset(void *decoder)
 	d->in.failed = open_parser(d);
 	av->avcodec_flush_buffers(d->avctx);
 	d->parsed_bytes = 0;
-	d->parser_flushed = d->drain_sent = 0;
+	d->parser_flushed = d->drain_sent = d->keyed = 0;
 }
 
 const struct dd_sf_backend dd_sf_backend_lavc = {

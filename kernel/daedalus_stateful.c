@@ -106,6 +106,19 @@ static const struct daedalus_sf_codec *sf_find(struct daedalus_dev *dev,
 /* ------------------------------------------------------------------ */
 /* Formats                                                              */
 
+/*
+ * The smallest OUTPUT buffer for a picture of @width x @height: 400 bytes a
+ * macroblock (H.264's bound, 3200 bits, A.3.1: a PCM picture is a little
+ * larger than the raw one) and room for the headers.  FFmpeg asks for half
+ * the raw picture (v4l2_context.c: v4l2_get_framesize_compressed()) and
+ * cuts what does not fit without a word: every picture of CVPCMNL1_SVA_C
+ * (PCM, 352x288: 106 KB, 76 KB asked) came out damaged.
+ */
+static u32 sf_coded_floor(u32 width, u32 height)
+{
+	return DIV_ROUND_UP(width, 16) * DIV_ROUND_UP(height, 16) * 400 + SZ_16K;
+}
+
 static void sf_fill_coded(struct v4l2_pix_format_mplane *pix, u32 pixelformat)
 {
 	u32 size = pix->plane_fmt[0].sizeimage;
@@ -119,6 +132,7 @@ static void sf_fill_coded(struct v4l2_pix_format_mplane *pix, u32 pixelformat)
 	pix->flags = 0;
 	if (!size)
 		size = DAEDALUS_SF_DEF_CODED;
+	size = max(size, sf_coded_floor(pix->width, pix->height));
 	pix->plane_fmt[0].sizeimage = clamp_t(u32, size, DAEDALUS_SF_MIN_CODED,
 					      DAEDALUS_SF_MAX_CODED);
 	pix->plane_fmt[0].bytesperline = 0;
@@ -211,6 +225,40 @@ static int sf_enum_fmt_cap(struct file *file, void *priv,
 	if (f->index > 1)
 		return -EINVAL;
 	f->pixelformat = f->index ? V4L2_PIX_FMT_YUV420 : V4L2_PIX_FMT_NV12;
+	return 0;
+}
+
+/*
+ * dev-decoder.rst, Querying capabilities 3: the coded sizes of a coded
+ * format, and for a raw one the pictures' sizes.  Those are the visible
+ * size to the pixel (CAPTURE's width and height only round it up to even),
+ * so GStreamer's v4l2videodec, which else probes the sizes by TRY_FMT and
+ * gets the stream's even one, finds the odd visible size of a 175x143
+ * stream among them and negotiates it.
+ */
+static int sf_enum_framesizes(struct file *file, void *priv,
+			      struct v4l2_frmsizeenum *fsize)
+{
+	struct daedalus_sf_ctx *ctx = file_to_sf_ctx(file);
+	unsigned int depth = sf_depth(ctx->cap_fmt.fmt.pix_mp.pixelformat);
+	u32 fourcc = fsize->pixel_format;
+
+	if (fsize->index)
+		return -EINVAL;
+	/* The raw formats ENUM_FMT lists now (sf_enum_fmt_cap()). */
+	if (!sf_find(ctx->dev, fourcc) &&
+	    (depth > 8 ? fourcc != V4L2_PIX_FMT_P010 :
+	     fourcc != V4L2_PIX_FMT_NV12 && fourcc != V4L2_PIX_FMT_YUV420))
+		return -EINVAL;
+	fsize->type = V4L2_FRMSIZE_TYPE_STEPWISE;
+	fsize->stepwise = (struct v4l2_frmsize_stepwise){
+		.min_width = DAEDALUS_SF_MIN_WIDTH,
+		.max_width = DAEDALUS_MAX_WIDTH,
+		.step_width = 1,
+		.min_height = DAEDALUS_SF_MIN_HEIGHT,
+		.max_height = DAEDALUS_MAX_HEIGHT,
+		.step_height = 1,
+	};
 	return 0;
 }
 
@@ -366,6 +414,7 @@ static int sf_subscribe_event(struct v4l2_fh *fh,
 
 static const struct v4l2_ioctl_ops daedalus_sf_ioctl_ops = {
 	.vidioc_querycap		= sf_querycap,
+	.vidioc_enum_framesizes		= sf_enum_framesizes,
 	.vidioc_enum_fmt_vid_out	= sf_enum_fmt_out,
 	.vidioc_enum_fmt_vid_cap	= sf_enum_fmt_cap,
 	.vidioc_g_fmt_vid_out_mplane	= sf_g_fmt,

@@ -89,6 +89,9 @@ static int pull_all(const struct dd_sf_backend *b, void *dec, struct sf_run *run
 			run->ts = ts;
 		}
 		run->ts[run->npics++] = pic.timestamp;
+		run->keyed |= pic.key;
+		if (!run->keyed)
+			run->keyless++;
 		hash_picture(md5, &pic);
 		if (run->npics == 1)
 			peek(b, dec, run, told, have);

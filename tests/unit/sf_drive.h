@@ -26,6 +26,9 @@ struct sf_run {
 	int peek_differs;	/* a format peek_format() told was not first's */
 	int err;		/* the first negative errno of the backend, or 0 */
 	int not_drained;	/* pull() never said DRAINED */
+	int keyless;		/* pictures before the first with key set (the
+				 * stateful context drops them as undecodable) */
+	int keyed;		/* a picture with key set came */
 };
 
 /* sf_run()s so far, and runs that gave the md5 asked (sf_md5_is()). */

@@ -4,7 +4,8 @@
  * payloads one after the other make the OBU stream (Section 5), fed a
  * temporal unit per chunk and cut at random points (some also at every
  * byte): the suite's md5, and every picture carries the timestamp of the
- * chunk its unit began in, in the order of the unit-per-chunk run.  A
+ * chunk its unit began in, in the order of the unit-per-chunk run; none
+ * comes before one that counts as a resume point (key).  A
  * truncated stream, an OBU over 64 MiB, a bad OBU header fail the stream
  * with -EBADMSG (no crash; ASan clean), and reset() makes it usable again.
  */
@@ -51,6 +52,14 @@ static void test_vector(const struct h264_vector *v, int index)
 			v->name, whole.md5, v->md5, whole.err);
 	CHECK_STR(whole.md5, v->md5);
 	CHECK_EQ(whole.err, 0);
+	/*
+	 * No picture before one the stateful context takes as a resume point
+	 * (key): svc-L2T1/L2T2 show only the upper spatial layer, whose frames
+	 * are all inter frames on a key frame of the lower one.
+	 */
+	if (whole.keyless)
+		printf("%s: %d pictures before the first key one\n", v->name, whole.keyless);
+	CHECK_EQ(whole.keyless, 0);
 	units = malloc((size_t)ntu * sizeof(*units));
 	order = calloc((size_t)whole.npics + 1, sizeof(*order));
 	for (i = 0; i < ntu; i++)

@@ -9,6 +9,10 @@
  * start code, in the display order of the whole-frame run.  VP8, VP9: one
  * IVF frame per chunk, the suite's md5, timestamps rising.  peek_format()
  * tells the first picture's format, for H.264 before that picture is out.
+ * No picture of a whole stream comes before one the stateful context
+ * takes as a resume point (key): CVWP2/3_TOSHIBA_E show two pictures
+ * decoded after the IDR before it, vp80-00-comprehensive-018 hides its key
+ * frame; begun at frame 40, BA_MW_D has none before its next IDR.
  * Then every vector of the suites, whole frames and (H.264) one random
  * cut; the 4:4:4 one fails with -ENOTSUP.  Garbage with no start code
  * fails the stream at 64 MiB, and reset() recovers.
@@ -44,6 +48,7 @@ static const struct vpx_vector vpx_vectors[] = {
 	{ "VP8-TEST-VECTORS", "vp80-00-comprehensive-001", DAEDALUS_CODEC_VP8 },
 	{ "VP8-TEST-VECTORS", "vp80-05-sharpness-1438", DAEDALUS_CODEC_VP8 },
 	{ "VP8-TEST-VECTORS", "vp80-03-segmentation-1437", DAEDALUS_CODEC_VP8 },
+	{ "VP8-TEST-VECTORS", "vp80-00-comprehensive-018", DAEDALUS_CODEC_VP8 },	/* hidden key frame */
 	{ "VP9-TEST-VECTORS", "vp90-2-10-show-existing-frame.webm", DAEDALUS_CODEC_VP9 },
 	{ "VP9-LIBVPX-GEN", "odd-size-199x131", DAEDALUS_CODEC_VP9 },
 	{ "VP9-LIBVPX-GEN", "resize-dynamic-rt", DAEDALUS_CODEC_VP9 },
@@ -86,6 +91,9 @@ static void test_h264(const struct h264_vector *vp, int full)
 		      s.nframes, &whole));
 	CHECK(sf_md5_is(&whole, v.md5));
 	CHECK_EQ(whole.npics, s.nframes);
+	if (whole.keyless)
+		printf("%s: %d pictures before the first key one\n", name, whole.keyless);
+	CHECK_EQ(whole.keyless, 0);
 	CHECK(!whole.peek_differs);
 	if (!strcmp(name, "BA1_Sony_D"))
 		CHECK(whole.peeked);
@@ -169,6 +177,14 @@ static void test_vpx(const struct h264_vector *v, enum daedalus_codec codec,
 	CHECK(!run.peek_differs);
 	for (i = 1; i < run.npics; i++)
 		CHECK(run.ts[i] > run.ts[i - 1]);
+	/*
+	 * Every picture is a resume point's or follows one (the stateful
+	 * context drops those before the first key picture): a hidden key
+	 * frame (vp80-00-comprehensive-018) makes the shown ones after it so.
+	 */
+	if (run.keyless)
+		printf("%s: %d pictures before the first key one\n", v->name, run.keyless);
+	CHECK_EQ(run.keyless, 0);
 	if (full)
 		printf("%s: %d pictures of %d frames, %ux%u, depth %u\n", v->name,
 		       run.npics, n, run.first.width, run.first.height,
@@ -176,6 +192,63 @@ static void test_vpx(const struct h264_vector *v, enum daedalus_codec codec,
 	sf_run_free(&run);
 	free(data);
 	free(end);
+}
+
+/* Whether frame @i of @s (bytes [b, e) of @data) holds an IDR slice. */
+static int frame_has_idr(const uint8_t *data, size_t b, size_t e)
+{
+	for (size_t i = b; i + 3 < e; i++)
+		if (!data[i] && !data[i + 1] && data[i + 2] == 1 && (data[i + 3] & 0x1f) == 5)
+			return 1;
+	return 0;
+}
+
+/*
+ * A stream begun mid-way (a seek: 55-sf-h264 starts BA_MW_D at frame 40,
+ * after its parameter sets): no picture decoded before the next IDR counts
+ * as key (libavcodec gives none of them here), every one from the IDR on
+ * is there.
+ */
+static void test_mid_start(const struct h264_vector *v, int from)
+{
+	struct h264_stream s;
+	struct sf_run run;
+	size_t size, hdr = 0, *end;
+	int n, idr = -1, before = 0;
+	uint8_t *data = sf_file_load(v->path, &size), *cut;
+
+	CHECK(data && !h264_stream_load(&s, v->path));
+	if (!data)
+		return;
+	CHECK(s.nframes > from);
+	for (int i = from; i < s.nframes && idr < 0; i++)
+		if (frame_has_idr(data, s.frame_end[i - 1], s.frame_end[i]))
+			idr = i;
+	CHECK(idr > from);
+	/* The parameter sets (all before the first slice), then frame @from on. */
+	while (hdr + 3 < size && !(!data[hdr] && !data[hdr + 1] && data[hdr + 2] == 1 &&
+				   ((data[hdr + 3] & 0x1f) == 1 || (data[hdr + 3] & 0x1f) == 5)))
+		hdr++;
+	n = s.nframes - from;
+	cut = malloc(hdr + size - s.frame_end[from - 1]);
+	end = malloc(n * sizeof(*end));
+	memcpy(cut, data, hdr);
+	memcpy(cut + hdr, data + s.frame_end[from - 1], size - s.frame_end[from - 1]);
+	for (int i = 0; i < n; i++)
+		end[i] = hdr + (from + i == s.nframes - 1 ? size : s.frame_end[from + i]) -
+			 s.frame_end[from - 1];
+	CHECK(!sf_run(&dd_sf_backend_lavc, DAEDALUS_CODEC_H264, cut, end, n, &run));
+	for (int k = 0; k < run.npics; k++)
+		before += run.ts[k] < SF_TS(idr - from);
+	printf("%s from frame %d: %d pictures, %d decoded before the IDR at %d, %d before the first key one\n",
+	       v->name, from, run.npics, before, idr, run.keyless);
+	CHECK_EQ(run.keyless, before);
+	CHECK(run.npics >= s.nframes - idr);
+	sf_run_free(&run);
+	free(end);
+	free(cut);
+	h264_stream_free(&s);
+	free(data);
 }
 
 /* Vector @name of @suite, or NULL (the suite's list in *@list: free it). */
@@ -302,6 +375,13 @@ int main(void)
 		test_h264(&v, 1);
 		if (!i)
 			test_garbage(&v);
+	}
+	{
+		struct h264_vector v;
+
+		CHECK(!h264_vector_find(dir, "BA_MW_D", &v));
+		if (!h264_vector_find(dir, "BA_MW_D", &v))
+			test_mid_start(&v, 40);
 	}
 	for (size_t i = 0; i < sizeof(vpx_vectors) / sizeof(vpx_vectors[0]); i++) {
 		struct h264_vector *list;
