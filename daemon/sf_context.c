@@ -232,6 +232,7 @@ static void apply_cmd(struct dd_sf_context *ctx, struct dd_sf_record *rec)
 	case DAEDALUS_SF_CMD_START:
 		ctx->stopped = 0;
 		ctx->owe_last = 0;
+		ctx->drc = 0;
 		break;
 	case DAEDALUS_SF_CMD_RESET:
 		/* The kernel took back every chunk it sent: none is answered. */
@@ -263,7 +264,13 @@ static void apply_cmd(struct dd_sf_context *ctx, struct dd_sf_record *rec)
 		ctx->written = NULL;
 		ctx->owe_last = 0;
 		ctx->stopped = 0;
-		if (ctx->draining)
+		/*
+		 * It aborts a drain, but not one that met a resolution
+		 * change: the client reallocates for the change and the
+		 * drain still ends with LAST (the kernel keeps it as well:
+		 * daedalus_sf_cap_off()).
+		 */
+		if (ctx->draining && !ctx->drc)
 			ctx->drain_cancelled = 1;
 		break;
 	case DAEDALUS_SF_CMD_FORMAT:
@@ -278,8 +285,10 @@ static void apply_cmd(struct dd_sf_context *ctx, struct dd_sf_record *rec)
 		ctx->have_format = 1;
 		ctx->format_pending = 0;
 		/* Resolution change: LAST first, the new pictures after START. */
-		if (cmd->drc)
+		if (cmd->drc) {
 			ctx->owe_last = 1;
+			ctx->drc = 1;
+		}
 		break;
 	}
 	answer(ctx, DAEDALUS_SF_CMD_DONE, rec->seq, 0);
@@ -328,6 +337,11 @@ static void report_format(struct dd_sf_context *ctx,
 {
 	struct daedalus_sf_answer ans;
 
+	/*
+	 * A picture held back to carry a drain's LAST is the last of the old
+	 * format: out now, before a resolution change's LAST can pass it.
+	 */
+	answer_written(ctx, 0);
 	dd_sf_answer_init(&ans, DAEDALUS_SF_SOURCE_CHANGE, ctx->last_chunk,
 			  ctx->ctx_id, ctx->seen_seq);
 	to_answer_format(&ans.format, f);

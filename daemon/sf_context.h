@@ -77,6 +77,7 @@ struct dd_sf_context {
 	int drain_cancelled;	/* CAPTURE_OFF or RESET meanwhile: no LAST */
 	int owe_last;		/* the next lend goes back empty with LAST */
 	int stopped;		/* LAST given: pictures wait for START */
+	int drc;		/* FORMAT{drc=1} came, no START since */
 
 	int reported;		/* SOURCE_CHANGE sent with reported_format */
 	int format_pending;	/* and no FORMAT for it yet */

@@ -329,7 +329,8 @@ struct dma_buf *daedalus_buf_dmabuf(struct vb2_v4l2_buffer *vbuf);
 void daedalus_fill_buf(struct daedalus_buf *out, struct vb2_v4l2_buffer *vbuf,
 		       bool bitstream);
 void daedalus_fill_picture(u32 fourcc, u32 width, u32 height,
-			   unsigned int align, struct v4l2_pix_format_mplane *pix);
+			   unsigned int align, bool spare,
+			   struct v4l2_pix_format_mplane *pix);
 int daedalus_buf_out_validate(struct vb2_buffer *vb);
 
 /* daedalus_dec.c */

@@ -81,13 +81,19 @@ void daedalus_fill_buf(struct daedalus_buf *out, struct vb2_v4l2_buffer *vbuf,
 
 /*
  * Fill @pix with the CAPTURE layout of @fourcc for @width x @height, both
- * rounded up to @align: luma stride ALIGN(width, 128), and spare room
- * after the picture.
+ * rounded up to @align: luma stride ALIGN(width, 128), and with @spare,
+ * spare room after the picture (the stateless node's decoders write in
+ * place and over-read past the last plane).  Without it sizeimage is the
+ * planes' size exactly: GStreamer's v4l2videodec sizes its pool by the
+ * planes and, at a flushing seek, discards a CAPTURE buffer of any other
+ * size, which deadlocks it (gstv4l2bufferpool.c: _flush() holds the pool
+ * lock over _streamoff(), whose freed buffer resurrects and requeues one).
  */
 void daedalus_fill_picture(u32 fourcc, u32 width, u32 height,
-			   unsigned int align, struct v4l2_pix_format_mplane *pix)
+			   unsigned int align, bool spare,
+			   struct v4l2_pix_format_mplane *pix)
 {
-	u32 bpl, spare;
+	u32 bpl, room;
 
 	width = ALIGN(clamp(width, 1U, DAEDALUS_MAX_WIDTH), align);
 	height = ALIGN(clamp(height, 1U, DAEDALUS_MAX_HEIGHT), align);
@@ -96,9 +102,11 @@ void daedalus_fill_picture(u32 fourcc, u32 width, u32 height,
 	pix->width = width;
 	pix->field = V4L2_FIELD_NONE;
 	bpl = pix->plane_fmt[0].bytesperline;
-	spare = max_t(u32, 2 * bpl, PAGE_SIZE);
-	pix->plane_fmt[0].sizeimage = PAGE_ALIGN(pix->plane_fmt[0].sizeimage +
-						 spare);
+	if (spare) {
+		room = max_t(u32, 2 * bpl, PAGE_SIZE);
+		pix->plane_fmt[0].sizeimage =
+			PAGE_ALIGN(pix->plane_fmt[0].sizeimage + room);
+	}
 	memset(pix->plane_fmt[0].reserved, 0,
 	       sizeof(pix->plane_fmt[0].reserved));
 	pix->flags = 0;

@@ -113,6 +113,7 @@ struct daedalus_sf_ctx {
 	bool draining;			/* STOP until LAST */
 	bool stopped;			/* LAST given, until START */
 	bool drc;			/* FORMAT{drc=1} until LAST */
+	bool drc_restart;		/* FORMAT{drc=1} sent, no START since */
 	bool next_cap_last;		/* the next CAPTURE buffer: empty LAST */
 	bool drain_owed;		/* DRAIN waits for drain_chunks */
 	unsigned int drain_chunks;	/* chunks queued before STOP, unsent */

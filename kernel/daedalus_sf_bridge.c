@@ -221,9 +221,20 @@ static void sf_queue_eos(struct daedalus_sf_ctx *ctx)
 	v4l2_event_queue_fh(&ctx->fh, &eos);
 }
 
-/* A LAST went to the client (or is owed to the next buffer). */
+/*
+ * A LAST went to the client (or is owed to the next buffer).  During a
+ * resolution change it is the change's: a drain begun before goes on once
+ * the client restarted CAPTURE, and its own LAST comes later
+ * (dev-decoder.rst, Drain 2: the change is handled "before continuing
+ * with the drain sequence").
+ */
 static void sf_last_given_locked(struct daedalus_sf_ctx *ctx)
 {
+	if (ctx->drc) {
+		ctx->drc = false;
+		ctx->stopped = true;
+		return;
+	}
 	if (ctx->draining)
 		sf_queue_eos(ctx);
 	ctx->draining = false;
@@ -242,6 +253,9 @@ static void sf_fail_stream_locked(struct daedalus_sf_ctx *ctx, const char *why)
 	struct daedalus_sf_rec *rec, *tmp;
 	bool last = ctx->draining || ctx->drc;
 
+	/* One LAST ends both a resolution change and a drain around it. */
+	ctx->drc = false;
+	ctx->drc_restart = false;
 	list_for_each_entry_safe(rec, tmp, &ctx->chunks, node)
 		sf_chunk_done_locked(rec, VB2_BUF_STATE_ERROR);
 	list_for_each_entry_safe(rec, tmp, &ctx->cmds, node)
@@ -308,6 +322,7 @@ static void sf_post_locked(struct daedalus_sf_ctx *ctx,
 			   struct daedalus_sf_rec *rec, struct list_head *list)
 {
 	struct daedalus_bridge *br = sf_bridge(ctx);
+	bool owed = sf_owed_locked(ctx);
 	u64 seq = ++br->next_seq;
 
 	rec->state = DAEDALUS_SF_REC_QUEUED;
@@ -329,7 +344,13 @@ static void sf_post_locked(struct daedalus_sf_ctx *ctx,
 	list_add_tail(&rec->node, list);
 	list_add_tail(&rec->entry.node, &br->pending);
 	wake_up_interruptible(&br->wq);
-	sf_rearm_locked(ctx);
+	/*
+	 * A daemon that owes an answer already keeps its deadline: only its
+	 * own progress (a fetch, an answer) moves it, so a client that keeps
+	 * queueing cannot keep a stopped daemon's stream from failing.
+	 */
+	if (!owed || !delayed_work_pending(&ctx->watchdog))
+		sf_rearm_locked(ctx);
 }
 
 /* A free command record, or NULL (DAEDALUS_SF_MAX_CMDS unanswered). */
@@ -542,6 +563,7 @@ void daedalus_sf_cap_on(struct daedalus_sf_ctx *ctx,
 	ctx->cap_on = true;
 	ctx->cap_seqno = 0;
 	ctx->stopped = false;
+	ctx->drc_restart = false;
 	if (ctx->format_known &&
 	    (ctx->layout.pixelformat != pix->pixelformat ||
 	     ctx->layout.bytesperline != pix->plane_fmt[0].bytesperline ||
@@ -557,7 +579,13 @@ void daedalus_sf_cap_on(struct daedalus_sf_ctx *ctx,
 	spin_unlock(&br->lock);
 }
 
-/* STREAMOFF(CAPTURE): every lend back ERROR, drain and DRC forgotten. */
+/*
+ * STREAMOFF(CAPTURE): every lend back ERROR, the DRC forgotten.  It aborts
+ * a drain (dev-decoder.rst, Drain note), except one begun before a
+ * resolution change that waits for its restart: the client reallocates
+ * CAPTURE as the change asks and the drain still ends with LAST (Drain 2;
+ * the daemon keeps it too, daemon/sf_context.c: CAPTURE_OFF).
+ */
 void daedalus_sf_cap_off(struct daedalus_sf_ctx *ctx)
 {
 	struct daedalus_bridge *br = sf_bridge(ctx);
@@ -567,9 +595,11 @@ void daedalus_sf_cap_off(struct daedalus_sf_ctx *ctx)
 	ctx->cap_on = false;
 	list_for_each_entry_safe(rec, tmp, &ctx->lends, node)
 		sf_lend_done_locked(rec, VB2_BUF_STATE_ERROR, 0, false, NULL);
-	ctx->draining = false;
-	ctx->drain_owed = false;
-	ctx->drain_chunks = 0;
+	if (!ctx->drc_restart) {
+		ctx->draining = false;
+		ctx->drain_owed = false;
+		ctx->drain_chunks = 0;
+	}
 	ctx->stopped = false;
 	ctx->drc = false;
 	ctx->next_cap_last = false;
@@ -600,20 +630,25 @@ int daedalus_sf_stop(struct daedalus_sf_ctx *ctx)
 	return ret;
 }
 
-/* V4L2_DEC_CMD_START. */
+/*
+ * V4L2_DEC_CMD_START: refused during a drain (dev-decoder.rst, Drain
+ * note), except to resume after the LAST of a resolution change met
+ * during it (Dynamic Resolution Change: "or ... V4L2_DEC_CMD_START").
+ */
 int daedalus_sf_start(struct daedalus_sf_ctx *ctx)
 {
 	struct daedalus_bridge *br = sf_bridge(ctx);
 	int ret;
 
 	spin_lock(&br->lock);
-	if (ctx->draining) {
+	if (ctx->draining && !(ctx->drc_restart && ctx->stopped)) {
 		ret = -EBUSY;
 	} else {
 		ret = sf_cmd_locked(ctx, DAEDALUS_SF_CMD_START);
 		if (!ret) {
 			ctx->stopped = false;
 			ctx->drc = false;
+			ctx->drc_restart = false;
 			ctx->next_cap_last = false;
 			daedalus_sf_pump_locked(ctx);
 		}
@@ -648,9 +683,12 @@ bool daedalus_sf_awaiting_capture(struct daedalus_sf_ctx *ctx)
 }
 
 /*
- * A resolution change is under way (its event queued, its LAST not yet
- * given): the CAPTURE buffers of the old format stay queueable, the daemon
- * still writes old-format pictures into them and ends with LAST.
+ * A resolution change is under way (its event queued, CAPTURE not yet
+ * restarted): the CAPTURE buffers of the old format stay queueable.
+ * Before the LAST the daemon still writes old-format pictures into them;
+ * after it the client may still give back buffers it dequeued before the
+ * LAST (FFmpeg and sfclient do, from other threads or before reading the
+ * event), which wait for STREAMOFF or START.
  */
 bool daedalus_sf_in_drc(struct daedalus_sf_ctx *ctx)
 {
@@ -658,7 +696,7 @@ bool daedalus_sf_in_drc(struct daedalus_sf_ctx *ctx)
 	bool drc;
 
 	spin_lock(&br->lock);
-	drc = ctx->drc;
+	drc = ctx->drc || ctx->drc_restart;
 	spin_unlock(&br->lock);
 	return drc;
 }
@@ -711,6 +749,8 @@ void daedalus_sf_send_format(struct daedalus_sf_ctx *ctx, u32 gen,
 	if (event)
 		v4l2_event_queue_fh(&ctx->fh, &sc_event);
 	ctx->drc = drc;
+	if (drc)
+		ctx->drc_restart = true;
 	sf_format_post_locked(ctx, rec, pix, drc);
 	daedalus_sf_pump_locked(ctx);
 out:

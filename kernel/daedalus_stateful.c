@@ -21,8 +21,8 @@
 
 /*
  * Off by default: GStreamer's playbin prefers the stateful element (same
- * rank, first by name), and a flushing seek through it still hangs
- * (docs/conformance.md, "The stateful node").
+ * rank, first by name), and resolution changes through it are not right
+ * yet (docs/conformance.md, "Stateful node").
  */
 bool daedalus_stateful;
 module_param_named(stateful, daedalus_stateful, bool, 0444);
@@ -158,8 +158,9 @@ static void sf_fill_cap(struct daedalus_sf_ctx *ctx, u32 fourcc,
 {
 	struct v4l2_pix_format_mplane *out = &ctx->out_fmt.fmt.pix_mp;
 
+	/* No spare room: the daemon copies its pictures in, within the planes. */
 	daedalus_fill_picture(fourcc, ctx->visible.width, ctx->visible.height,
-			      2, pix);
+			      2, false, pix);
 	pix->colorspace = out->colorspace;
 	pix->xfer_func = out->xfer_func;
 	pix->ycbcr_enc = out->ycbcr_enc;

@@ -78,7 +78,7 @@ static void daedalus_fill_decoded(const struct daedalus_codec_desc *desc,
 				  struct v4l2_pix_format_mplane *pix)
 {
 	v4l2_apply_frmsize_constraints(&width, &height, &daedalus_frmsize);
-	daedalus_fill_picture(fourcc, width, height, desc->align, pix);
+	daedalus_fill_picture(fourcc, width, height, desc->align, true, pix);
 }
 
 /* Derive CAPTURE from OUTPUT and the bit depth of the current controls. */

@@ -104,6 +104,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=30)
     ap.add_argument("--capture-first", action="store_true")
     ap.add_argument("--no-drain", action="store_true")
+    ap.add_argument("--pace", type=float, default=0,
+                    help="queue at most one chunk every PACE seconds")
     a = ap.parse_args()
 
     data = open(a.file, "rb").read()
@@ -140,12 +142,15 @@ def main():
     t0_wall = 0.0
     first_err = -1.0
     nxt = 0
+    next_at = 0.0
     drained = False
     streaming = False
     start = time.monotonic()
     end = "timeout"
     while time.monotonic() - start < a.timeout:
-        while out.free and nxt < len(chunks):
+        while out.free and nxt < len(chunks) and time.monotonic() >= next_at:
+            if a.pace:
+                next_at = time.monotonic() + a.pace
             i = out.free.pop()
             ch = chunks[nxt]
             out.maps[i][0:len(ch)] = ch

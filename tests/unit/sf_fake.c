@@ -14,6 +14,8 @@ struct fake {
 	unsigned int resets;
 };
 
+unsigned int dd_sf_fake_hold = 1;
+
 static int fake_open(void **d, const struct dd_sf_config *cfg)
 {
 	(void)cfg;
@@ -54,8 +56,8 @@ static int fake_pull(void *d, struct dd_sf_picture *pic)
 	struct fake *f = d;
 	uint8_t b;
 
-	/* The newest byte waits for the next unless the input ended. */
-	if (f->next + (f->ended ? 0 : 1) >= f->n)
+	/* The newest bytes wait for more unless the input ended. */
+	if (f->next + (f->ended ? 0 : dd_sf_fake_hold) >= f->n)
 		return f->ended && f->next == f->n ? DD_SF_DRAINED : DD_SF_NEED_INPUT;
 	b = f->bytes[f->next];
 	memset(pic, 0, sizeof(*pic));

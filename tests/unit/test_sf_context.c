@@ -6,6 +6,7 @@
  * display order and timestamps, backpressure, drain with LAST on the last
  * picture or an empty LAST, START, seek (RESET: nothing until a key
  * frame), resolution change (LAST first, the new pictures after START),
+ * a drain across a resolution change (its LAST after the change's),
  * CAPTURE_OFF keeping a decoded picture, refused chunks and lends, and the
  * IDLE rule (said once, and only when nothing can be done).
  * The fake stream decoder is sf_fake.c's.
@@ -344,6 +345,97 @@ static void test_resolution_change(void)
 	dd_sf_context_fini(&ctx);
 }
 
+/*
+ * A drain that meets a resolution change (dev-decoder.rst, Drain 2): the
+ * picture held back for the drain's LAST goes out before the change, the
+ * change's LAST comes, the client reallocates (CAPTURE_OFF, START) and the
+ * drain still ends with LAST on its last picture.  59-sf-resolution-change
+ * lost both (GStreamer's v4l2h264dec sends STOP at EOS, before the last
+ * part's change shows).
+ */
+static void test_drain_across_resolution_change(void)
+{
+	struct dd_sf_context ctx;
+	uint64_t c, d, f, s, l[5];
+	const struct daedalus_sf_answer *a;
+
+	dd_sf_fake_backend.peek_format = NULL;
+	dd_sf_fake_hold = 2;
+	fresh(&ctx);
+	l[0] = lend(&ctx, 0);
+	c = chunk(&ctx, "KKK", 1, DAEDALUS_SF_NEW_STREAM);
+	run(&ctx);
+	EXPECT(CHUNK_DONE, c);
+	CHECK_EQ(EXPECT(SOURCE_CHANGE, c)->format.width, 16);
+	EXPECT_IDLE();
+	f = cmd(&ctx, DAEDALUS_SF_CMD_FORMAT, 16, 0);
+	run(&ctx);
+	EXPECT(CMD_DONE, f);
+	EXPECT_PICTURE(l[0], 'K', 1, 0);
+	EXPECT_IDLE();
+
+	/* STOP after the bytes of the change: DRAIN behind them. */
+	l[1] = lend(&ctx, 1);
+	l[2] = lend(&ctx, 2);
+	c = chunk(&ctx, "B", 2, 0);
+	d = cmd(&ctx, DAEDALUS_SF_CMD_DRAIN, 0, 0);
+	run(&ctx);
+	EXPECT(CHUNK_DONE, c);
+	EXPECT_PICTURE(l[1], 'K', 1, 0);
+	EXPECT(CMD_DONE, d);
+	/* The last 16x16 picture, drained, before the change is told. */
+	CHECK_EQ(EXPECT_PICTURE(l[2], 'K', 1, 0)->format_seq, 16);
+	CHECK_EQ(EXPECT(SOURCE_CHANGE, c)->format.width, 32);
+	EXPECT_IDLE();
+
+	f = cmd(&ctx, DAEDALUS_SF_CMD_FORMAT, 32, 1);
+	l[3] = lend(&ctx, 3);
+	run(&ctx);
+	EXPECT(CMD_DONE, f);
+	a = EXPECT(PICTURE, l[3]);	/* the change's LAST */
+	CHECK_EQ(a->flags, DAEDALUS_SF_LAST);
+	CHECK_EQ(a->bytesused, 0);
+	EXPECT_IDLE();
+
+	/* Reallocation: the drain goes on and ends with LAST. */
+	s = cmd(&ctx, DAEDALUS_SF_CMD_CAPTURE_OFF, 0, 0);
+	run(&ctx);
+	EXPECT(CMD_DONE, s);
+	EXPECT_IDLE();
+	l[4] = lend(&ctx, 4);
+	s = cmd(&ctx, DAEDALUS_SF_CMD_START, 0, 0);
+	run(&ctx);
+	EXPECT(CMD_DONE, s);
+	a = EXPECT_PICTURE(l[4], 'B', 2, DAEDALUS_SF_LAST);
+	CHECK_EQ(a->format_seq, 32);
+	EXPECT_IDLE();
+	CHECK_EQ(ctx.drains, 1);
+
+	/* Without a resolution change CAPTURE_OFF still aborts a drain. */
+	c = chunk(&ctx, "BBB", 3, 0);
+	l[0] = lend(&ctx, 0);
+	run(&ctx);
+	EXPECT(CHUNK_DONE, c);
+	EXPECT_IDLE();		/* stopped after the LAST */
+	s = cmd(&ctx, DAEDALUS_SF_CMD_START, 0, 0);
+	d = cmd(&ctx, DAEDALUS_SF_CMD_DRAIN, 0, 0);
+	run(&ctx);
+	EXPECT(CMD_DONE, s);
+	EXPECT_PICTURE(l[0], 'B', 3, 0);
+	EXPECT(CMD_DONE, d);
+	EXPECT_IDLE();		/* the next 'B' waits for a lend */
+	s = cmd(&ctx, DAEDALUS_SF_CMD_CAPTURE_OFF, 0, 0);
+	l[1] = lend(&ctx, 1);
+	l[2] = lend(&ctx, 2);
+	run(&ctx);
+	EXPECT(CMD_DONE, s);
+	EXPECT_PICTURE(l[1], 'B', 3, 0);
+	EXPECT_PICTURE(l[2], 'B', 3, 0);	/* no LAST: aborted */
+	EXPECT_IDLE();
+	dd_sf_fake_hold = 1;
+	dd_sf_context_fini(&ctx);
+}
+
 /* Refused records; CAPTURE_OFF takes lends back and keeps the picture. */
 static void test_refused_and_capture_off(void)
 {
@@ -413,5 +505,7 @@ int main(void)
 	test_resolution_change();
 	test_seen_seq();
 	test_refused_and_capture_off();
+	test_drain_across_resolution_change();
+	test_seen_seq();
 	return dd_test_result("test_sf_context");
 }

@@ -1003,11 +1003,12 @@ static void resolution_change(struct dev *d, struct state *st,
 		min = ctrl.value;
 	/*
 	 * A drain in progress (STOP sent before the change showed) goes on
-	 * after the change's LAST with START refused (EBUSY, Drain note);
-	 * STREAMOFF CAPTURE aborts it instead, and the loop sends STOP again.
+	 * across the change, whether it is resumed with START or with a
+	 * reallocation (dev-decoder.rst, Drain 2: the change is handled
+	 * "before continuing with the drain sequence"): no STOP again, the
+	 * drain's own LAST comes later.
 	 */
-	if (!st->stop_sent && same_format(d, &f, &d->capfmt) &&
-	    min <= d->ncap) {
+	if (same_format(d, &f, &d->capfmt) && min <= d->ncap) {
 		get_visible(d);
 		fprintf(stderr,
 			"sfclient: resolution change: format kept, visible %ux%u@%d,%d\n",
@@ -1019,10 +1020,8 @@ static void resolution_change(struct dev *d, struct state *st,
 	st->reallocs++;
 	teardown_capture(d);
 	setup_capture(d, o);
-	if (st->stop_sent) {
-		say("the drain was aborted by STREAMOFF CAPTURE: STOP again");
-		st->stop_sent = 0;
-	}
+	if (st->stop_sent)
+		say("the drain goes on after the reallocation");
 }
 
 /* DQBUF CAPTURE until EAGAIN; a picture per DONE buffer. */
