@@ -228,6 +228,15 @@ static int sf_enum_fmt_cap(struct file *file, void *priv,
 	return 0;
 }
 
+static const struct v4l2_frmsize_stepwise sf_frmsize = {
+	.min_width = DAEDALUS_SF_MIN_WIDTH,
+	.max_width = DAEDALUS_MAX_WIDTH,
+	.step_width = 1,
+	.min_height = DAEDALUS_SF_MIN_HEIGHT,
+	.max_height = DAEDALUS_MAX_HEIGHT,
+	.step_height = 1,
+};
+
 /*
  * dev-decoder.rst, Querying capabilities 3: the coded sizes of a coded
  * format, and for a raw one the pictures' sizes.  Those are the visible
@@ -251,14 +260,7 @@ static int sf_enum_framesizes(struct file *file, void *priv,
 	     fourcc != V4L2_PIX_FMT_NV12 && fourcc != V4L2_PIX_FMT_YUV420))
 		return -EINVAL;
 	fsize->type = V4L2_FRMSIZE_TYPE_STEPWISE;
-	fsize->stepwise = (struct v4l2_frmsize_stepwise){
-		.min_width = DAEDALUS_SF_MIN_WIDTH,
-		.max_width = DAEDALUS_MAX_WIDTH,
-		.step_width = 1,
-		.min_height = DAEDALUS_SF_MIN_HEIGHT,
-		.max_height = DAEDALUS_MAX_HEIGHT,
-		.step_height = 1,
-	};
+	fsize->stepwise = sf_frmsize;
 	return 0;
 }
 

@@ -178,6 +178,23 @@ static void fresh(struct dd_sf_context *ctx)
 }
 
 /* Initialization, display order, drain with LAST on the last picture, START. */
+/* The client's reallocation after a resolution change: CAPTURE_OFF, one
+ * new lend, START; returns the lend's seq. */
+static uint64_t reallocate(struct dd_sf_context *ctx, unsigned int i)
+{
+	uint64_t s, l;
+
+	s = cmd(ctx, DAEDALUS_SF_CMD_CAPTURE_OFF, 0, 0);
+	run(ctx);
+	EXPECT(CMD_DONE, s);
+	EXPECT_IDLE();
+	l = lend(ctx, i);
+	s = cmd(ctx, DAEDALUS_SF_CMD_START, 0, 0);
+	run(ctx);
+	EXPECT(CMD_DONE, s);
+	return l;
+}
+
 static void test_init_and_drain(int peek)
 {
 	struct dd_sf_context ctx;
@@ -301,7 +318,7 @@ static void test_reset(void)
 static void test_resolution_change(void)
 {
 	struct dd_sf_context ctx;
-	uint64_t c, f, s, l[4];
+	uint64_t c, f, l[4];
 	const struct daedalus_sf_answer *a;
 
 	dd_sf_fake_backend.peek_format = NULL;
@@ -330,14 +347,7 @@ static void test_resolution_change(void)
 	EXPECT_IDLE();
 
 	/* The client reallocates: CAPTURE_OFF, new lends, START. */
-	s = cmd(&ctx, DAEDALUS_SF_CMD_CAPTURE_OFF, 0, 0);
-	run(&ctx);
-	EXPECT(CMD_DONE, s);
-	EXPECT_IDLE();
-	l[2] = lend(&ctx, 2);
-	s = cmd(&ctx, DAEDALUS_SF_CMD_START, 0, 0);
-	run(&ctx);
-	EXPECT(CMD_DONE, s);
+	l[2] = reallocate(&ctx, 2);
 	a = EXPECT_PICTURE(l[2], 'B', 1, 0);
 	CHECK_EQ(a->format_seq, 32);
 	CHECK_EQ(a->bytesused, 32 * 32 * 3 / 2);
@@ -398,14 +408,7 @@ static void test_drain_across_resolution_change(void)
 	EXPECT_IDLE();
 
 	/* Reallocation: the drain goes on and ends with LAST. */
-	s = cmd(&ctx, DAEDALUS_SF_CMD_CAPTURE_OFF, 0, 0);
-	run(&ctx);
-	EXPECT(CMD_DONE, s);
-	EXPECT_IDLE();
-	l[4] = lend(&ctx, 4);
-	s = cmd(&ctx, DAEDALUS_SF_CMD_START, 0, 0);
-	run(&ctx);
-	EXPECT(CMD_DONE, s);
+	l[4] = reallocate(&ctx, 4);
 	a = EXPECT_PICTURE(l[4], 'B', 2, DAEDALUS_SF_LAST);
 	CHECK_EQ(a->format_seq, 32);
 	EXPECT_IDLE();
